@@ -1,0 +1,2 @@
+// Entry point of the page: registers the playground element that index.html mounts.
+import './ui/playground';

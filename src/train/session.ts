@@ -1,0 +1,72 @@
+/**
+ * One interface over the GPU and CPU trainers, so the UI, the scripts and the tests never care
+ * which one runs.
+ */
+import type { LossName } from '../model/activations';
+import type { NetworkSpec } from '../model/spec';
+import type { Dataset } from '../data/dataset';
+
+/** What one training step measured, on its batch, with the parameters before its update. */
+export interface StepMetrics {
+  /** 0-based index of the step since the session was created (never restarts on a loss switch). */
+  step: number;
+  /** The loss that drove this step's gradient. */
+  activeLoss: LossName;
+  /** Mean squared error of the batch (mean over B·K elements), whatever the active loss. */
+  mse: number;
+  /** Cross-entropy of the batch (binary: mean over B·K; categorical: mean over B); NaN for a linear output. */
+  crossEntropy: number;
+  /** ‖∂L/∂W_l‖ (Frobenius) per weight layer, input side first. */
+  gradNormW: number[];
+  /** ‖∂L/∂b_l‖ per weight layer. */
+  gradNormB: number[];
+  /** √(Σ_l ‖∂L/∂W_l‖² + ‖∂L/∂b_l‖²). */
+  globalGradNorm: number;
+  /** ‖∂L/∂z‖ of the output layer over the batch: where the saturation factor o(1−o) shows first. */
+  outputDeltaNorm: number;
+  /** Fraction of saturated outputs: sigmoid elements with o(1−o) < 0.01, softmax rows with max p > 0.99. */
+  saturatedFraction: number;
+}
+
+/** Everything needed to continue a run exactly: parameters and optimizer state. */
+export interface TrainerSnapshot {
+  /** Steps taken when the snapshot was made. */
+  step: number;
+  /** Loss active at that point. */
+  loss: LossName;
+  /** Flat parameters (src/model/layout.ts). */
+  parameters: Float64Array;
+  /** Optimizer slots in the parameter layout: momentum's velocity, or Adam's m and v; empty for SGD. */
+  optimizerSlots: Float64Array[];
+}
+
+/** A training run over one network and one dataset. */
+export interface Session {
+  /** Which path computes: 'webgpu' or 'cpu'. */
+  readonly backend: 'webgpu' | 'cpu';
+  /** The network; `spec.loss` is the loss that will drive the next step. */
+  readonly spec: NetworkSpec;
+  /** The data it trains on. */
+  readonly dataset: Dataset;
+  /** Steps issued so far (on the GPU, some may not have completed yet). */
+  readonly stepsTaken: number;
+  /**
+   * Issues `steps` training steps. On the GPU this encodes and submits without waiting for the
+   * GPU to finish; metrics arrive later through `takeMetrics`.
+   */
+  train(steps: number): Promise<void>;
+  /** Selects the loss for the next step on; weights, optimizer state and batch order are kept. */
+  setLoss(loss: LossName): void;
+  /** Metrics of steps completed since the previous call, in step order (never waits for unfinished steps). */
+  takeMetrics(): Promise<StepMetrics[]>;
+  /** Waits until every issued step has completed and its metrics can be taken. */
+  flush(): Promise<void>;
+  /** Current parameters and optimizer state. */
+  snapshot(): Promise<TrainerSnapshot>;
+  /** Replaces parameters and optimizer state (e.g. to restore a snapshot or start two runs alike). */
+  restore(snapshot: TrainerSnapshot): Promise<void>;
+  /** Network outputs (after the output activation) for `count` rows of `inputs`, row-major. */
+  evaluate(inputs: Float32Array, count: number): Promise<Float32Array>;
+  /** Frees buffers; the session cannot be used afterwards. */
+  dispose(): void;
+}
