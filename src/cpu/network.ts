@@ -1,0 +1,196 @@
+/**
+ * The float64 reference: forward pass, both losses and backpropagation of one batch, written as
+ * plain loops so a reader can check each line against DESIGN.md ("Numerical conventions"). Every
+ * activation, loss and output delta comes from the one table in src/model/activations.ts, which the
+ * WGSL shaders key off too.
+ */
+import {
+  ACTIVATIONS,
+  lossDenominator,
+  outputActivationRow,
+  rowLoss,
+  rowOutputDelta,
+  type LossName,
+  type OutputActivation,
+} from '../model/activations';
+import { parameterLayout, type ParameterLayout } from '../model/layout';
+import type { NetworkSpec } from '../model/spec';
+
+/** The part of a spec that decides what the network computes (not how it trains). */
+export type NetworkFunction = Pick<NetworkSpec, 'widths' | 'hiddenActivations' | 'outputActivation'>;
+
+/** Every intermediate value of one forward pass over a batch. */
+export interface ForwardPass {
+  /** Rows in the batch, B. */
+  batch: number;
+  /** Z_l = A_(l−1)·W_l + b_l for each weight layer l, row-major [B, n_l], input side first. */
+  preActivations: Float64Array[];
+  /** A_0 … A_L, row-major [B, n_l]: A_0 is the input, A_L the output after the output activation. */
+  activations: Float64Array[];
+}
+
+/** Losses and the gradient of one batch. */
+export interface BatchGradient {
+  /** The forward pass the gradient was computed from. */
+  forward: ForwardPass;
+  /** The loss L that `outputDelta` and `gradient` are derivatives of. */
+  loss: LossName;
+  /** Mean squared error over the B·K output elements. */
+  mse: number;
+  /** Cross-entropy (binary: mean over B·K; categorical: mean over B); NaN for a linear output. */
+  crossEntropy: number;
+  /** ∂L/∂Z_L, the output delta, row-major [B, K]. */
+  outputDelta: Float64Array;
+  /** ∂L/∂θ in the flat parameter layout (src/model/layout.ts). */
+  gradient: Float64Array;
+}
+
+function checkSizes(
+  network: NetworkFunction,
+  layout: ParameterLayout,
+  parameters: ArrayLike<number>,
+  inputs: ArrayLike<number>,
+  batch: number,
+): void {
+  if (parameters.length !== layout.totalParameters) {
+    throw new Error(
+      `the network [${network.widths.join(', ')}] has ${layout.totalParameters} parameters but ${parameters.length} were given; ` +
+        'pass the flat vector from initParameters or a snapshot of this network',
+    );
+  }
+  if (!(Number.isInteger(batch) && batch >= 1)) throw new Error(`the batch size must be a whole number of at least 1, got ${batch}`);
+  const needed = batch * network.widths[0];
+  if (inputs.length < needed) {
+    throw new Error(`${batch} rows of ${network.widths[0]} inputs need ${needed} values but only ${inputs.length} were given`);
+  }
+}
+
+/** Runs the network on `batch` rows of `inputs` (row-major [batch, n_0]), keeping every Z and A. */
+export function forwardPass(
+  network: NetworkFunction,
+  parameters: ArrayLike<number>,
+  inputs: ArrayLike<number>,
+  batch: number,
+): ForwardPass {
+  const layout = parameterLayout(network.widths);
+  checkSizes(network, layout, parameters, inputs, batch);
+  const inputCopy = new Float64Array(batch * network.widths[0]);
+  for (let i = 0; i < inputCopy.length; i++) inputCopy[i] = inputs[i];
+  const activations: Float64Array[] = [inputCopy];
+  const preActivations: Float64Array[] = [];
+  const lastLayer = layout.layers.length - 1;
+  layout.layers.forEach(({ fanIn, fanOut, weightOffset, biasOffset }, l) => {
+    const previous = activations[l];
+    const z = new Float64Array(batch * fanOut);
+    for (let r = 0; r < batch; r++) {
+      const row = r * fanOut;
+      for (let j = 0; j < fanOut; j++) z[row + j] = parameters[biasOffset + j];
+      for (let i = 0; i < fanIn; i++) {
+        const a = previous[r * fanIn + i];
+        const weightRow = weightOffset + i * fanOut;
+        for (let j = 0; j < fanOut; j++) z[row + j] += a * parameters[weightRow + j];
+      }
+    }
+    const a = new Float64Array(batch * fanOut);
+    if (l === lastLayer) {
+      for (let r = 0; r < batch; r++) {
+        outputActivationRow(network.outputActivation, z.subarray(r * fanOut, (r + 1) * fanOut), a.subarray(r * fanOut, (r + 1) * fanOut));
+      }
+    } else {
+      const f = ACTIVATIONS[network.hiddenActivations[l]].forward;
+      for (let k = 0; k < z.length; k++) a[k] = f(z[k]);
+    }
+    preActivations.push(z);
+    activations.push(a);
+  });
+  return { batch, preActivations, activations };
+}
+
+/**
+ * Mean loss of a finished forward pass against `targets` (row-major [B, K]). Cross-entropy on a
+ * linear output has no meaning and gives NaN, so both losses can always be reported side by side.
+ */
+export function batchLoss(
+  loss: LossName,
+  output: OutputActivation,
+  forward: ForwardPass,
+  targets: Float32Array | Float64Array,
+): number {
+  if (loss === 'cross_entropy' && output === 'linear') return NaN;
+  const z = forward.preActivations[forward.preActivations.length - 1];
+  const o = forward.activations[forward.activations.length - 1];
+  const { batch } = forward;
+  const outputs = o.length / batch;
+  if (targets.length < o.length) {
+    throw new Error(`${batch} rows of ${outputs} targets need ${o.length} values but only ${targets.length} were given`);
+  }
+  let sum = 0;
+  for (let r = 0; r < batch; r++) {
+    const from = r * outputs;
+    const to = from + outputs;
+    sum += rowLoss(loss, output, z.subarray(from, to), o.subarray(from, to), targets.subarray(from, to));
+  }
+  return sum / lossDenominator(loss, output, batch, outputs);
+}
+
+/**
+ * Forward pass, both losses, and the gradient of `loss` with respect to every parameter, by
+ * backpropagation: dW_l = A_(l−1)ᵀ·dZ_l, db_l = Σ_rows dZ_l, dZ_(l−1) = (dZ_l·W_lᵀ) ⊙ f′(Z_(l−1)).
+ */
+export function batchGradient(
+  network: NetworkFunction,
+  loss: LossName,
+  parameters: ArrayLike<number>,
+  inputs: ArrayLike<number>,
+  targets: Float32Array | Float64Array,
+  batch: number,
+): BatchGradient {
+  if (loss === 'cross_entropy' && network.outputActivation === 'linear') {
+    throw new Error('cross-entropy needs probabilities: use a sigmoid or softmax output with it, or MSE with a linear output');
+  }
+  const forward = forwardPass(network, parameters, inputs, batch);
+  const layout = parameterLayout(network.widths);
+  const output = network.outputActivation;
+  const mse = batchLoss('mse', output, forward, targets);
+  const crossEntropy = batchLoss('cross_entropy', output, forward, targets);
+
+  const outputs = network.widths[network.widths.length - 1];
+  const o = forward.activations[forward.activations.length - 1];
+  const outputDelta = new Float64Array(batch * outputs);
+  for (let r = 0; r < batch; r++) {
+    const from = r * outputs;
+    const to = from + outputs;
+    rowOutputDelta(loss, output, o.subarray(from, to), targets.subarray(from, to), batch, outputDelta.subarray(from, to));
+  }
+
+  const gradient = new Float64Array(layout.totalParameters);
+  let delta = outputDelta;
+  for (let l = layout.layers.length - 1; l >= 0; l--) {
+    const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[l];
+    const previous = forward.activations[l];
+    for (let r = 0; r < batch; r++) {
+      for (let i = 0; i < fanIn; i++) {
+        const a = previous[r * fanIn + i];
+        const weightRow = weightOffset + i * fanOut;
+        for (let j = 0; j < fanOut; j++) gradient[weightRow + j] += a * delta[r * fanOut + j];
+      }
+      for (let j = 0; j < fanOut; j++) gradient[biasOffset + j] += delta[r * fanOut + j];
+    }
+    if (l === 0) break;
+    // Layer l's input A_(l−1) is the output of hidden layer l−1, whose pre-activation is Z_(l−1).
+    const derivative = ACTIVATIONS[network.hiddenActivations[l - 1]].derivative;
+    const z = forward.preActivations[l - 1];
+    const previousDelta = new Float64Array(batch * fanIn);
+    for (let r = 0; r < batch; r++) {
+      for (let i = 0; i < fanIn; i++) {
+        const weightRow = weightOffset + i * fanOut;
+        let sum = 0;
+        for (let j = 0; j < fanOut; j++) sum += delta[r * fanOut + j] * parameters[weightRow + j];
+        const k = r * fanIn + i;
+        previousDelta[k] = sum * derivative(z[k], previous[k]);
+      }
+    }
+    delta = previousDelta;
+  }
+  return { forward, loss, mse, crossEntropy, outputDelta, gradient };
+}
