@@ -1,0 +1,5 @@
+export type { Dataset } from './dataset';
+export { SYNTHETIC_KINDS, makeSyntheticDataset } from './synthetic';
+export type { SyntheticKind, SyntheticKindInfo, SyntheticOptions } from './synthetic';
+export { loadMnist, parseMnistAsset } from './mnist';
+export type { MnistOptions } from './mnist';
