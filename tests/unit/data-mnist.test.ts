@@ -133,7 +133,7 @@ describe('MNIST asset', () => {
     const requested: string[] = [];
     vi.stubGlobal('fetch', async (url: string) => {
       requested.push(url);
-      return url.endsWith('missing.bin') ? new Response('not found', { status: 404, statusText: 'Not Found' }) : new Response(asset);
+      return url.endsWith('missing.bin') ? new Response('not found', { status: 404, statusText: 'Not Found' }) : new Response(new Uint8Array(asset));
     });
     const dataset = await loadMnist(undefined, { testCount: 100 });
     expect(requested).toEqual([`${import.meta.env.BASE_URL}data/mnist.bin`]);
