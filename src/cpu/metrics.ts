@@ -1,14 +1,13 @@
 /**
- * The per-step numbers of StepMetrics (src/train/session.ts) computed from a float64 batch gradient:
- * the figures the GPU path's metrics are checked against.
+ * The norms and the saturation figure of StepMetrics (src/train/session.ts), from float64 values:
+ * the numbers the GPU path's metrics are checked against.
  */
 import { SIGMOID_SATURATION, SOFTMAX_SATURATION, type OutputActivation } from '../model/activations';
 import type { ParameterLayout } from '../model/layout';
 import type { StepMetrics } from '../train/session';
-import type { BatchGradient } from './network';
 
 /** Euclidean norm of values[from … to − 1]. */
-function norm(values: ArrayLike<number>, from: number, to: number): number {
+export function euclideanNorm(values: ArrayLike<number>, from: number, to: number): number {
   let sum = 0;
   for (let i = from; i < to; i++) sum += values[i] * values[i];
   return Math.sqrt(sum);
@@ -19,8 +18,8 @@ export function gradientNorms(
   layout: ParameterLayout,
   gradient: ArrayLike<number>,
 ): Pick<StepMetrics, 'gradNormW' | 'gradNormB' | 'globalGradNorm'> {
-  const gradNormW = layout.layers.map((layer) => norm(gradient, layer.weightOffset, layer.biasOffset));
-  const gradNormB = layout.layers.map((layer) => norm(gradient, layer.biasOffset, layer.biasOffset + layer.fanOut));
+  const gradNormW = layout.layers.map((layer) => euclideanNorm(gradient, layer.weightOffset, layer.biasOffset));
+  const gradNormB = layout.layers.map((layer) => euclideanNorm(gradient, layer.biasOffset, layer.biasOffset + layer.fanOut));
   let squares = 0;
   for (let l = 0; l < layout.layers.length; l++) squares += gradNormW[l] ** 2 + gradNormB[l] ** 2;
   return { gradNormW, gradNormB, globalGradNorm: Math.sqrt(squares) };
@@ -46,23 +45,4 @@ export function saturatedFraction(output: OutputActivation, o: ArrayLike<number>
     if (largest > SOFTMAX_SATURATION) saturatedRows++;
   }
   return saturatedRows / batch;
-}
-
-/** StepMetrics of one batch gradient, taken at step `step`. */
-export function stepMetrics(
-  step: number,
-  output: OutputActivation,
-  layout: ParameterLayout,
-  result: BatchGradient,
-): StepMetrics {
-  const { forward } = result;
-  return {
-    step,
-    activeLoss: result.loss,
-    mse: result.mse,
-    crossEntropy: result.crossEntropy,
-    ...gradientNorms(layout, result.gradient),
-    outputDeltaNorm: norm(result.outputDelta, 0, result.outputDelta.length),
-    saturatedFraction: saturatedFraction(output, forward.activations[forward.activations.length - 1], forward.batch),
-  };
 }

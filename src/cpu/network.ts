@@ -15,6 +15,7 @@ import {
 } from '../model/activations';
 import { parameterLayout, type ParameterLayout } from '../model/layout';
 import type { NetworkSpec } from '../model/spec';
+import { euclideanNorm, gradientNorms, saturatedFraction } from './metrics';
 
 /** The part of a spec that decides what the network computes (not how it trains). */
 export type NetworkFunction = Pick<NetworkSpec, 'widths' | 'hiddenActivations' | 'outputActivation'>;
@@ -29,10 +30,12 @@ export interface ForwardPass {
   activations: Float64Array[];
 }
 
-/** Losses and the gradient of one batch. */
-export interface BatchGradient {
-  /** The forward pass the gradient was computed from. */
+/** Losses, gradient and the figures StepMetrics reports, of one batch. */
+export interface BatchGradients {
+  /** The forward pass everything else was computed from. */
   forward: ForwardPass;
+  /** Network outputs A_L after the output activation, row-major [B, K]. */
+  outputs: Float64Array;
   /** The loss L that `outputDelta` and `gradient` are derivatives of. */
   loss: LossName;
   /** Mean squared error over the B·K output elements. */
@@ -43,6 +46,16 @@ export interface BatchGradient {
   outputDelta: Float64Array;
   /** ∂L/∂θ in the flat parameter layout (src/model/layout.ts). */
   gradient: Float64Array;
+  /** ‖∂L/∂W_l‖ (Frobenius) per weight layer, input side first. */
+  gradNormW: number[];
+  /** ‖∂L/∂b_l‖ per weight layer. */
+  gradNormB: number[];
+  /** √(Σ_l ‖∂L/∂W_l‖² + ‖∂L/∂b_l‖²). */
+  globalGradNorm: number;
+  /** ‖∂L/∂Z_L‖ over the batch. */
+  outputDeltaNorm: number;
+  /** Fraction of saturated outputs (see `saturatedFraction` in ./metrics). */
+  saturatedFraction: number;
 }
 
 function checkSizes(
@@ -66,7 +79,7 @@ function checkSizes(
 }
 
 /** Runs the network on `batch` rows of `inputs` (row-major [batch, n_0]), keeping every Z and A. */
-export function forwardPass(
+export function forward(
   network: NetworkFunction,
   parameters: ArrayLike<number>,
   inputs: ArrayLike<number>,
@@ -113,13 +126,13 @@ export function forwardPass(
 export function batchLoss(
   loss: LossName,
   output: OutputActivation,
-  forward: ForwardPass,
+  pass: ForwardPass,
   targets: Float32Array | Float64Array,
 ): number {
   if (loss === 'cross_entropy' && output === 'linear') return NaN;
-  const z = forward.preActivations[forward.preActivations.length - 1];
-  const o = forward.activations[forward.activations.length - 1];
-  const { batch } = forward;
+  const z = pass.preActivations[pass.preActivations.length - 1];
+  const o = pass.activations[pass.activations.length - 1];
+  const { batch } = pass;
   const outputs = o.length / batch;
   if (targets.length < o.length) {
     throw new Error(`${batch} rows of ${outputs} targets need ${o.length} values but only ${targets.length} were given`);
@@ -137,25 +150,25 @@ export function batchLoss(
  * Forward pass, both losses, and the gradient of `loss` with respect to every parameter, by
  * backpropagation: dW_l = A_(l−1)ᵀ·dZ_l, db_l = Σ_rows dZ_l, dZ_(l−1) = (dZ_l·W_lᵀ) ⊙ f′(Z_(l−1)).
  */
-export function batchGradient(
+export function computeGradients(
   network: NetworkFunction,
-  loss: LossName,
   parameters: ArrayLike<number>,
   inputs: ArrayLike<number>,
   targets: Float32Array | Float64Array,
   batch: number,
-): BatchGradient {
+  loss: LossName,
+): BatchGradients {
   if (loss === 'cross_entropy' && network.outputActivation === 'linear') {
     throw new Error('cross-entropy needs probabilities: use a sigmoid or softmax output with it, or MSE with a linear output');
   }
-  const forward = forwardPass(network, parameters, inputs, batch);
+  const pass = forward(network, parameters, inputs, batch);
   const layout = parameterLayout(network.widths);
   const output = network.outputActivation;
-  const mse = batchLoss('mse', output, forward, targets);
-  const crossEntropy = batchLoss('cross_entropy', output, forward, targets);
+  const mse = batchLoss('mse', output, pass, targets);
+  const crossEntropy = batchLoss('cross_entropy', output, pass, targets);
 
   const outputs = network.widths[network.widths.length - 1];
-  const o = forward.activations[forward.activations.length - 1];
+  const o = pass.activations[pass.activations.length - 1];
   const outputDelta = new Float64Array(batch * outputs);
   for (let r = 0; r < batch; r++) {
     const from = r * outputs;
@@ -167,7 +180,7 @@ export function batchGradient(
   let delta = outputDelta;
   for (let l = layout.layers.length - 1; l >= 0; l--) {
     const { fanIn, fanOut, weightOffset, biasOffset } = layout.layers[l];
-    const previous = forward.activations[l];
+    const previous = pass.activations[l];
     for (let r = 0; r < batch; r++) {
       for (let i = 0; i < fanIn; i++) {
         const a = previous[r * fanIn + i];
@@ -179,7 +192,7 @@ export function batchGradient(
     if (l === 0) break;
     // Layer l's input A_(l−1) is the output of hidden layer l−1, whose pre-activation is Z_(l−1).
     const derivative = ACTIVATIONS[network.hiddenActivations[l - 1]].derivative;
-    const z = forward.preActivations[l - 1];
+    const z = pass.preActivations[l - 1];
     const previousDelta = new Float64Array(batch * fanIn);
     for (let r = 0; r < batch; r++) {
       for (let i = 0; i < fanIn; i++) {
@@ -192,5 +205,16 @@ export function batchGradient(
     }
     delta = previousDelta;
   }
-  return { forward, loss, mse, crossEntropy, outputDelta, gradient };
+  return {
+    forward: pass,
+    outputs: o,
+    loss,
+    mse,
+    crossEntropy,
+    outputDelta,
+    gradient,
+    ...gradientNorms(layout, gradient),
+    outputDeltaNorm: euclideanNorm(outputDelta, 0, outputDelta.length),
+    saturatedFraction: saturatedFraction(output, o, batch),
+  };
 }

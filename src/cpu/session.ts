@@ -1,89 +1,46 @@
 /**
- * The CPU trainer behind the Session interface: float64 throughout, one step at a time. It visits
- * the same batches as the GPU trainer (BatchSchedule) from the same initial weights (initParameters),
- * so a GPU run and a CPU run of one spec can be compared step by step.
+ * The CPU trainer behind the Session interface, so the UI, scripts and tests drive it exactly as
+ * they drive the GPU trainer.
  */
 import type { Dataset } from '../data/dataset';
-import { LOSSES, type LossName } from '../model/activations';
-import { BatchSchedule, shuffleSeed } from '../model/batches';
-import { initParameters } from '../model/init';
-import { parameterLayout, type ParameterLayout } from '../model/layout';
-import { cloneSpec, type NetworkSpec } from '../model/spec';
-import { formatProblems, validate, validateForDataset } from '../model/validate';
+import type { LossName } from '../model/activations';
+import type { NetworkSpec } from '../model/spec';
 import type { Session, StepMetrics, TrainerSnapshot } from '../train/session';
-import { stepMetrics } from './metrics';
-import { batchGradient, forwardPass } from './network';
-import { applyOptimizerStep, createOptimizerSlots, OPTIMIZER_SLOT_COUNT } from './optimizer';
+import { CpuTrainer } from './trainer';
 
 export class CpuSession implements Session {
   readonly backend = 'cpu' as const;
-  private readonly currentSpec: NetworkSpec;
-  private readonly layout: ParameterLayout;
-  private readonly schedule: BatchSchedule;
-  private parameters: Float64Array;
-  private optimizerSlots: Float64Array[];
-  private steps = 0;
+  private readonly trainer: CpuTrainer;
   private pendingMetrics: StepMetrics[] = [];
   private disposed = false;
-  private readonly batchIndices: Uint32Array;
-  private readonly batchInputs: Float64Array;
-  private readonly batchTargets: Float64Array;
 
   /** Starts a run of `spec` on `dataset` from the seeded initial weights; throws listing every problem with the spec. */
-  constructor(spec: NetworkSpec, readonly dataset: Dataset) {
-    const problems = [...validate(spec), ...validateForDataset(spec, dataset)];
-    if (problems.length > 0) throw new Error(`cannot train this network on "${dataset.name}":\n${formatProblems(problems)}`);
-    this.currentSpec = cloneSpec(spec);
-    this.layout = parameterLayout(spec.widths);
-    this.schedule = new BatchSchedule(dataset.trainCount, spec.batchSize, shuffleSeed(spec.seed));
-    this.parameters = initParameters(spec);
-    this.optimizerSlots = createOptimizerSlots(spec.optimizer.kind, this.layout.totalParameters);
-    this.batchIndices = new Uint32Array(spec.batchSize);
-    this.batchInputs = new Float64Array(spec.batchSize * dataset.inputSize);
-    this.batchTargets = new Float64Array(spec.batchSize * dataset.outputSize);
+  constructor(spec: NetworkSpec, dataset: Dataset) {
+    this.trainer = new CpuTrainer(spec, dataset);
   }
 
   /** The network; its `loss` follows `setLoss`. Treat it as read-only. */
   get spec(): NetworkSpec {
-    return this.currentSpec;
+    return this.trainer.spec;
+  }
+
+  get dataset(): Dataset {
+    return this.trainer.dataset;
   }
 
   get stepsTaken(): number {
-    return this.steps;
+    return this.trainer.stepsTaken;
   }
 
   async train(steps: number): Promise<void> {
     this.checkAlive();
     if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`train() takes a whole number of steps, got ${steps}`);
-    for (let s = 0; s < steps; s++) this.step();
-  }
-
-  private step(): void {
-    const { batchSize, loss, outputActivation, optimizer } = this.currentSpec;
-    const { inputSize, outputSize, trainX, trainY } = this.dataset;
-    this.schedule.indicesForStep(this.steps, this.batchIndices);
-    for (let r = 0; r < batchSize; r++) {
-      const sample = this.batchIndices[r];
-      this.batchInputs.set(trainX.subarray(sample * inputSize, (sample + 1) * inputSize), r * inputSize);
-      this.batchTargets.set(trainY.subarray(sample * outputSize, (sample + 1) * outputSize), r * outputSize);
-    }
-    const result = batchGradient(this.currentSpec, loss, this.parameters, this.batchInputs, this.batchTargets, batchSize);
-    this.pendingMetrics.push(stepMetrics(this.steps, outputActivation, this.layout, result));
-    applyOptimizerStep(optimizer, this.parameters, result.gradient, this.optimizerSlots, this.steps + 1);
-    this.steps++;
+    for (let s = 0; s < steps; s++) this.pendingMetrics.push(this.trainer.step());
   }
 
   setLoss(loss: LossName): void {
     this.checkAlive();
-    this.checkLoss(loss);
-    this.currentSpec.loss = loss;
-  }
-
-  private checkLoss(loss: LossName): void {
-    if (!LOSSES.includes(loss)) throw new Error(`unknown loss ${JSON.stringify(loss)}; use one of ${LOSSES.join(', ')}`);
-    if (loss === 'cross_entropy' && this.currentSpec.outputActivation === 'linear') {
-      throw new Error('cross-entropy needs probabilities: switch the output to sigmoid or softmax first, or keep MSE with a linear output');
-    }
+    this.trainer.setLoss(loss);
   }
 
   async takeMetrics(): Promise<StepMetrics[]> {
@@ -100,42 +57,19 @@ export class CpuSession implements Session {
 
   async snapshot(): Promise<TrainerSnapshot> {
     this.checkAlive();
-    return {
-      step: this.steps,
-      loss: this.currentSpec.loss,
-      parameters: this.parameters.slice(),
-      optimizerSlots: this.optimizerSlots.map((slot) => slot.slice()),
-    };
+    return this.trainer.snapshot();
   }
 
   async restore(snapshot: TrainerSnapshot): Promise<void> {
     this.checkAlive();
-    const total = this.layout.totalParameters;
-    const kind = this.currentSpec.optimizer.kind;
-    if (snapshot.parameters.length !== total) {
-      throw new Error(`the snapshot holds ${snapshot.parameters.length} parameters but the network [${this.currentSpec.widths.join(', ')}] has ${total}`);
-    }
-    const slotLengths = snapshot.optimizerSlots.map((slot) => slot.length);
-    if (slotLengths.length !== OPTIMIZER_SLOT_COUNT[kind] || slotLengths.some((length) => length !== total)) {
-      throw new Error(
-        `${kind} needs ${OPTIMIZER_SLOT_COUNT[kind]} optimizer slot(s) of ${total} values but the snapshot has [${slotLengths.join(', ')}]; ` +
-          'restore a snapshot taken with the same optimizer',
-      );
-    }
-    if (!(Number.isInteger(snapshot.step) && snapshot.step >= 0)) throw new Error(`the snapshot's step must be a whole number, got ${snapshot.step}`);
-    this.checkLoss(snapshot.loss);
-    this.parameters = Float64Array.from(snapshot.parameters);
-    this.optimizerSlots = snapshot.optimizerSlots.map((slot) => Float64Array.from(slot));
-    this.steps = snapshot.step;
-    this.currentSpec.loss = snapshot.loss;
+    this.trainer.restore(snapshot);
+    // Metrics of steps before the restore belong to a history that no longer continues.
     this.pendingMetrics = [];
   }
 
   async evaluate(inputs: Float32Array, count: number): Promise<Float32Array> {
     this.checkAlive();
-    if (count === 0) return new Float32Array(0);
-    const forward = forwardPass(this.currentSpec, this.parameters, inputs, count);
-    return Float32Array.from(forward.activations[forward.activations.length - 1]);
+    return Float32Array.from(this.trainer.evaluate(inputs, count));
   }
 
   dispose(): void {
