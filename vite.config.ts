@@ -5,6 +5,7 @@ export default defineConfig({
   preview: { host: '127.0.0.1' },
   build: { target: 'es2022' },
   test: {
+    reporters: ['default', './tests/summary-reporter.ts'],
     projects: [
       {
         extends: true,
