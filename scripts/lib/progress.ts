@@ -1,0 +1,36 @@
+/**
+ * A progress line on standard error: redrawn in place on a terminal, printed every tenth of the
+ * way otherwise (logs and CI should not fill with carriage returns).
+ */
+import type { ScriptHost } from './host';
+import type { RunProgress } from './run-session';
+
+const BAR_WIDTH = 30;
+
+export function createProgressBar(host: ScriptHost, label: string): { update(progress: RunProgress): void; done(): void } {
+  let lastTenth = -1;
+  let drawn = false;
+  const line = ({ completed, total, latest, elapsedMs }: RunProgress): string => {
+    const filled = Math.round((BAR_WIDTH * completed) / total);
+    const rate = elapsedMs > 0 ? (completed * 1000) / elapsedMs : 0;
+    const loss = latest ? ` ${latest.activeLoss === 'mse' ? 'mse' : 'ce'} ${(latest.activeLoss === 'mse' ? latest.mse : latest.crossEntropy).toPrecision(4)}` : '';
+    return `${label} [${'#'.repeat(filled)}${' '.repeat(BAR_WIDTH - filled)}] ${completed}/${total} steps, ${rate.toFixed(1)} steps/s${loss}`;
+  };
+  return {
+    update(progress) {
+      if (host.isTTY) {
+        host.stderr(`\r${line(progress)}\x1b[K`);
+        drawn = true;
+        return;
+      }
+      const tenth = Math.floor((10 * progress.completed) / progress.total);
+      if (tenth > lastTenth) {
+        lastTenth = tenth;
+        host.stderr(`${line(progress)}\n`);
+      }
+    },
+    done() {
+      if (drawn) host.stderr('\n');
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// Runs one of the TypeScript headless scripts (scripts/train.ts, scripts/experiment.ts,
+// scripts/bench.ts) in Node. Node 20 cannot load TypeScript by itself, so a Vite dev server
+// transforms the script and everything it imports from src/ — the very modules the page uses.
+// The same server serves the pages the scripts open in headless Chromium; it only starts
+// listening when a script asks for a browser.
+//
+// Usage: node scripts/lib/run-ts.mjs <script.ts> [arguments for the script]
+import { createServer } from 'vite';
+import { fileURLToPath } from 'node:url';
+import { resolve, relative } from 'node:path';
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const [scriptPath, ...scriptArgs] = process.argv.slice(2);
+if (!scriptPath) {
+  console.error('usage: node scripts/lib/run-ts.mjs <script.ts> [arguments]');
+  process.exit(2);
+}
+
+const server = await createServer({
+  configFile: resolve(projectRoot, 'vite.config.ts'),
+  root: projectRoot,
+  server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+  logLevel: 'error',
+});
+
+let exitCode = 1;
+try {
+  const modulePath = `/${relative(projectRoot, resolve(process.cwd(), scriptPath)).split('\\').join('/')}`;
+  const script = await server.ssrLoadModule(modulePath);
+  if (typeof script.main !== 'function') throw new Error(`${scriptPath} does not export a main(args, host) function`);
+  exitCode = await script.main(scriptArgs, {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    isTTY: Boolean(process.stderr.isTTY),
+    cwd: process.cwd(),
+    projectRoot,
+    // Starts the server on a free port of 127.0.0.1 (a secure context, so WebGPU is exposed) and
+    // returns its base URL.
+    async serve() {
+      if (!server.httpServer?.listening) await server.listen();
+      const address = server.httpServer?.address();
+      if (!address || typeof address === 'string') throw new Error('the Vite dev server did not report a port');
+      return `http://127.0.0.1:${address.port}`;
+    },
+  });
+} catch (error) {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  exitCode = 1;
+} finally {
+  await server.close();
+}
+process.exit(exitCode);

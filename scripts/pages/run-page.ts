@@ -1,0 +1,46 @@
+/**
+ * The headless page behind GPU runs (`npm run train -- --backend gpu`, `npm run experiment`):
+ * builds the dataset and a WebGPU session with the page's own modules and trains it through the
+ * same loop the CPU path uses in Node. Node drives it with `window.runOnGpu(request)`.
+ */
+import { createSession } from '../../src/train/create-session';
+import { buildDataset } from '../lib/datasets';
+import { recordRun, type RunProgress, type RunRecord, type RunRequest } from '../lib/run-session';
+import { adapterLabel } from './adapter';
+
+declare global {
+  interface Window {
+    pageReady: boolean;
+    runOnGpu(request: RunRequest): Promise<RunRecord>;
+    /** Exposed by Node (page.exposeFunction) to draw the progress bar. */
+    reportRunProgress?(progress: RunProgress): Promise<void>;
+  }
+}
+
+window.runOnGpu = async (request) => {
+  const setupStart = performance.now();
+  const dataset = await buildDataset(request.dataset, {
+    async mnistAsset() {
+      const response = await fetch('/data/mnist.bin');
+      if (!response.ok) throw new Error(`could not fetch /data/mnist.bin: HTTP ${response.status}; build it with \`node scripts/build-mnist.mjs\``);
+      return new Uint8Array(await response.arrayBuffer());
+    },
+    async csvText(path) {
+      if (request.csvText === null) throw new Error(`no text was handed over for the CSV file ${path}`);
+      return request.csvText;
+    },
+  });
+  const session = await createSession({
+    spec: request.spec,
+    dataset,
+    backend: 'webgpu',
+    initialParameters: request.initialParameters ? Float64Array.from(request.initialParameters) : undefined,
+  });
+  try {
+    const adapter = await adapterLabel();
+    return await recordRun(session, { ...request, adapter, setupMs: performance.now() - setupStart }, (progress) => void window.reportRunProgress?.(progress));
+  } finally {
+    session.dispose();
+  }
+};
+window.pageReady = true;
