@@ -3,3 +3,5 @@ export { SYNTHETIC_KINDS, makeSyntheticDataset } from './synthetic';
 export type { SyntheticKind, SyntheticKindInfo, SyntheticOptions } from './synthetic';
 export { loadMnist, parseMnistAsset } from './mnist';
 export type { MnistOptions } from './mnist';
+export { importCsvDataset } from './csv';
+export type { CsvError, CsvImportOptions, CsvImportResult } from './csv';
