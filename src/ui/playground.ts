@@ -1,9 +1,669 @@
-import { LitElement, html } from 'lit';
+/**
+ * The playground page: owns the configuration (running and as edited), the Session, the training
+ * loop and the run's history, and hands each panel what it shows. Panels report edits as events;
+ * this element validates them, decides whether they need a new network, and says so in the status
+ * line.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import type { Dataset } from '../data/dataset';
+import { importCsvDataset } from '../data/csv';
+import { loadMnist } from '../data/mnist';
+import { makeSyntheticDataset } from '../data/synthetic';
+import { LOSS_LABELS, type LossName } from '../model/activations';
+import { cloneSpec, type NetworkSpec } from '../model/spec';
+import { validate, validateForDataset, type ValidationProblem } from '../model/validate';
+import { createSession, describeBackend } from '../train/create-session';
+import type { Session, StepMetrics } from '../train/session';
+import './boundary-panel';
+import { boundaryGrid, DIGIT_STRIP_COUNT } from './boundary-panel';
+import './curves-panel';
+import './dataset-panel';
+import { scoreOutputs } from './evaluation';
+import { MetricsHistory, type TestEvaluation } from './metrics-history';
+import './network-panel';
+import './optimizer-panel';
+import { configFromHash, configToHash, type DataConfig, type PlaygroundConfig } from './playground-config';
+import './run-stats';
+import './saturation-panel';
+import { downloadText } from './share-panel';
+import { TrainingLoop } from './training-loop';
+import './transport-panel';
+import { WorkerSession } from './worker-session';
 
-/** The playground page (panels arrive with the UI issue). */
+/** Test rows evaluated for the test curves (the first ones; enough for a stable accuracy). */
+const TEST_ROWS = 1000;
+/** Test loss and accuracy are evaluated every this many steps (and at most every TEST_MIN_MS). */
+const TEST_EVERY_STEPS = 25;
+const TEST_MIN_MS = 250;
+/** The decision boundary and the saturation view refresh at most this often while training. */
+const VIEW_REFRESH_MS = 300;
+/** Rows of the fixed evaluation batch the saturation view shows. */
+const SATURATION_ROWS = 256;
+
+/** Optimizer fields that can change under a running network without a new one. */
+const LIVE_OPTIMIZER_FIELDS = ['learningRate', 'momentum', 'beta1', 'beta2', 'epsilon'] as const;
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Rows [0, count) of a row-major array of `width` columns. */
+function firstRows(values: Float32Array, width: number, count: number): Float32Array {
+  return values.subarray(0, count * width);
+}
+
+/** The spec adjusted to a dataset: input and output widths, and an output activation that fits the targets. */
+function fitSpecToData(spec: NetworkSpec, dataset: Dataset): NetworkSpec {
+  const fitted = cloneSpec(spec);
+  fitted.widths[0] = dataset.inputSize;
+  fitted.widths[fitted.widths.length - 1] = dataset.outputSize;
+  if (dataset.outputSize === 1 && fitted.outputActivation === 'softmax') fitted.outputActivation = 'sigmoid';
+  if (dataset.outputSize > 1 && fitted.outputActivation === 'sigmoid' && dataset.classNames) fitted.outputActivation = 'softmax';
+  if (fitted.batchSize > dataset.trainCount) fitted.batchSize = dataset.trainCount;
+  return fitted;
+}
+
+/** What differs between two specs, as the words a status line uses. */
+function describeChange(before: NetworkSpec, after: NetworkSpec): string[] {
+  const changes: string[] = [];
+  if (!sameJson(before.widths, after.widths)) changes.push('layer widths');
+  if (!sameJson(before.hiddenActivations, after.hiddenActivations)) changes.push('activations');
+  if (before.outputActivation !== after.outputActivation) changes.push('output activation');
+  if (!sameJson(before.init, after.init)) changes.push('initialisation');
+  if (before.seed !== after.seed) changes.push('seed');
+  if (before.batchSize !== after.batchSize) changes.push('batch size');
+  if (before.optimizer.kind !== after.optimizer.kind) changes.push('optimizer');
+  return changes;
+}
+
 export class MlpPlayground extends LitElement {
+  static override properties = {
+    _config: { state: true },
+    _draft: { state: true },
+    _specProblems: { state: true },
+    _dataProblems: { state: true },
+    _status: { state: true },
+    _notice: { state: true },
+    _banner: { state: true },
+    _dataset: { state: true },
+    _dataSummary: { state: true },
+    _adapter: { state: true },
+    _revision: { state: true },
+    _saturation: { state: true },
+    _gridOutputs: { state: true },
+    _digitOutputs: { state: true },
+  };
+
+  static override styles = css`
+    :host {
+      display: block;
+      font-family: system-ui, sans-serif;
+      color: #1d2330;
+      background: #f3f5f9;
+      min-height: 100vh;
+      padding: 0.8rem 1rem 2rem;
+      box-sizing: border-box;
+    }
+    header h1 {
+      font-size: 1.3rem;
+      margin: 0 0 0.2rem;
+    }
+    header p {
+      margin: 0 0 0.6rem;
+      max-width: 60rem;
+    }
+    .banner,
+    .notice {
+      border-radius: 6px;
+      padding: 0.5rem 0.8rem;
+      margin: 0 0 0.6rem;
+    }
+    .banner {
+      background: #fff4e5;
+      border: 1px solid #f0a040;
+    }
+    .notice {
+      background: #fdecea;
+      border: 1px solid #e57373;
+    }
+    .status {
+      background: #e8f0fe;
+      border: 1px solid #90b4f0;
+      border-radius: 6px;
+      padding: 0.4rem 0.8rem;
+      margin: 0 0 0.6rem;
+      min-height: 1.3em;
+    }
+    .layout {
+      display: grid;
+      grid-template-columns: minmax(260px, 320px) minmax(0, 1fr) minmax(280px, 360px);
+      gap: 0.7rem;
+      align-items: start;
+    }
+    .column {
+      display: grid;
+      gap: 0.7rem;
+    }
+    @media (max-width: 1100px) {
+      .layout {
+        grid-template-columns: minmax(260px, 320px) minmax(0, 1fr);
+      }
+      .right {
+        grid-column: 1 / -1;
+        grid-template-columns: repeat(auto-fit, minmax(280px, 1fr));
+      }
+    }
+    @media (max-width: 700px) {
+      .layout {
+        grid-template-columns: 1fr;
+      }
+    }
+  `;
+
+  private declare _config: PlaygroundConfig | null;
+  private declare _draft: PlaygroundConfig;
+  private declare _specProblems: ValidationProblem[];
+  private declare _dataProblems: ValidationProblem[];
+  private declare _status: string;
+  private declare _notice: string;
+  private declare _banner: string;
+  private declare _dataset: Dataset | null;
+  private declare _dataSummary: string;
+  private declare _adapter: string;
+  private declare _revision: number;
+  private declare _saturation: { outputs: Float32Array; targets: Float32Array } | null;
+  private declare _gridOutputs: Float32Array | null;
+  private declare _digitOutputs: Float32Array | null;
+
+  private session: Session | null = null;
+  private history: MetricsHistory | null = null;
+  private useGpu = false;
+  private uploadedCsv: Dataset | null = null;
+  /** Incremented per requested change, so a slow one that finishes after a newer one is dropped. */
+  private applyToken = 0;
+  private evaluatingTest = false;
+  private lastTestStep = -Infinity;
+  private lastTestTime = 0;
+  private refreshingViews = false;
+  private lastViewTime = 0;
+  private lastViewStep = -1;
+  private latestTest: TestEvaluation | null = null;
+  private writtenHash = '';
+
+  private readonly loop = new TrainingLoop(this, {
+    onMetrics: (metrics) => this._onMetrics(metrics),
+    onError: (error) => {
+      this._status = `Training stopped: ${describeError(error)}`;
+    },
+  });
+
+  constructor() {
+    super();
+    this._config = null;
+    this._specProblems = [];
+    this._dataProblems = [];
+    this._status = 'Starting…';
+    this._notice = '';
+    this._banner = '';
+    this._dataset = null;
+    this._dataSummary = '';
+    this._adapter = '';
+    this._revision = 0;
+    this._saturation = null;
+    this._gridOutputs = null;
+    this._digitOutputs = null;
+    this._draft = configFromHash('').config;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('keydown', this._onKeyDown);
+    window.addEventListener('hashchange', this._onHashChange);
+    void this._startFromUrl();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('keydown', this._onKeyDown);
+    window.removeEventListener('hashchange', this._onHashChange);
+    this.session?.dispose();
+    this.session = null;
+  }
+
+  /**
+   * Test hook (used by tests/browser/ui-*.test.ts, harmless for users): the current parameters and
+   * step count, read from the session, and what the history holds.
+   */
+  async debugSnapshot(): Promise<{ step: number; loss: LossName; parameters: number[]; recordedSteps: number; switches: { step: number; loss: LossName }[] }> {
+    if (!this.session || !this.history) throw new Error('no run yet');
+    const snapshot = await this.session.snapshot();
+    return {
+      step: snapshot.step,
+      loss: snapshot.loss,
+      parameters: Array.from(snapshot.parameters),
+      recordedSteps: this.history.length,
+      switches: this.history.switches.map((s) => ({ ...s })),
+    };
+  }
+
   override render() {
-    return html`<h1>MLP on WebGPU</h1>`;
+    const config = this._config;
+    const draft = this._draft;
+    const history = this.history;
+    const steps = history?.latest('step');
+    const stepCount = steps === null || steps === undefined ? 0 : steps + 1;
+    const epoch = config && this._dataset ? Math.floor((stepCount * config.spec.batchSize) / this._dataset.trainCount) : 0;
+    const loss = config?.spec.loss ?? draft.spec.loss;
+    return html`
+      <header>
+        <h1>Why cross-entropy keeps learning where MSE stalls</h1>
+        <p>
+          Train a small network, then switch the loss while it runs. With a sigmoid or softmax output, MSE's gradient carries the factor
+          o·(1−o), which vanishes when outputs saturate near 0 or 1; cross-entropy cancels it, leaving o − t. Try <em>Saturated start</em> with MSE,
+          then switch to cross-entropy.
+        </p>
+      </header>
+      ${this._banner ? html`<div class="banner" role="note">${this._banner}</div>` : nothing}
+      ${this._notice ? html`<div class="notice" role="alert" data-testid="url-notice">${this._notice}</div>` : nothing}
+      <div class="status" role="status" aria-live="polite" data-testid="status">${this._status}</div>
+      <div class="layout">
+        <div class="column">
+          <transport-panel
+            .running=${this.loop.running}
+            .loss=${loss}
+            .crossEntropyAllowed=${(config?.spec.outputActivation ?? draft.spec.outputActivation) !== 'linear'}
+            .ready=${this.session !== null}
+            .steps=${stepCount}
+            .epoch=${epoch}
+            @play-toggle=${this._onPlayToggle}
+            @step-once=${this._onStepOnce}
+            @reset-run=${this._onReset}
+            @loss-change=${this._onLossChange}
+          ></transport-panel>
+          <dataset-panel .data=${draft.data} .problems=${this._dataProblems} .summary=${this._dataSummary} @data-edit=${this._onDataEdit} @csv-upload=${this._onCsvUpload}></dataset-panel>
+          <network-panel .spec=${draft.spec} .problems=${this._specProblems} @spec-edit=${this._onSpecEdit}></network-panel>
+          <optimizer-panel .spec=${draft.spec} .problems=${this._specProblems} @spec-edit=${this._onSpecEdit}></optimizer-panel>
+        </div>
+        <div class="column">
+          <curves-panel .history=${history} .revision=${this._revision}></curves-panel>
+        </div>
+        <div class="column right">
+          <boundary-panel
+            .trainingData=${this._dataset}
+            .gridOutputs=${this._gridOutputs}
+            .digitOutputs=${this._digitOutputs}
+            .testAccuracy=${this.latestTest?.accuracy ?? Number.NaN}
+          ></boundary-panel>
+          <saturation-panel
+            .output=${config?.spec.outputActivation ?? 'sigmoid'}
+            .loss=${loss}
+            .outputs=${this._saturation?.outputs ?? null}
+            .targets=${this._saturation?.targets ?? null}
+            .outputSize=${this._dataset?.outputSize ?? 1}
+          ></saturation-panel>
+          <run-stats .spec=${config?.spec ?? null} .trainingData=${this._dataset} .adapter=${this._adapter} .stepsPerSecond=${this.loop.stepsPerSecond}></run-stats>
+          <share-panel .link=${config ? `${location.origin}${location.pathname}${configToHash(config)}` : ''} .ready=${this.session !== null} @export-json=${this._onExportJson} @export-csv=${this._onExportCsv}></share-panel>
+        </div>
+      </div>
+    `;
+  }
+
+  // ---- Starting and replacing runs ----
+
+  private async _startFromUrl(): Promise<void> {
+    const report = await describeBackend().catch(() => null);
+    this.useGpu = report !== null;
+    if (report) {
+      this._adapter = `WebGPU: ${[report.vendor, report.architecture, report.device, report.description].filter(Boolean).join(' · ') || 'unnamed adapter'}`;
+      if (report.isCpuAdapter) this._banner = 'WebGPU runs here on a CPU implementation (no GPU found), so training is slower than on a real GPU.';
+    } else {
+      this._adapter = 'CPU (float64, in a Web Worker)';
+      this._banner = 'This browser offers no WebGPU, so the network trains on the CPU in a Web Worker: the same maths in float64, only slower. Use a recent Chrome or Edge for the GPU path.';
+    }
+    await this._loadHash(location.hash);
+  }
+
+  private readonly _onHashChange = (): void => {
+    if (location.hash !== this.writtenHash) void this._loadHash(location.hash);
+  };
+
+  private async _loadHash(hash: string): Promise<void> {
+    const { config, problems } = configFromHash(hash);
+    this._notice =
+      problems.length > 0
+        ? `The link's settings could not all be used, so defaults stand in for them: ${problems.map((p) => `${p.field}: ${p.message}`).join(' ')}`
+        : '';
+    this.loop.pause();
+    await this._apply(config, { fresh: true, reason: problems.length > 0 ? 'Started with defaults where the link was invalid.' : hash.length > 1 ? 'Started the setup from the link.' : 'Ready: press Play to train.' });
+  }
+
+  private async _loadDataset(data: DataConfig): Promise<Dataset> {
+    if (data.source === 'synthetic') {
+      return makeSyntheticDataset({ kind: data.kind, samples: data.samples, noise: data.noise, classes: data.classes, seed: data.seed });
+    }
+    if (data.source === 'mnist') return loadMnist(undefined, { seed: data.seed });
+    if (!this.uploadedCsv) throw new Error('Choose a CSV file first.');
+    return this.uploadedCsv;
+  }
+
+  private async _openSession(spec: NetworkSpec, dataset: Dataset): Promise<Session> {
+    if (!this.useGpu) return WorkerSession.create(spec, dataset);
+    const session = await createSession({ spec, dataset, backend: 'webgpu' });
+    session.onError = (error) => {
+      this.loop.pause();
+      this._status = `The GPU reported ${error.kind === 'device-lost' ? 'the loss of its device' : `an error (${error.kind})`}: ${error.message}. Press Reset to start again.`;
+    };
+    return session;
+  }
+
+  /**
+   * Makes `next` the running configuration if it is valid: a new run (fresh weights) when `fresh`
+   * or when the change needs a new network, else the same run with new optimizer settings. Invalid
+   * settings or a refused network leave the current run going and say why.
+   */
+  private async _apply(next: PlaygroundConfig, how: { fresh: boolean; reason: string; dataset?: Dataset }): Promise<void> {
+    const token = ++this.applyToken;
+    this._draft = next;
+    let dataset = how.dataset ?? (sameJson(next.data, this._config?.data) ? this._dataset : null);
+    if (!dataset) {
+      this._status = 'Loading the dataset…';
+      try {
+        dataset = await this._loadDataset(next.data);
+      } catch (error) {
+        if (token !== this.applyToken) return;
+        this._dataProblems = [{ field: 'data.source', message: describeError(error) }];
+        this._status = `The dataset could not be loaded; ${this.session ? 'the current network keeps running' : 'nothing to train yet'}.`;
+        return;
+      }
+      if (token !== this.applyToken) return;
+      next = { ...next, spec: fitSpecToData(next.spec, dataset) };
+      this._draft = next;
+    }
+    this._dataProblems = [];
+    const problems = [...validate(next.spec), ...validateForDataset(next.spec, dataset)];
+    this._specProblems = problems;
+    if (problems.length > 0) {
+      this._status = `Not applied: ${problems.length === 1 ? 'a setting needs' : `${problems.length} settings need`} fixing (shown next to ${problems.length === 1 ? 'it' : 'them'}). ${this.session ? 'The current network keeps running.' : ''}`;
+      return;
+    }
+    const previous = this._config;
+    const liveChange = !how.fresh && previous !== null && this.session !== null && sameJson(previous.data, next.data) && describeChange(previous.spec, next.spec).length === 0;
+    const wasRunning = this.loop.running;
+    let snapshot = null;
+    if (liveChange && this.session) {
+      this.loop.pause();
+      const old = this.session;
+      await old.flush();
+      this._onMetrics(await old.takeMetrics());
+      snapshot = await old.snapshot();
+    }
+    let session: Session;
+    try {
+      session = await this._openSession(next.spec, dataset);
+      if (snapshot) await session.restore(snapshot);
+    } catch (error) {
+      if (token !== this.applyToken) return;
+      this._status = `Refused: ${describeError(error)} ${this.session ? 'The previous network keeps running.' : ''}`;
+      if (wasRunning && this.session) this.loop.play();
+      return;
+    }
+    if (token !== this.applyToken) {
+      session.dispose();
+      return;
+    }
+    this.session?.dispose();
+    this.session = session;
+    this._config = { spec: cloneSpec(next.spec), data: { ...next.data } as DataConfig };
+    this._draft = { spec: cloneSpec(next.spec), data: { ...next.data } as DataConfig };
+    if (dataset !== this._dataset) {
+      this._dataset = dataset;
+      this._dataSummary = `${dataset.name}: ${dataset.trainCount} training and ${dataset.testCount} test samples, ${dataset.inputSize} input(s), ${dataset.outputSize} output(s).`;
+      this._gridOutputs = null;
+      this._digitOutputs = null;
+    }
+    if (!snapshot) {
+      this.history = new MetricsHistory(next.spec.widths.length - 1);
+      this.latestTest = null;
+      this.lastTestStep = -Infinity;
+      this._saturation = null;
+    }
+    this.lastViewStep = -1;
+    this.loop.setSession(session);
+    this._writeHash();
+    this._status = how.reason;
+    void this._refreshViews(true);
+    void this._evaluateTest(true);
+    if (wasRunning) this.loop.play();
+    this._revision++;
+  }
+
+  private _writeHash(): void {
+    if (!this._config) return;
+    const hash = configToHash(this._config);
+    this.writtenHash = hash;
+    if (location.hash !== hash) window.history.replaceState(null, '', hash);
+  }
+
+  // ---- Metrics, test evaluation and views ----
+
+  private _onMetrics(metrics: StepMetrics[]): void {
+    if (!this.history || metrics.length === 0) return;
+    this.history.append(metrics);
+    this._revision = this.history.revision;
+    void this._evaluateTest(false);
+    void this._refreshViews(false);
+  }
+
+  private async _evaluateTest(force: boolean): Promise<void> {
+    const session = this.session;
+    const dataset = this._dataset;
+    const history = this.history;
+    if (!session || !dataset || !history || this.evaluatingTest || dataset.testCount === 0) return;
+    const step = session.stepsTaken;
+    const now = performance.now();
+    if (!force && (step - this.lastTestStep < TEST_EVERY_STEPS || now - this.lastTestTime < TEST_MIN_MS)) return;
+    this.evaluatingTest = true;
+    this.lastTestStep = step;
+    this.lastTestTime = now;
+    try {
+      const rows = Math.min(TEST_ROWS, dataset.testCount);
+      const outputs = await session.evaluate(firstRows(dataset.testX, dataset.inputSize, rows), rows);
+      if (session !== this.session || history !== this.history) return;
+      const score = scoreOutputs(session.spec.outputActivation, outputs, dataset.testY, rows, dataset.outputSize, dataset.classNames !== undefined);
+      this.latestTest = { step, ...score };
+      history.addTest(this.latestTest);
+      this._revision = history.revision;
+    } catch (error) {
+      this._status = `Test evaluation failed: ${describeError(error)}`;
+    } finally {
+      this.evaluatingTest = false;
+    }
+  }
+
+  private async _refreshViews(force: boolean): Promise<void> {
+    const session = this.session;
+    const dataset = this._dataset;
+    if (!session || !dataset || this.refreshingViews) return;
+    const now = performance.now();
+    const step = session.stepsTaken;
+    if (!force && (step === this.lastViewStep || now - this.lastViewTime < VIEW_REFRESH_MS)) return;
+    this.refreshingViews = true;
+    this.lastViewTime = now;
+    this.lastViewStep = step;
+    try {
+      const rows = Math.min(SATURATION_ROWS, dataset.trainCount);
+      const outputs = await session.evaluate(firstRows(dataset.trainX, dataset.inputSize, rows), rows);
+      if (session !== this.session) return;
+      this._saturation = { outputs, targets: firstRows(dataset.trainY, dataset.outputSize, rows) };
+      if (dataset.imageShape) {
+        const count = Math.min(DIGIT_STRIP_COUNT, dataset.testCount);
+        this._digitOutputs = await session.evaluate(firstRows(dataset.testX, dataset.inputSize, count), count);
+      } else if (dataset.inputSize === 2) {
+        const { inputs } = boundaryGrid(dataset);
+        this._gridOutputs = await session.evaluate(inputs, inputs.length / 2);
+      }
+    } catch (error) {
+      this._status = `Drawing the network's outputs failed: ${describeError(error)}`;
+    } finally {
+      this.refreshingViews = false;
+    }
+  }
+
+  // ---- Controls ----
+
+  private readonly _onKeyDown = (event: KeyboardEvent): void => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.composedPath()[0];
+    if (target instanceof HTMLElement) {
+      const typing = target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
+      // Space on a focused button already presses that button.
+      if (typing || (event.key === ' ' && target.tagName === 'BUTTON')) return;
+    }
+    const key = event.key.toLowerCase();
+    if (key === ' ') this._onPlayToggle();
+    else if (key === 's') this._onStepOnce();
+    else if (key === 'l') this._toggleLoss();
+    else if (key === 'r') this._onReset();
+    else return;
+    event.preventDefault();
+  };
+
+  private _onPlayToggle(): void {
+    if (!this.session) return;
+    if (this.loop.running) this.loop.pause();
+    else this.loop.play();
+  }
+
+  private _onStepOnce(): void {
+    if (!this.session || this.loop.running) return;
+    void this.loop.stepOnce();
+  }
+
+  private _onReset(): void {
+    if (!this._config) return;
+    void this._apply(this._config, { fresh: true, reason: `Reset: new weights from seed ${this._config.spec.seed}, step 0.` });
+  }
+
+  private _toggleLoss(): void {
+    const current = this._config?.spec.loss;
+    if (!current) return;
+    this._setLoss(current === 'mse' ? 'cross_entropy' : 'mse');
+  }
+
+  private _onLossChange(event: CustomEvent<LossName>): void {
+    this._setLoss(event.detail);
+  }
+
+  /** Switches the loss of the running session: weights, optimizer state and batch order are kept. */
+  private _setLoss(loss: LossName): void {
+    const session = this.session;
+    const config = this._config;
+    if (!session || !config || config.spec.loss === loss) return;
+    if (loss === 'cross_entropy' && config.spec.outputActivation === 'linear') {
+      this._status = 'Cross-entropy needs a sigmoid or softmax output; the loss stays MSE.';
+      return;
+    }
+    session.setLoss(loss);
+    this._config = { ...config, spec: { ...config.spec, loss } };
+    this._draft = { ...this._draft, spec: { ...this._draft.spec, loss } };
+    this._writeHash();
+    this._status = `Loss switched to ${LOSS_LABELS[loss]} from step ${session.stepsTaken}; weights and optimizer state kept.`;
+  }
+
+  private _onSpecEdit(event: CustomEvent<NetworkSpec>): void {
+    const spec = event.detail;
+    const previous = this._config?.spec;
+    const changes = previous ? describeChange(previous, spec) : [];
+    const live = previous && changes.length === 0;
+    const liveWhat = previous
+      ? LIVE_OPTIMIZER_FIELDS.filter((field) => previous.optimizer[field] !== spec.optimizer[field])
+          .map((field) => `${field === 'learningRate' ? 'learning rate' : field} ${spec.optimizer[field]}`)
+          .join(', ')
+      : '';
+    const reason = live
+      ? `Applied ${liveWhat || 'the change'} to the running network; weights and optimizer state kept.`
+      : `New network (${changes.join(', ')} changed): the run restarted from step 0.`;
+    void this._apply({ spec, data: this._draft.data }, { fresh: !live, reason });
+  }
+
+  private _onDataEdit(event: CustomEvent<DataConfig>): void {
+    const data = event.detail;
+    const problems = this._checkData(data);
+    if (problems.length > 0) {
+      this._draft = { ...this._draft, data };
+      this._dataProblems = problems;
+      this._status = 'Not applied: fix the dataset setting shown. The current network keeps running.';
+      return;
+    }
+    void this._apply({ spec: this._draft.spec, data }, { fresh: true, reason: 'New dataset: the run restarted from step 0 with a network sized for it.' });
+  }
+
+  /** Problems of edited data options (the generators' own checks, in the validator's form). */
+  private _checkData(data: DataConfig): ValidationProblem[] {
+    if (data.source !== 'synthetic') return Number.isInteger(data.source === 'mnist' ? data.seed : 0) ? [] : [{ field: 'data.seed', message: 'The data seed must be a whole number.' }];
+    try {
+      makeSyntheticDataset({ kind: data.kind, samples: data.samples, noise: data.noise, classes: data.classes, seed: data.seed });
+      return [];
+    } catch (error) {
+      const message = describeError(error);
+      const field = /sample/i.test(message) ? 'data.samples' : /noise/i.test(message) ? 'data.noise' : /class/i.test(message) ? 'data.classes' : 'data.seed';
+      return [{ field, message }];
+    }
+  }
+
+  private async _onCsvUpload(event: CustomEvent<File>): Promise<void> {
+    const file = event.detail;
+    const result = importCsvDataset(await file.arrayBuffer(), { name: file.name });
+    if (!result.ok) {
+      this._dataProblems = [
+        {
+          field: 'data.csv',
+          message: result.errors.slice(0, 5).map((e) => (e.line > 0 ? `line ${e.line}${e.column > 0 ? `, column ${e.column}` : ''}: ${e.message}` : e.message)).join(' '),
+        },
+      ];
+      this._status = `The CSV file was not loaded. ${this.session ? 'The current network keeps running.' : ''}`;
+      return;
+    }
+    this.uploadedCsv = result.dataset;
+    const warnings = result.warnings.length > 0 ? ` Note: ${result.warnings.join(' ')}` : '';
+    void this._apply(
+      { spec: this._draft.spec, data: { source: 'csv', name: file.name } },
+      { fresh: true, dataset: result.dataset, reason: `Loaded ${file.name}: the run restarted from step 0 with a network sized for it.${warnings}` },
+    );
+  }
+
+  private async _onExportJson(): Promise<void> {
+    const session = this.session;
+    const history = this.history;
+    const config = this._config;
+    if (!session || !history || !config) return;
+    const snapshot = await session.snapshot();
+    const columns = ['step', 'mse', 'crossEntropy', 'active', 'outputDeltaNorm', 'globalGradNorm', 'saturatedFraction'] as const;
+    const file = {
+      format: 'webgpu-mlp-playground run',
+      config,
+      backend: session.backend,
+      adapter: this._adapter,
+      dataset: { name: session.dataset.name, trainCount: session.dataset.trainCount, testCount: session.dataset.testCount },
+      snapshot: { step: snapshot.step, loss: snapshot.loss, parameters: Array.from(snapshot.parameters), optimizerSlots: snapshot.optimizerSlots.map((s) => Array.from(s)) },
+      metrics: {
+        ...Object.fromEntries(columns.map((c) => [c, Array.from(history.column(c))])),
+        gradNormW: Array.from({ length: history.layerCount }, (_, l) => Array.from(history.layerNorm(l))),
+        switches: history.switches,
+        tests: history.tests,
+      },
+    };
+    downloadText(`mlp-run-step${snapshot.step}.json`, JSON.stringify(file), 'application/json');
+  }
+
+  private _onExportCsv(): void {
+    if (!this.history) return;
+    downloadText('mlp-curves.csv', this.history.toCsv(), 'text/csv');
   }
 }
 customElements.define('mlp-playground', MlpPlayground);
+

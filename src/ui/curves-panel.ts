@@ -1,0 +1,257 @@
+/**
+ * Streaming curves (uPlot): both losses every step, train and test; per-layer gradient norms and the
+ * output-delta norm on a log axis; test accuracy and the saturated fraction. The loss that drives
+ * training is drawn solid, the other dashed, and every loss switch is a labelled vertical line.
+ * Redraws at most once per animation frame from the whole history, downsampled when long.
+ */
+import { LitElement, css, html, unsafeCSS } from 'lit';
+import uPlot from 'uplot';
+import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
+import { LOSS_LABELS } from '../model/activations';
+import { downsampleMinMax, type SparseColumn } from './downsample';
+import { panelStyles } from './form';
+import type { MetricsHistory } from './metrics-history';
+
+/** x positions drawn per chart at most; beyond that the history is min/max-bucketed. */
+const MAX_DRAWN_POINTS = 1600;
+const MSE_COLOR = '#d9480f';
+const CE_COLOR = '#1c64d9';
+const LAYER_COLORS = ['#2b8a3e', '#7048e8', '#e67700', '#0b7285', '#c2255c', '#5c940d', '#1864ab', '#862e9c'];
+const SWITCH_COLOR = '#222';
+
+/** Log axes cannot show 0, negative or missing values: those become gaps. */
+function positiveOrNull(value: number): number | null {
+  return value > 0 && Number.isFinite(value) ? value : null;
+}
+
+/** Draws a vertical line and label at every loss switch of `history`. */
+function switchMarkers(getHistory: () => MetricsHistory | null): uPlot.Plugin {
+  return {
+    hooks: {
+      draw: (u: uPlot) => {
+        const history = getHistory();
+        if (!history) return;
+        const { ctx } = u;
+        const { top, height, left, width } = u.bbox;
+        ctx.save();
+        ctx.strokeStyle = SWITCH_COLOR;
+        ctx.fillStyle = SWITCH_COLOR;
+        ctx.lineWidth = 1.5 * devicePixelRatio;
+        ctx.setLineDash([]);
+        ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+        ctx.textBaseline = 'top';
+        for (const change of history.switches) {
+          const x = Math.round(u.valToPos(change.step, 'x', true));
+          if (x < left || x > left + width) continue;
+          ctx.beginPath();
+          ctx.moveTo(x, top);
+          ctx.lineTo(x, top + height);
+          ctx.stroke();
+          ctx.fillText(`→ ${LOSS_LABELS[change.loss]}`, x + 3 * devicePixelRatio, top + 2 * devicePixelRatio);
+        }
+        ctx.restore();
+      },
+    },
+  };
+}
+
+type ChartName = 'loss' | 'gradients' | 'accuracy';
+
+export class CurvesPanel extends LitElement {
+  static override properties = {
+    history: { attribute: false },
+    revision: { type: Number },
+  };
+
+  static override styles = [
+    panelStyles,
+    unsafeCSS(uPlotCss),
+    css`
+      .chart {
+        margin-bottom: 0.6rem;
+      }
+      h3 {
+        font-size: 0.85rem;
+        margin: 0.2rem 0;
+        font-weight: 600;
+      }
+    `,
+  ];
+
+  /** The run's metrics; the charts read it whole on each redraw. */
+  declare history: MetricsHistory | null;
+  /** Changes whenever the history does (its `revision`), so the panel knows to redraw. */
+  declare revision: number;
+
+  private charts: Partial<Record<ChartName, uPlot>> = {};
+  private drawFrame = 0;
+  private drawnHistory: MetricsHistory | null = null;
+  private resizeObserver: ResizeObserver | null = null;
+
+  constructor() {
+    super();
+    this.history = null;
+    this.revision = 0;
+  }
+
+  /** Number of x positions each chart currently draws (a test hook: the curves grow while training). */
+  drawnLengths(): Record<ChartName, number> {
+    const length = (name: ChartName) => this.charts[name]?.data[0]?.length ?? 0;
+    return { loss: length('loss'), gradients: length('gradients'), accuracy: length('accuracy') };
+  }
+
+  override render() {
+    return html`
+      <h2>Curves</h2>
+      <div class="chart"><h3>Loss on the training batch (solid: drives training; dashed: only watched) and on test rows</h3><div id="loss"></div></div>
+      <div class="chart"><h3>Gradient norms ‖∂L/∂W‖ per layer and ‖∂L/∂z‖ of the output (log scale)</h3><div id="gradients"></div></div>
+      <div class="chart"><h3>Test accuracy and fraction of saturated outputs</h3><div id="accuracy"></div></div>
+    `;
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    cancelAnimationFrame(this.drawFrame);
+    this.drawFrame = 0;
+    this.resizeObserver?.disconnect();
+    for (const chart of Object.values(this.charts)) chart?.destroy();
+    this.charts = {};
+    this.drawnHistory = null;
+  }
+
+  override updated(): void {
+    if (this.drawFrame === 0) this.drawFrame = requestAnimationFrame(() => this._draw());
+  }
+
+  private _width(): number {
+    return Math.max(280, (this.renderRoot.querySelector('#loss') as HTMLElement).clientWidth || 600);
+  }
+
+  private _draw(): void {
+    this.drawFrame = 0;
+    const history = this.history;
+    if (!history) return;
+    if (history !== this.drawnHistory) this._build(history);
+    const data = this._data(history);
+    this.charts.loss?.setData(data.loss);
+    this.charts.gradients?.setData(data.gradients);
+    this.charts.accuracy?.setData(data.accuracy);
+  }
+
+  /** A new run (new history, maybe another layer count): new charts. */
+  private _build(history: MetricsHistory): void {
+    for (const chart of Object.values(this.charts)) chart?.destroy();
+    this.drawnHistory = history;
+    const width = this._width();
+    const markers = switchMarkers(() => this.drawnHistory);
+    const root = this.renderRoot;
+    const xAxis: uPlot.Axis = { label: 'step' };
+    const common: Pick<uPlot.Options, 'width' | 'height' | 'plugins' | 'cursor'> = { width, height: 190, plugins: [markers], cursor: { drag: { x: false, y: false } } };
+    this.charts.loss = new uPlot(
+      {
+        ...common,
+        scales: { x: { time: false }, y: { distr: 3 } },
+        axes: [xAxis, { label: 'loss' }],
+        series: [
+          { label: 'step' },
+          { label: 'MSE (drives)', stroke: MSE_COLOR, width: 2 },
+          { label: 'MSE (watched)', stroke: MSE_COLOR, width: 1.5, dash: [6, 4] },
+          { label: 'CE (drives)', stroke: CE_COLOR, width: 2 },
+          { label: 'CE (watched)', stroke: CE_COLOR, width: 1.5, dash: [6, 4] },
+          { label: 'test MSE', stroke: MSE_COLOR, width: 1, spanGaps: true, points: { show: true, size: 5, fill: '#fff' } },
+          { label: 'test CE', stroke: CE_COLOR, width: 1, spanGaps: true, points: { show: true, size: 5, fill: '#fff' } },
+        ],
+      },
+      [[]],
+      root.querySelector('#loss') as HTMLElement,
+    );
+    this.charts.gradients = new uPlot(
+      {
+        ...common,
+        scales: { x: { time: false }, y: { distr: 3 } },
+        axes: [xAxis, { label: 'norm' }],
+        series: [
+          { label: 'step' },
+          ...Array.from({ length: history.layerCount }, (_, l) => ({ label: `‖∂L/∂W${l + 1}‖`, stroke: LAYER_COLORS[l % LAYER_COLORS.length], width: 1.5 })),
+          { label: '‖∂L/∂z‖ output', stroke: '#000', width: 2 },
+        ],
+      },
+      [[]],
+      root.querySelector('#gradients') as HTMLElement,
+    );
+    this.charts.accuracy = new uPlot(
+      {
+        ...common,
+        height: 150,
+        scales: { x: { time: false }, y: { auto: false, range: [0, 1] } },
+        axes: [xAxis, { label: 'fraction' }],
+        series: [
+          { label: 'step' },
+          { label: 'test accuracy', stroke: '#2b8a3e', width: 2, spanGaps: true, points: { show: true, size: 5 } },
+          { label: 'saturated outputs', stroke: '#868e96', width: 1.5 },
+        ],
+      },
+      [[]],
+      root.querySelector('#accuracy') as HTMLElement,
+    );
+    if (!this.resizeObserver) {
+      this.resizeObserver = new ResizeObserver(() => {
+        const w = this._width();
+        for (const chart of Object.values(this.charts)) if (chart && chart.width !== w) chart.setSize({ width: w, height: chart.height });
+      });
+      this.resizeObserver.observe(root.querySelector('#loss') as HTMLElement);
+    }
+  }
+
+  private _data(history: MetricsHistory): Record<ChartName, uPlot.AlignedData> {
+    const steps = history.column('step');
+    const mse = history.column('mse');
+    const ce = history.column('crossEntropy');
+    const active = history.column('active');
+    const first = steps.length > 0 ? steps[0] : 0;
+    // A value belongs to the solid series while its loss drives, and to the dashed one otherwise;
+    // the step of a switch is in both, so each line continues to the marker.
+    const driving = (loss: number, i: number) => active[i] === loss || (i > 0 && active[i - 1] === loss);
+    const watched = (loss: number, i: number) => active[i] !== loss || (i > 0 && active[i - 1] !== loss);
+    const testAt = new Map(history.tests.map((t) => [t.step - first, t]));
+    const testColumn = (read: (t: (typeof history.tests)[number]) => number): SparseColumn => (i) => {
+      const t = testAt.get(i);
+      return t ? read(t) : null;
+    };
+    const loss = downsampleMinMax(
+      steps,
+      ([
+        (i) => (driving(0, i) ? positiveOrNull(mse[i]) : null),
+        (i) => (watched(0, i) ? positiveOrNull(mse[i]) : null),
+        (i) => (driving(1, i) ? positiveOrNull(ce[i]) : null),
+        (i) => (watched(1, i) ? positiveOrNull(ce[i]) : null),
+        testColumn((t) => t.mse),
+        testColumn((t) => t.crossEntropy),
+      ] as SparseColumn[]).map((column): SparseColumn => (i) => {
+        const v = column(i);
+        return v === null ? null : positiveOrNull(v);
+      }),
+      MAX_DRAWN_POINTS,
+    );
+    const delta = history.column('outputDeltaNorm');
+    const gradients = downsampleMinMax(
+      steps,
+      [
+        ...Array.from({ length: history.layerCount }, (_, l): SparseColumn => {
+          const column = history.layerNorm(l);
+          return (i) => positiveOrNull(column[i]);
+        }),
+        (i) => positiveOrNull(delta[i]),
+      ],
+      MAX_DRAWN_POINTS,
+    );
+    const saturated = history.column('saturatedFraction');
+    const accuracy = downsampleMinMax(steps, [testColumn((t) => t.accuracy), (i) => saturated[i]], MAX_DRAWN_POINTS);
+    return {
+      loss: [loss.x, ...loss.series] as uPlot.AlignedData,
+      gradients: [gradients.x, ...gradients.series] as uPlot.AlignedData,
+      accuracy: [accuracy.x, ...accuracy.series] as uPlot.AlignedData,
+    };
+  }
+}
+customElements.define('curves-panel', CurvesPanel);

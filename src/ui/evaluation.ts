@@ -1,0 +1,64 @@
+/**
+ * Losses and accuracy of network outputs on held-out rows, from `session.evaluate` (which returns
+ * outputs o after the output activation, not logits). Both losses come from the one table in
+ * src/model/activations.ts, fed with the logits recovered from o.
+ */
+import { lossDenominator, rowLoss, type OutputActivation } from '../model/activations';
+import type { TestEvaluation } from './metrics-history';
+
+/**
+ * Outputs are float32, so a saturated o can be exactly 0 or 1, whose logit is infinite. Clamping to
+ * [ε, 1 − ε] (Keras clips probabilities the same way, with ε = 1e-7) keeps the test cross-entropy
+ * finite: the largest per-element value is then −log(1e-7) ≈ 16.
+ */
+const PROBABILITY_EPSILON = 1e-7;
+
+function logitOf(output: OutputActivation, o: number): number {
+  if (output === 'linear') return o;
+  const p = Math.min(1 - PROBABILITY_EPSILON, Math.max(PROBABILITY_EPSILON, o));
+  // softmax: log p differs from the true logits by a per-row constant, which logsumexp(z) − Σ t·z ignores.
+  return output === 'sigmoid' ? Math.log(p / (1 - p)) : Math.log(p);
+}
+
+/** Index of the largest value in row r of a row-major [rows, k] array. */
+export function argmaxRow(values: ArrayLike<number>, r: number, k: number): number {
+  let best = 0;
+  for (let j = 1; j < k; j++) if (values[r * k + j] > values[r * k + best]) best = j;
+  return best;
+}
+
+/**
+ * Mean MSE, mean cross-entropy (NaN for a linear output) and accuracy (NaN unless the targets are
+ * classes) of `count` rows of outputs against their targets, both row-major [count, k].
+ */
+export function scoreOutputs(
+  output: OutputActivation,
+  outputs: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  count: number,
+  k: number,
+  targetsAreClasses: boolean,
+): Omit<TestEvaluation, 'step'> {
+  let mseSum = 0;
+  let ceSum = 0;
+  let correct = 0;
+  const z = new Float64Array(k);
+  const o = new Float64Array(k);
+  const t = new Float64Array(k);
+  for (let r = 0; r < count; r++) {
+    for (let j = 0; j < k; j++) {
+      o[j] = outputs[r * k + j];
+      t[j] = targets[r * k + j];
+      z[j] = logitOf(output, o[j]);
+    }
+    mseSum += rowLoss('mse', output, z, o, t);
+    if (output !== 'linear') ceSum += rowLoss('cross_entropy', output, z, o, t);
+    if (k === 1) correct += o[0] > 0.5 === t[0] > 0.5 ? 1 : 0;
+    else correct += argmaxRow(o, 0, k) === argmaxRow(t, 0, k) ? 1 : 0;
+  }
+  return {
+    mse: mseSum / lossDenominator('mse', output, count, k),
+    crossEntropy: output === 'linear' ? Number.NaN : ceSum / lossDenominator('cross_entropy', output, count, k),
+    accuracy: targetsAreClasses ? correct / count : Number.NaN,
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * The whole history of a run, kept as growable columns (uPlot's columnar shape) so that a long run
+ * costs a few arrays, not an object per step, and the charts can downsample it for drawing.
+ */
+import type { LossName } from '../model/activations';
+import type { StepMetrics } from '../train/session';
+
+/** A Float64Array that doubles when full; `view()` is the filled part. */
+class GrowableColumn {
+  private data = new Float64Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+
+  at(i: number): number {
+    return this.data[i];
+  }
+
+  view(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+/** A loss switch at a step: the step from which `loss` drove training. */
+export interface LossSwitch {
+  /** First step trained with the new loss. */
+  step: number;
+  /** The loss selected. */
+  loss: LossName;
+}
+
+/** One evaluation on the held-out test rows. */
+export interface TestEvaluation {
+  /** Steps taken when the parameters were evaluated. */
+  step: number;
+  /** Mean squared error on the test rows. */
+  mse: number;
+  /** Cross-entropy on the test rows (NaN for a linear output). */
+  crossEntropy: number;
+  /** Fraction classified correctly (NaN when the targets are not classes). */
+  accuracy: number;
+}
+
+/** Names of the per-step columns, in the order of `StepMetrics`. */
+export type StepColumn = 'step' | 'mse' | 'crossEntropy' | 'active' | 'outputDeltaNorm' | 'globalGradNorm' | 'saturatedFraction';
+
+export class MetricsHistory {
+  private readonly columns: Record<StepColumn, GrowableColumn> = {
+    step: new GrowableColumn(),
+    mse: new GrowableColumn(),
+    crossEntropy: new GrowableColumn(),
+    active: new GrowableColumn(),
+    outputDeltaNorm: new GrowableColumn(),
+    globalGradNorm: new GrowableColumn(),
+    saturatedFraction: new GrowableColumn(),
+  };
+  private readonly layerNorms: GrowableColumn[];
+  /** Every loss switch, in step order; a run's starting loss is not a switch. */
+  readonly switches: LossSwitch[] = [];
+  /** Every test evaluation, in step order. */
+  readonly tests: TestEvaluation[] = [];
+  /** Bumped on every change, so views can tell whether to redraw. */
+  revision = 0;
+
+  constructor(
+    /** Number of weight layers (one gradient-norm column each). */
+    readonly layerCount: number,
+  ) {
+    this.layerNorms = Array.from({ length: layerCount }, () => new GrowableColumn());
+  }
+
+  /** Steps recorded. */
+  get length(): number {
+    return this.columns.step.length;
+  }
+
+  /** Appends metrics in step order, noting a switch wherever the active loss changes. */
+  append(metrics: readonly StepMetrics[]): void {
+    for (const m of metrics) {
+      const active = m.activeLoss === 'mse' ? 0 : 1;
+      const previous = this.length > 0 ? this.columns.active.at(this.length - 1) : active;
+      if (active !== previous) this.switches.push({ step: m.step, loss: m.activeLoss });
+      this.columns.step.push(m.step);
+      this.columns.mse.push(m.mse);
+      this.columns.crossEntropy.push(m.crossEntropy);
+      this.columns.active.push(active);
+      this.columns.outputDeltaNorm.push(m.outputDeltaNorm);
+      this.columns.globalGradNorm.push(m.globalGradNorm);
+      this.columns.saturatedFraction.push(m.saturatedFraction);
+      m.gradNormW.forEach((norm, l) => this.layerNorms[l]?.push(norm));
+    }
+    if (metrics.length > 0) this.revision++;
+  }
+
+  addTest(evaluation: TestEvaluation): void {
+    this.tests.push(evaluation);
+    this.revision++;
+  }
+
+  /** A per-step column (a view of the live data: copy it before keeping it). */
+  column(name: StepColumn): Float64Array {
+    return this.columns[name].view();
+  }
+
+  /** ‖∂L/∂W_l‖ of weight layer l for every step. */
+  layerNorm(l: number): Float64Array {
+    return this.layerNorms[l].view();
+  }
+
+  /** The most recent step's metrics, as columns, or null before the first step. */
+  latest(name: StepColumn): number | null {
+    const n = this.length;
+    return n > 0 ? this.columns[name].at(n - 1) : null;
+  }
+
+  /** The history as CSV: one row per step, test columns filled at the steps they were taken. */
+  toCsv(): string {
+    const layerHeaders = this.layerNorms.map((_, l) => `grad_norm_w${l + 1}`);
+    const header = ['step', 'active_loss', 'mse', 'cross_entropy', ...layerHeaders, 'global_grad_norm', 'output_delta_norm', 'saturated_fraction', 'test_mse', 'test_cross_entropy', 'test_accuracy'];
+    const lines = [header.join(',')];
+    const testsByStep = new Map(this.tests.map((t) => [t.step, t]));
+    const c = this.columns;
+    for (let i = 0; i < this.length; i++) {
+      const step = c.step.at(i);
+      const test = testsByStep.get(step);
+      lines.push(
+        [
+          step,
+          c.active.at(i) === 0 ? 'mse' : 'cross_entropy',
+          c.mse.at(i),
+          c.crossEntropy.at(i),
+          ...this.layerNorms.map((column) => column.at(i)),
+          c.globalGradNorm.at(i),
+          c.outputDeltaNorm.at(i),
+          c.saturatedFraction.at(i),
+          test ? test.mse : '',
+          test ? test.crossEntropy : '',
+          test ? test.accuracy : '',
+        ].join(','),
+      );
+    }
+    return lines.join('\n') + '\n';
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Share and keep: a link that restores the setup, the configuration with weights and metrics as
+ * JSON, and the curves as CSV. Downloads are Blob URLs; no user text goes through innerHTML.
+ */
+import { LitElement, html } from 'lit';
+import { emit, panelStyles } from './form';
+
+export class SharePanel extends LitElement {
+  static override properties = {
+    link: { type: String },
+    ready: { type: Boolean },
+  };
+
+  static override styles = panelStyles;
+
+  /** The URL that restores the running configuration. */
+  declare link: string;
+  /** False while there is no run to export. */
+  declare ready: boolean;
+
+  constructor() {
+    super();
+    this.link = '';
+    this.ready = false;
+  }
+
+  override render() {
+    return html`
+      <h2>Share and keep</h2>
+      <label><span>Link to this setup</span><input type="text" readonly .value=${this.link} @focus=${this._onSelect} aria-label="Link to this setup" /></label>
+      <div class="row">
+        <button type="button" ?disabled=${!this.ready} @click=${() => emit(this, 'export-json', null)}>Export JSON (config, weights, metrics)</button>
+        <button type="button" ?disabled=${!this.ready} @click=${() => emit(this, 'export-csv', null)}>Export curves CSV</button>
+      </div>
+    `;
+  }
+
+  private _onSelect(event: Event): void {
+    (event.target as HTMLInputElement).select();
+  }
+}
+customElements.define('share-panel', SharePanel);
+
+/** Offers `content` as a file download through a temporary Blob URL. */
+export function downloadText(fileName: string, content: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type }));
+  const anchor = document.createElement('a');
+  anchor.href = url;
+  anchor.download = fileName;
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

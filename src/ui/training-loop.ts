@@ -1,0 +1,173 @@
+/**
+ * The training loop: a Lit ReactiveController that, once per animation frame, issues a batch of
+ * steps to the Session and collects the metrics of steps that have finished. It never waits for the
+ * GPU inside a frame: `train` only encodes and submits, `takeMetrics` returns what is ready. The
+ * number of steps per frame adapts so the main thread spends a few milliseconds per frame on it.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { Session, StepMetrics } from '../train/session';
+
+/** Main-thread time per frame the loop aims at, leaving the rest of the frame to drawing and input. */
+const TARGET_FRAME_MS = 6;
+/** Never issue more steps per frame than this, however cheap they are. */
+const MAX_STEPS_PER_FRAME = 512;
+/**
+ * Steps that may be issued but not yet finished, in frames' worth. The GPU queue would otherwise
+ * grow without bound when the GPU is slower than encoding; this is back-pressure without waiting.
+ */
+const MAX_FRAMES_IN_FLIGHT = 3;
+
+/** Steps per second measured over this window. */
+const RATE_WINDOW_MS = 1000;
+
+export interface TrainingLoopCallbacks {
+  /** Metrics of finished steps, in step order (called at most once per frame). */
+  onMetrics(metrics: StepMetrics[]): void;
+  /** An error from the session; the loop has paused. */
+  onError(error: unknown): void;
+}
+
+export class TrainingLoop implements ReactiveController {
+  /** Whether Play is on. */
+  running = false;
+  /** Steps issued per frame at the moment (adapted every frame). */
+  stepsPerFrame = 1;
+  /** Finished steps per second over the last second. */
+  stepsPerSecond = 0;
+
+  private session: Session | null = null;
+  private frameHandle = 0;
+  private training = false;
+  private takingMetrics = false;
+  private lastFinishedStep = -1;
+  private readonly finishTimes: { time: number; steps: number }[] = [];
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly callbacks: TrainingLoopCallbacks,
+  ) {
+    host.addController(this);
+  }
+
+  /** The session to drive; replacing it pauses nothing, but forgets the rate measurements. */
+  setSession(session: Session | null): void {
+    this.session = session;
+    this.lastFinishedStep = session ? session.stepsTaken - 1 : -1;
+    this.finishTimes.length = 0;
+    this.stepsPerSecond = 0;
+    this.stepsPerFrame = 1;
+    this.schedule();
+  }
+
+  play(): void {
+    this.running = true;
+    this.schedule();
+    this.host.requestUpdate();
+  }
+
+  pause(): void {
+    this.running = false;
+    this.host.requestUpdate();
+  }
+
+  /** Issues exactly one step (while paused), and collects its metrics once it has finished. */
+  async stepOnce(): Promise<void> {
+    const session = this.session;
+    if (!session || this.training) return;
+    this.training = true;
+    try {
+      await session.train(1);
+      await session.flush();
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.training = false;
+    }
+    this.schedule();
+  }
+
+  hostConnected(): void {
+    this.schedule();
+  }
+
+  hostDisconnected(): void {
+    cancelAnimationFrame(this.frameHandle);
+    this.frameHandle = 0;
+  }
+
+  private schedule(): void {
+    if (this.frameHandle === 0) this.frameHandle = requestAnimationFrame(() => this.frame());
+  }
+
+  private frame(): void {
+    this.frameHandle = 0;
+    const session = this.session;
+    if (!session) return;
+    this.collect(session);
+    if (this.running && !this.training) {
+      const inFlight = session.stepsTaken - 1 - this.lastFinishedStep;
+      if (inFlight < MAX_FRAMES_IN_FLIGHT * this.stepsPerFrame) this.issue(session);
+    }
+    // Keep polling while steps are in flight even after Pause, so their metrics still arrive.
+    if (this.running || session.stepsTaken - 1 > this.lastFinishedStep) this.schedule();
+  }
+
+  private issue(session: Session): void {
+    const count = this.stepsPerFrame;
+    const started = performance.now();
+    this.training = true;
+    session.train(count).then(
+      () => {
+        this.training = false;
+        if (session !== this.session) return;
+        this.adapt(count, performance.now() - started);
+      },
+      (error: unknown) => {
+        this.training = false;
+        if (session === this.session) this.fail(error);
+      },
+    );
+  }
+
+  /** Grows or shrinks the steps per frame towards TARGET_FRAME_MS of main-thread time. */
+  private adapt(count: number, elapsedMs: number): void {
+    if (count !== this.stepsPerFrame) return;
+    if (elapsedMs < TARGET_FRAME_MS * 0.6) this.stepsPerFrame = Math.min(MAX_STEPS_PER_FRAME, Math.ceil(count * 1.25));
+    else if (elapsedMs > TARGET_FRAME_MS * 1.5) this.stepsPerFrame = Math.max(1, Math.floor(count / 1.5));
+  }
+
+  private collect(session: Session): void {
+    if (this.takingMetrics) return;
+    this.takingMetrics = true;
+    session.takeMetrics().then(
+      (metrics) => {
+        this.takingMetrics = false;
+        if (session !== this.session || metrics.length === 0) return;
+        this.lastFinishedStep = metrics[metrics.length - 1].step;
+        this.measureRate(metrics.length);
+        this.callbacks.onMetrics(metrics);
+        this.schedule();
+      },
+      (error: unknown) => {
+        this.takingMetrics = false;
+        if (session === this.session) this.fail(error);
+      },
+    );
+  }
+
+  private measureRate(finished: number): void {
+    const now = performance.now();
+    this.finishTimes.push({ time: now, steps: finished });
+    while (this.finishTimes.length > 1 && now - this.finishTimes[0].time > RATE_WINDOW_MS) this.finishTimes.shift();
+    if (this.finishTimes.length < 2) return;
+    const span = now - this.finishTimes[0].time;
+    const steps = this.finishTimes.slice(1).reduce((sum, entry) => sum + entry.steps, 0);
+    this.stepsPerSecond = span > 0 ? (steps * 1000) / span : 0;
+  }
+
+  private fail(error: unknown): void {
+    this.running = false;
+    this.callbacks.onError(error);
+    this.host.requestUpdate();
+  }
+}
