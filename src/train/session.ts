@@ -40,6 +40,14 @@ export interface TrainerSnapshot {
   optimizerSlots: Float64Array[];
 }
 
+/** A failure found after the call that caused it returned (on the GPU: device loss, validation or out-of-memory errors). */
+export interface SessionError {
+  /** 'device-lost': the session is unusable and a new one must be created; the others are errors the GPU reported. */
+  kind: 'device-lost' | 'validation' | 'out-of-memory' | 'internal';
+  /** What went wrong, in the backend's words. */
+  message: string;
+}
+
 /** A training run over one network and one dataset. */
 export interface Session {
   /** Which path computes: 'webgpu' or 'cpu'. */
@@ -67,6 +75,11 @@ export interface Session {
   restore(snapshot: TrainerSnapshot): Promise<void>;
   /** Network outputs (after the output activation) for `count` rows of `inputs`, row-major. */
   evaluate(inputs: Float32Array, count: number): Promise<Float32Array>;
+  /**
+   * Receives failures found after the call that caused them returned (GPU device loss, validation
+   * or out-of-memory errors). Unset, the session logs them with console.error; they are never dropped.
+   */
+  onError?: ((error: SessionError) => void) | undefined;
   /** Frees buffers; the session cannot be used afterwards. */
   dispose(): void;
 }

@@ -1,0 +1,202 @@
+/**
+ * The compute kernels as small objects (shader, bindings, workgroup size, dispatch layout), the one
+ * ceiling-division helper every dispatch count comes from, the uniform packer, and the pipeline
+ * cache. WGSL lives in shaders/*.wgsl; common.wgsl is prepended to each kernel's module.
+ */
+import commonSource from '../../shaders/common.wgsl?raw';
+import forwardSource from '../../shaders/matmul_forward.wgsl?raw';
+import weightGradSource from '../../shaders/matmul_weight_grad.wgsl?raw';
+import inputGradSource from '../../shaders/matmul_input_grad.wgsl?raw';
+import lossSource from '../../shaders/loss.wgsl?raw';
+import outputActivationSource from '../../shaders/output_activation.wgsl?raw';
+import gradNormsSource from '../../shaders/grad_norms.wgsl?raw';
+import optimizerSource from '../../shaders/optimizer.wgsl?raw';
+
+/** How a kernel binds one buffer of group 0. */
+export type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
+
+/** Outputs per invocation along each axis of the register-tiled matrix products (4×4 per invocation). */
+export const MATMUL_OUTPUTS_PER_INVOCATION = 4;
+
+/** One compute kernel: what its pipeline depends on and how its bindings are laid out. */
+export interface Kernel {
+  /** Shader name, the first part of the pipeline-cache key. */
+  readonly name: string;
+  /** WGSL of the kernel, without common.wgsl. */
+  readonly source: string;
+  /** Buffer types of group 0, in binding order. */
+  readonly bindings: readonly BindingKind[];
+  /** Whether group 1 holds the per-step uniform (StepParams), bound with a dynamic offset. */
+  readonly usesStepParams: boolean;
+  /** Override constants of the workgroup size, e.g. { WORKGROUP_X: 8, WORKGROUP_Y: 8 }. */
+  readonly workgroup: Readonly<Record<string, number>>;
+}
+
+/** Number of groups of `size` needed to cover `count` items: the only place dispatch counts are rounded. */
+export function ceilDiv(count: number, size: number): number {
+  return Math.ceil(count / size);
+}
+
+const MATMUL_WORKGROUP = { WORKGROUP_X: 8, WORKGROUP_Y: 8 } as const;
+
+/** Z = f(A·W + b) for one layer, A optionally gathered through the row indices. */
+export const FORWARD_KERNEL: Kernel = {
+  name: 'matmul_forward',
+  source: forwardSource,
+  bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
+  usesStepParams: true,
+  workgroup: MATMUL_WORKGROUP,
+};
+
+/** [∂L/∂W; ∂L/∂b] = [A | 1]ᵀ·dZ for one layer, written at the layer's offset in the gradient. */
+export const WEIGHT_GRAD_KERNEL: Kernel = {
+  name: 'matmul_weight_grad',
+  source: weightGradSource,
+  bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
+  usesStepParams: true,
+  workgroup: MATMUL_WORKGROUP,
+};
+
+/** dZ_prev = (dZ·Wᵀ) ⊙ f'(A_prev). */
+export const INPUT_GRAD_KERNEL: Kernel = {
+  name: 'matmul_input_grad',
+  source: inputGradSource,
+  bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
+  usesStepParams: false,
+  workgroup: MATMUL_WORKGROUP,
+};
+
+/** Both losses, the selected loss's output delta and the loss metrics; one workgroup. */
+export const LOSS_KERNEL: Kernel = {
+  name: 'loss',
+  source: lossSource,
+  bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage'],
+  usesStepParams: true,
+  workgroup: { WORKGROUP_SIZE: 256 },
+};
+
+/** Output activation of evaluated rows. */
+export const OUTPUT_ACTIVATION_KERNEL: Kernel = {
+  name: 'output_activation',
+  source: outputActivationSource,
+  bindings: ['uniform', 'read-only-storage', 'storage'],
+  usesStepParams: false,
+  workgroup: { WORKGROUP_SIZE: 64 },
+};
+
+/** Squared norms of ∂L/∂W_l and ∂L/∂b_l; one workgroup per segment. */
+export const GRAD_NORMS_KERNEL: Kernel = {
+  name: 'grad_norms',
+  source: gradNormsSource,
+  bindings: ['read-only-storage', 'read-only-storage', 'storage'],
+  usesStepParams: true,
+  workgroup: { WORKGROUP_SIZE: 256 },
+};
+
+/** One optimizer update over the whole flat parameter buffer. */
+export const OPTIMIZER_KERNEL: Kernel = {
+  name: 'optimizer',
+  source: optimizerSource,
+  bindings: ['uniform', 'storage', 'read-only-storage', 'storage'],
+  usesStepParams: true,
+  workgroup: { WORKGROUP_SIZE: 256 },
+};
+
+/** Workgroups of a register-tiled product covering an output of `rows` × `cols`: [x over cols, y over rows]. */
+export function matmulGrid(rows: number, cols: number): [number, number] {
+  const { WORKGROUP_X, WORKGROUP_Y } = MATMUL_WORKGROUP;
+  return [ceilDiv(cols, MATMUL_OUTPUTS_PER_INVOCATION * WORKGROUP_X), ceilDiv(rows, MATMUL_OUTPUTS_PER_INVOCATION * WORKGROUP_Y)];
+}
+
+/**
+ * Workgroups of a one-invocation-per-element kernel over `count` elements, folded into two
+ * dimensions when one would exceed `maxPerDimension`. `rowPitch` is the number of invocations per
+ * grid row, which the kernel uses to recover its element index.
+ */
+export function elementGrid(count: number, workgroupSize: number, maxPerDimension: number): { x: number; y: number; rowPitch: number } {
+  const groups = Math.max(1, ceilDiv(count, workgroupSize));
+  const x = Math.min(groups, maxPerDimension);
+  return { x, y: ceilDiv(groups, x), rowPitch: x * workgroupSize };
+}
+
+/** One field of a uniform struct: every field here is a 4-byte scalar. */
+export type UniformField = { u32: number } | { f32: number };
+
+/**
+ * Packs scalar fields in declaration order following WGSL's uniform layout: 4-byte scalars are
+ * 4-aligned, and the struct size is rounded up to 16 bytes.
+ */
+export function packUniform(fields: readonly UniformField[]): ArrayBuffer {
+  const buffer = new ArrayBuffer(ceilDiv(fields.length * 4, 16) * 16);
+  const view = new DataView(buffer);
+  fields.forEach((field, i) => {
+    if ('u32' in field) view.setUint32(i * 4, field.u32, true);
+    else view.setFloat32(i * 4, field.f32, true);
+  });
+  return buffer;
+}
+
+/** Size of StepParams in common.wgsl: four 4-byte fields. */
+export const STEP_PARAMS_BYTES = 16;
+
+/** A compiled kernel with the layouts its bind groups are made from. */
+export interface CompiledKernel {
+  /** The kernel it was compiled from. */
+  kernel: Kernel;
+  /** The pipeline. */
+  pipeline: GPUComputePipeline;
+  /** Layout of group 0. */
+  bindGroupLayout: GPUBindGroupLayout;
+}
+
+/**
+ * Compiles kernels once per device. The key holds everything the module depends on: the kernel's
+ * name (its source) and its override constants; sizes live in uniforms, so one pipeline serves
+ * every network shape.
+ */
+export class PipelineCache {
+  private readonly pipelines = new Map<string, Promise<CompiledKernel>>();
+  /** Layout of group 1: the per-step uniform at a dynamic offset. */
+  readonly stepLayout: GPUBindGroupLayout;
+  // Read from the global in the constructor, so importing this module needs no WebGPU.
+  private readonly visibility: GPUShaderStageFlags;
+
+  constructor(private readonly device: GPUDevice) {
+    this.visibility = GPUShaderStage.COMPUTE;
+    this.stepLayout = device.createBindGroupLayout({
+      label: 'step params',
+      entries: [{ binding: 0, visibility: this.visibility, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: STEP_PARAMS_BYTES } }],
+    });
+  }
+
+  /** The compiled kernel, compiling it on first use. */
+  get(kernel: Kernel): Promise<CompiledKernel> {
+    const key = `${kernel.name}|${JSON.stringify(kernel.workgroup)}`;
+    let compiled = this.pipelines.get(key);
+    if (!compiled) {
+      compiled = this.compile(kernel);
+      this.pipelines.set(key, compiled);
+      // A failed compilation is not cached, so a later attempt reports the error again.
+      compiled.catch(() => this.pipelines.delete(key));
+    }
+    return compiled;
+  }
+
+  private async compile(kernel: Kernel): Promise<CompiledKernel> {
+    const bindGroupLayout = this.device.createBindGroupLayout({
+      label: kernel.name,
+      entries: kernel.bindings.map((type, binding) => ({ binding, visibility: this.visibility, buffer: { type } })),
+    });
+    const module = this.device.createShaderModule({ label: kernel.name, code: `${commonSource}\n${kernel.source}` });
+    const layout = this.device.createPipelineLayout({
+      label: kernel.name,
+      bindGroupLayouts: kernel.usesStepParams ? [bindGroupLayout, this.stepLayout] : [bindGroupLayout],
+    });
+    const pipeline = await this.device.createComputePipelineAsync({
+      label: kernel.name,
+      layout,
+      compute: { module, entryPoint: 'main', constants: { ...kernel.workgroup } },
+    });
+    return { kernel, pipeline, bindGroupLayout };
+  }
+}

@@ -1,0 +1,647 @@
+/**
+ * The WebGPU trainer: buffers and bind groups built once per network shape, the dataset uploaded
+ * once, parameters in one flat float32 buffer in the layout of src/model/layout.ts, many steps
+ * encoded into one compute pass per submission, and per-step metrics copied out of a ring buffer
+ * and mapped asynchronously, so the step loop never waits for the GPU.
+ *
+ * One training step is 3L + 2 dispatches for L weight layers: L forward products (the first
+ * gathers its rows through the batch's indices), the loss kernel, L weight-and-bias gradient
+ * products, L − 1 input-gradient products with the activation derivative fused, one norms kernel
+ * and one optimizer dispatch over all parameters.
+ */
+import { ACTIVATIONS, LOSS_IDS, OUTPUT_ACTIVATION_IDS, type LossName } from '../model/activations';
+import { BatchSchedule, shuffleSeed } from '../model/batches';
+import { initParameters } from '../model/init';
+import { parameterLayout, type ParameterLayout } from '../model/layout';
+import { cloneSpec, layerCount, type NetworkSpec } from '../model/spec';
+import { formatProblems, validate, validateForDataset } from '../model/validate';
+import type { Dataset } from '../data/dataset';
+import type { StepMetrics, TrainerSnapshot } from '../train/session';
+import { OPTIMIZER_SLOT_COUNT } from '../cpu/optimizer';
+import { checkCapacity, metricsStride } from './capacity';
+import { acquireGpu, type GpuContext, type GpuFailure } from './device';
+import {
+  FORWARD_KERNEL,
+  GRAD_NORMS_KERNEL,
+  INPUT_GRAD_KERNEL,
+  LOSS_KERNEL,
+  OPTIMIZER_KERNEL,
+  OUTPUT_ACTIVATION_KERNEL,
+  WEIGHT_GRAD_KERNEL,
+  ceilDiv,
+  elementGrid,
+  matmulGrid,
+  packUniform,
+  type CompiledKernel,
+  type Kernel,
+} from './kernels';
+import { StagingPool } from './readback';
+
+/** How to build a trainer. */
+export interface GpuTrainerOptions {
+  /** The network; validated against the dataset before anything is allocated. */
+  spec: NetworkSpec;
+  /** Training data, uploaded once. */
+  dataset: Dataset;
+  /** Starting parameters in the flat layout; `initParameters(spec)` when omitted. */
+  initialParameters?: Float64Array;
+  /** Called with every failure the GPU reports asynchronously; unset, failures go to console.error. */
+  onFailure?: (failure: GpuFailure) => void;
+  /** The GPU context to use; the shared one when omitted. */
+  context?: GpuContext;
+}
+
+/** One recorded dispatch of a step: a compiled kernel, its group-0 bind group and its grid. */
+interface Dispatch {
+  compiled: CompiledKernel;
+  bindGroup: GPUBindGroup;
+  grid: [number, number];
+}
+
+/** A submission whose metrics are on their way back. */
+interface PendingMetrics {
+  firstStep: number;
+  losses: LossName[];
+  done: Promise<void>;
+}
+
+const OPTIMIZER_IDS = { sgd: 0, momentum: 1, adam: 2 } as const;
+/** Multiply-adds a submission aims at (host-side estimate): keeps one submission of a big network short enough for the page to stay responsive. */
+const MULTIPLY_ADDS_PER_SUBMISSION = 2e8;
+/** Most steps encoded into one submission. */
+const MAX_STEPS_PER_SUBMISSION = 64;
+/** Submissions allowed in flight before `train` waits for the oldest to finish (bounds memory and latency). */
+const MAX_SUBMISSIONS_IN_FLIGHT = 8;
+/** Largest evaluation activation buffer, so evaluation of a wide network stays a modest allocation. */
+const EVALUATION_BYTES = 32 * 1024 * 1024;
+const MAX_EVALUATION_ROWS = 4096;
+
+/** Steps per submission for a network: the multiply-add budget divided by one step's work. */
+function chooseStepsPerSubmission(spec: NetworkSpec): number {
+  let multiplyAdds = 0;
+  for (let l = 1; l < spec.widths.length; l++) multiplyAdds += 3 * spec.batchSize * spec.widths[l - 1] * spec.widths[l];
+  return Math.max(1, Math.min(MAX_STEPS_PER_SUBMISSION, Math.floor(MULTIPLY_ADDS_PER_SUBMISSION / multiplyAdds)));
+}
+
+/** Rows evaluated per submission: as many as fit EVALUATION_BYTES in the widest layer. */
+function chooseEvaluationRows(spec: NetworkSpec): number {
+  const widest = Math.max(...spec.widths);
+  return Math.max(1, Math.min(MAX_EVALUATION_ROWS, Math.floor(EVALUATION_BYTES / (4 * widest))));
+}
+
+export class GpuTrainer {
+  /** The network (a copy; `spec.loss` follows `setLoss`). */
+  readonly spec: NetworkSpec;
+  /** The training data. */
+  readonly dataset: Dataset;
+  /** Where each layer's parameters sit in the flat buffers. */
+  readonly layout: ParameterLayout;
+  /** Steps encoded into one submission at most. */
+  readonly stepsPerSubmission: number;
+  /** Compute dispatches per training step (3L + 2). */
+  readonly dispatchesPerStep: number;
+
+  private readonly device: GPUDevice;
+  private readonly schedule: BatchSchedule;
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly staging: StagingPool;
+  private readonly metricsFloats: number;
+  private readonly stepStride: number;
+  private readonly stepDispatches: Dispatch[] = [];
+  private readonly pending: PendingMetrics[] = [];
+  private readonly completed: StepMetrics[] = [];
+  private readonly indexScratch: Uint32Array<ArrayBuffer>;
+  private readonly stepScratch: ArrayBuffer;
+  private stepsIssued = 0;
+  private disposed = false;
+  private failure: GpuFailure | null = null;
+  private readonly failureListener: (failure: GpuFailure) => void;
+
+  private constructor(
+    private readonly context: GpuContext,
+    spec: NetworkSpec,
+    dataset: Dataset,
+    private readonly kernels: Record<string, CompiledKernel>,
+    private readonly resources: TrainerResources,
+    onFailure: ((failure: GpuFailure) => void) | undefined,
+  ) {
+    this.spec = spec;
+    this.dataset = dataset;
+    this.device = context.device;
+    this.layout = parameterLayout(spec.widths);
+    this.schedule = new BatchSchedule(dataset.trainCount, spec.batchSize, shuffleSeed(spec.seed));
+    this.stepsPerSubmission = resources.stepsPerSubmission;
+    this.metricsFloats = metricsStride(layerCount(spec));
+    this.stepStride = resources.stepStride;
+    this.staging = new StagingPool(this.device, 'readback');
+    this.buffers.push(...resources.allBuffers);
+    this.indexScratch = new Uint32Array(this.stepsPerSubmission * spec.batchSize);
+    this.stepScratch = new ArrayBuffer(this.stepsPerSubmission * this.stepStride);
+    this.stepDispatches = resources.stepDispatches;
+    this.dispatchesPerStep = this.stepDispatches.length;
+    this.failureListener = (failure) => {
+      if (failure.kind === 'device-lost') this.failure = failure;
+      if (onFailure) onFailure(failure);
+      else console.error(`WebGPU ${failure.kind}: ${failure.message}`);
+    };
+    context.failureListeners.add(this.failureListener);
+  }
+
+  /**
+   * Builds a trainer: validates the spec against the dataset, checks every buffer against the
+   * device's limits, compiles (or reuses) the pipelines, allocates and uploads. Throws with the
+   * failing value and what to change when the network does not fit or allocation fails.
+   */
+  static async create(options: GpuTrainerOptions): Promise<GpuTrainer> {
+    const spec = cloneSpec(options.spec);
+    const { dataset } = options;
+    const problems = [...validate(spec), ...validateForDataset(spec, dataset)];
+    if (problems.length > 0) throw new Error(`the network cannot be trained on ${dataset.name}:\n${formatProblems(problems)}`);
+    const layout = parameterLayout(spec.widths);
+    const initial = options.initialParameters ?? initParameters(spec);
+    if (initial.length !== layout.totalParameters) {
+      throw new Error(`the network [${spec.widths.join(', ')}] has ${layout.totalParameters} parameters but ${initial.length} initial values were given`);
+    }
+    const stepsPerSubmission = chooseStepsPerSubmission(spec);
+    const evaluationRows = chooseEvaluationRows(spec);
+    const context = options.context ?? (await acquireGpu());
+    checkCapacity({ spec, trainCount: dataset.trainCount, stepsPerSubmission, evaluationRows }, context.device.limits);
+    const kernelList: Kernel[] = [FORWARD_KERNEL, WEIGHT_GRAD_KERNEL, INPUT_GRAD_KERNEL, LOSS_KERNEL, OUTPUT_ACTIVATION_KERNEL, GRAD_NORMS_KERNEL, OPTIMIZER_KERNEL];
+    const compiled = await Promise.all(kernelList.map((kernel) => context.pipelines.get(kernel)));
+    const kernels = Object.fromEntries(compiled.map((c) => [c.kernel.name, c]));
+    const { device } = context;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    const resources = buildResources(context, spec, dataset, kernels, initial, stepsPerSubmission, evaluationRows);
+    const validationError = await device.popErrorScope();
+    const memoryError = await device.popErrorScope();
+    const error = memoryError ?? validationError;
+    if (error) {
+      for (const buffer of resources.allBuffers) buffer.destroy();
+      const what = memoryError ? 'ran out of GPU memory' : 'was rejected by WebGPU validation';
+      throw new Error(`allocating the network [${spec.widths.join(', ')}] with batch ${spec.batchSize} ${what}: ${error.message}; try a smaller network or batch`);
+    }
+    return new GpuTrainer(context, spec, dataset, kernels, resources, options.onFailure);
+  }
+
+  /** Steps issued so far (some may still be running on the GPU). */
+  get stepsTaken(): number {
+    return this.stepsIssued;
+  }
+
+  /** The loss the next step follows. */
+  get loss(): LossName {
+    return this.spec.loss;
+  }
+
+  /** Selects the loss from the next issued step on: only the per-step uniform written at the next submission changes. */
+  setLoss(loss: LossName): void {
+    if (loss === 'cross_entropy' && this.spec.outputActivation === 'linear') {
+      throw new Error('cross-entropy needs probabilities: switch the output to sigmoid or softmax first, or keep MSE for a linear output');
+    }
+    this.spec.loss = loss;
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new Error('this GPU trainer was disposed; create a new session');
+    if (this.failure) throw new Error(`${this.failure.message}; create a new session to continue`);
+  }
+
+  /**
+   * Encodes and submits `steps` training steps without waiting for the GPU, in submissions of at
+   * most `stepsPerSubmission` steps. Waits only when more than MAX_SUBMISSIONS_IN_FLIGHT
+   * submissions are still running, so a fast caller cannot queue unbounded work.
+   */
+  async train(steps: number): Promise<void> {
+    this.assertUsable();
+    if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`the number of steps must be a whole number ≥ 0, got ${steps}`);
+    let remaining = steps;
+    while (remaining > 0) {
+      while (this.pending.length >= MAX_SUBMISSIONS_IN_FLIGHT) await this.pending[0].done;
+      const count = Math.min(remaining, this.stepsPerSubmission);
+      this.submitSteps(count);
+      remaining -= count;
+    }
+  }
+
+  /** Adam's step size lr·√(1−β2ᵗ)/(1−β1ᵗ) for update number t (from 1), in float64. */
+  private adamStepSize(t: number): number {
+    const { learningRate, beta1, beta2 } = this.spec.optimizer;
+    return (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+  }
+
+  private submitSteps(count: number): void {
+    const { batchSize } = this.spec;
+    const first = this.stepsIssued;
+    const lossId = LOSS_IDS[this.spec.loss];
+    const stepWords = new DataView(this.stepScratch);
+    for (let s = 0; s < count; s++) {
+      this.schedule.indicesForStep(first + s, this.indexScratch, s * batchSize);
+      const at = s * this.stepStride;
+      stepWords.setUint32(at, s * batchSize, true);
+      stepWords.setUint32(at + 4, lossId, true);
+      stepWords.setUint32(at + 8, s * this.metricsFloats, true);
+      stepWords.setFloat32(at + 12, this.adamStepSize(first + s + 1), true);
+    }
+    const { queue } = this.device;
+    queue.writeBuffer(this.resources.rowIndices, 0, this.indexScratch, 0, count * batchSize);
+    queue.writeBuffer(this.resources.stepParams, 0, this.stepScratch, 0, count * this.stepStride);
+    const encoder = this.device.createCommandEncoder({ label: `steps ${first}…${first + count - 1}` });
+    const pass = encoder.beginComputePass();
+    for (let s = 0; s < count; s++) this.encodeStep(pass, s * this.stepStride);
+    pass.end();
+    const metricsBytes = count * this.metricsFloats * 4;
+    const staging = this.staging.acquire(metricsBytes);
+    encoder.copyBufferToBuffer(this.resources.metricsRing, 0, staging, 0, metricsBytes);
+    queue.submit([encoder.finish()]);
+    this.stepsIssued += count;
+    const losses = new Array<LossName>(count).fill(this.spec.loss);
+    const record: PendingMetrics = { firstStep: first, losses, done: Promise.resolve() };
+    record.done = this.staging.read(staging, metricsBytes).then(
+      (bytes) => this.completeMetrics(record, new Float32Array(bytes)),
+      (error: unknown) => this.failureListener({ kind: 'internal', message: `reading back the metrics of steps ${first}…${first + count - 1} failed: ${String(error)}` }),
+    ).finally(() => {
+      const index = this.pending.indexOf(record);
+      if (index >= 0) this.pending.splice(index, 1);
+    });
+    this.pending.push(record);
+  }
+
+  /** Records one step's dispatches into `pass`; `stepOffset` selects the step's StepParams. */
+  private encodeStep(pass: GPUComputePassEncoder, stepOffset: number): void {
+    pass.setBindGroup(1, this.resources.stepBindGroup, [stepOffset]);
+    for (const dispatch of this.stepDispatches) {
+      pass.setPipeline(dispatch.compiled.pipeline);
+      pass.setBindGroup(0, dispatch.bindGroup);
+      pass.dispatchWorkgroups(dispatch.grid[0], dispatch.grid[1]);
+    }
+  }
+
+  private completeMetrics(record: PendingMetrics, values: Float32Array): void {
+    const { batchSize, outputActivation } = this.spec;
+    const outputs = this.spec.widths[this.spec.widths.length - 1];
+    const elements = batchSize * outputs;
+    const layers = this.layout.layers.length;
+    record.losses.forEach((activeLoss, s) => {
+      const at = s * this.metricsFloats;
+      const gradNormW: number[] = [];
+      const gradNormB: number[] = [];
+      let squares = 0;
+      for (let l = 0; l < layers; l++) {
+        const w = values[at + 4 + 2 * l];
+        const b = values[at + 5 + 2 * l];
+        squares += w + b;
+        gradNormW.push(Math.sqrt(w));
+        gradNormB.push(Math.sqrt(b));
+      }
+      const crossEntropyDenominator = outputActivation === 'softmax' ? batchSize : elements;
+      this.completed.push({
+        step: record.firstStep + s,
+        activeLoss,
+        mse: values[at] / elements,
+        crossEntropy: outputActivation === 'linear' ? NaN : values[at + 1] / crossEntropyDenominator,
+        gradNormW,
+        gradNormB,
+        globalGradNorm: Math.sqrt(squares),
+        outputDeltaNorm: Math.sqrt(values[at + 2]),
+        saturatedFraction: outputActivation === 'softmax' ? values[at + 3] / batchSize : values[at + 3] / elements,
+      });
+    });
+    this.completed.sort((a, b) => a.step - b.step);
+  }
+
+  /** Metrics of the steps completed since the last call, in step order; never waits. */
+  takeMetrics(): StepMetrics[] {
+    return this.completed.splice(0, this.completed.length);
+  }
+
+  /** Resolves once every issued step has completed and its metrics can be taken. */
+  async flush(): Promise<void> {
+    while (this.pending.length > 0) await Promise.all(this.pending.map((p) => p.done));
+  }
+
+  /** Copies `sources` (buffer, floats) into one staging buffer and reads them back as float64. */
+  private async readBuffers(sources: { buffer: GPUBuffer; floats: number }[]): Promise<Float64Array[]> {
+    this.assertUsable();
+    const total = sources.reduce((sum, s) => sum + s.floats, 0) * 4;
+    const staging = this.staging.acquire(total);
+    const encoder = this.device.createCommandEncoder({ label: 'read back' });
+    let offset = 0;
+    for (const source of sources) {
+      if (source.floats > 0) encoder.copyBufferToBuffer(source.buffer, 0, staging, offset, source.floats * 4);
+      offset += source.floats * 4;
+    }
+    this.device.queue.submit([encoder.finish()]);
+    const values = new Float32Array(await this.staging.read(staging, Math.max(total, 4)));
+    let at = 0;
+    return sources.map((source) => {
+      const part = Float64Array.from(values.subarray(at, at + source.floats));
+      at += source.floats;
+      return part;
+    });
+  }
+
+  /** The parameters after every issued step, in the flat layout. */
+  async readParameters(): Promise<Float64Array> {
+    const [parameters] = await this.readBuffers([{ buffer: this.resources.parameters, floats: this.layout.totalParameters }]);
+    return parameters;
+  }
+
+  /** ∂L/∂θ of the last issued step (taken before its update), in the flat layout; zeros before the first step. */
+  async readGradient(): Promise<Float64Array> {
+    const [gradient] = await this.readBuffers([{ buffer: this.resources.gradient, floats: this.layout.totalParameters }]);
+    return gradient;
+  }
+
+  /** Parameters and optimizer slots after every issued step. */
+  async snapshot(): Promise<TrainerSnapshot> {
+    const n = this.layout.totalParameters;
+    const slotCount = OPTIMIZER_SLOT_COUNT[this.spec.optimizer.kind];
+    const step = this.stepsIssued;
+    const loss = this.spec.loss;
+    const [parameters, slots] = await this.readBuffers([
+      { buffer: this.resources.parameters, floats: n },
+      { buffer: this.resources.optimizerSlots, floats: slotCount * n },
+    ]);
+    const optimizerSlots = Array.from({ length: slotCount }, (_, i) => slots.slice(i * n, (i + 1) * n));
+    return { step, loss, parameters, optimizerSlots };
+  }
+
+  /**
+   * Replaces parameters and optimizer slots, and continues from the snapshot's step (which sets
+   * Adam's t and the position in the batch order) with its loss.
+   */
+  restore(snapshot: TrainerSnapshot): void {
+    this.assertUsable();
+    const n = this.layout.totalParameters;
+    const slotCount = OPTIMIZER_SLOT_COUNT[this.spec.optimizer.kind];
+    if (snapshot.parameters.length !== n || snapshot.optimizerSlots.length !== slotCount || snapshot.optimizerSlots.some((s) => s.length !== n)) {
+      throw new Error(
+        `the snapshot holds ${snapshot.parameters.length} parameters and ${snapshot.optimizerSlots.length} slot(s) but this ${this.spec.optimizer.kind} ` +
+          `network has ${n} parameters and ${slotCount} slot(s); restore a snapshot of the same network and optimizer`,
+      );
+    }
+    if (!(Number.isInteger(snapshot.step) && snapshot.step >= 0)) throw new Error(`the snapshot's step must be a whole number ≥ 0, got ${snapshot.step}`);
+    this.setLoss(snapshot.loss);
+    this.device.queue.writeBuffer(this.resources.parameters, 0, Float32Array.from(snapshot.parameters));
+    if (slotCount > 0) {
+      const slots = new Float32Array(slotCount * n);
+      snapshot.optimizerSlots.forEach((slot, i) => slots.set(slot, i * n));
+      this.device.queue.writeBuffer(this.resources.optimizerSlots, 0, slots);
+    }
+    this.stepsIssued = snapshot.step;
+  }
+
+  /**
+   * Network outputs (after the output activation) for `count` rows of `inputs` (row-major
+   * [count, n_0]), with the current parameters, in chunks of the evaluation buffers' rows.
+   */
+  async evaluate(inputs: Float32Array, count: number): Promise<Float32Array> {
+    this.assertUsable();
+    const { widths } = this.spec;
+    const inputWidth = widths[0];
+    const outputs = widths[widths.length - 1];
+    if (!(Number.isInteger(count) && count >= 0) || inputs.length < count * inputWidth) {
+      throw new Error(`evaluate needs ${count} rows of ${inputWidth} inputs (${count * inputWidth} values) but got ${inputs.length} values`);
+    }
+    const result = new Float32Array(count * outputs);
+    const evaluation = this.resources.evaluation;
+    const reads: Promise<void>[] = [];
+    for (let start = 0; start < count; start += evaluation.rows) {
+      const rows = Math.min(evaluation.rows, count - start);
+      const { queue } = this.device;
+      queue.writeBuffer(evaluation.inputs, 0, inputs.slice(start * inputWidth, (start + rows) * inputWidth));
+      this.layout.layers.forEach((layer, l) => {
+        queue.writeBuffer(evaluation.forwardUniforms[l], 0, forwardUniform(this.spec, layer, l, rows, false));
+      });
+      queue.writeBuffer(evaluation.outputUniform, 0, packUniform([{ u32: rows }, { u32: outputs }, { u32: OUTPUT_ACTIVATION_IDS[this.spec.outputActivation] }, { u32: 0 }]));
+      const encoder = this.device.createCommandEncoder({ label: `evaluate rows ${start}…${start + rows - 1}` });
+      const pass = encoder.beginComputePass();
+      pass.setBindGroup(1, this.resources.stepBindGroup, [0]);
+      this.layout.layers.forEach((layer, l) => {
+        pass.setPipeline(this.kernels[FORWARD_KERNEL.name].pipeline);
+        pass.setBindGroup(0, evaluation.forwardBindGroups[l]);
+        const [x, y] = matmulGrid(rows, layer.fanOut);
+        pass.dispatchWorkgroups(x, y);
+      });
+      pass.setPipeline(this.kernels[OUTPUT_ACTIVATION_KERNEL.name].pipeline);
+      pass.setBindGroup(0, evaluation.outputBindGroup);
+      pass.dispatchWorkgroups(ceilDiv(rows, OUTPUT_ACTIVATION_KERNEL.workgroup.WORKGROUP_SIZE));
+      pass.end();
+      const bytes = rows * outputs * 4;
+      const staging = this.staging.acquire(bytes);
+      encoder.copyBufferToBuffer(evaluation.outputs, 0, staging, 0, bytes);
+      queue.submit([encoder.finish()]);
+      reads.push(this.staging.read(staging, bytes).then((values) => result.set(new Float32Array(values, 0, rows * outputs), start * outputs)));
+    }
+    await Promise.all(reads);
+    return result;
+  }
+
+  /** Frees every buffer; the trainer cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.context.failureListeners.delete(this.failureListener);
+    for (const buffer of this.buffers) buffer.destroy();
+    this.staging.destroy();
+  }
+}
+
+/** Evaluation buffers and bind groups (rows per submission fixed at build time). */
+interface EvaluationResources {
+  rows: number;
+  inputs: GPUBuffer;
+  outputs: GPUBuffer;
+  forwardUniforms: GPUBuffer[];
+  forwardBindGroups: GPUBindGroup[];
+  outputUniform: GPUBuffer;
+  outputBindGroup: GPUBindGroup;
+}
+
+/** Everything a trainer allocates, built once. */
+interface TrainerResources {
+  allBuffers: GPUBuffer[];
+  stepsPerSubmission: number;
+  stepStride: number;
+  parameters: GPUBuffer;
+  gradient: GPUBuffer;
+  optimizerSlots: GPUBuffer;
+  rowIndices: GPUBuffer;
+  stepParams: GPUBuffer;
+  stepBindGroup: GPUBindGroup;
+  metricsRing: GPUBuffer;
+  stepDispatches: Dispatch[];
+  evaluation: EvaluationResources;
+}
+
+/** ForwardParams of matmul_forward.wgsl for weight layer `l` over `rows` rows. */
+function forwardUniform(spec: NetworkSpec, layer: ParameterLayout['layers'][number], l: number, rows: number, gatherRows: boolean): ArrayBuffer {
+  const last = l === spec.widths.length - 2;
+  // The last layer writes logits; the loss kernel (training) or output_activation (evaluation) applies the output activation.
+  const activation = last ? ACTIVATIONS.linear.id : ACTIVATIONS[spec.hiddenActivations[l]].id;
+  return packUniform([
+    { u32: rows },
+    { u32: layer.fanOut },
+    { u32: layer.fanIn },
+    { u32: layer.weightOffset },
+    { u32: layer.biasOffset },
+    { u32: activation },
+    { u32: gatherRows ? 1 : 0 },
+    { u32: 0 },
+  ]);
+}
+
+function buildResources(
+  context: GpuContext,
+  spec: NetworkSpec,
+  dataset: Dataset,
+  kernels: Record<string, CompiledKernel>,
+  initial: Float64Array,
+  stepsPerSubmission: number,
+  evaluationRows: number,
+): TrainerResources {
+  const { device } = context;
+  const layout = parameterLayout(spec.widths);
+  const layers = layout.layers;
+  const L = layers.length;
+  const B = spec.batchSize;
+  const allBuffers: GPUBuffer[] = [];
+  const STORAGE = GPUBufferUsage.STORAGE;
+  const makeBuffer = (label: string, bytes: number, usage: GPUBufferUsageFlags, contents?: ArrayBufferView | ArrayBuffer): GPUBuffer => {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const buffer = device.createBuffer({ label, size, usage, mappedAtCreation: contents !== undefined });
+    if (contents !== undefined) {
+      const bytesOf = contents instanceof ArrayBuffer ? new Uint8Array(contents) : new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength);
+      new Uint8Array(buffer.getMappedRange()).set(bytesOf);
+      buffer.unmap();
+    }
+    allBuffers.push(buffer);
+    return buffer;
+  };
+  const uniform = (label: string, contents: ArrayBuffer): GPUBuffer => makeBuffer(label, contents.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, contents);
+  const storage = (label: string, floats: number, extraUsage = 0, contents?: ArrayBufferView): GPUBuffer =>
+    makeBuffer(label, floats * 4, STORAGE | extraUsage, contents);
+  const bindGroup = (kernel: Kernel, label: string, buffers: GPUBuffer[]): GPUBindGroup =>
+    device.createBindGroup({
+      label,
+      layout: kernels[kernel.name].bindGroupLayout,
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+
+  const P = layout.totalParameters;
+  const trainX = storage('training inputs', dataset.trainCount * spec.widths[0], 0, dataset.trainX.subarray(0, dataset.trainCount * spec.widths[0]));
+  const outputsWidth = spec.widths[L];
+  const trainY = storage('training targets', dataset.trainCount * outputsWidth, 0, dataset.trainY.subarray(0, dataset.trainCount * outputsWidth));
+  const parameters = storage('parameters', P, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, Float32Array.from(initial));
+  const gradient = storage('gradient', P, GPUBufferUsage.COPY_SRC);
+  const slotCount = OPTIMIZER_SLOT_COUNT[spec.optimizer.kind];
+  const optimizerSlots = storage('optimizer slots', slotCount * P, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+  const rowIndices = makeBuffer('row indices', stepsPerSubmission * B * 4, STORAGE | GPUBufferUsage.COPY_DST);
+  const stepStride = Math.max(device.limits.minUniformBufferOffsetAlignment, 16);
+  const stepParams = makeBuffer('step params', stepsPerSubmission * stepStride, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  const stepBindGroup = device.createBindGroup({
+    label: 'step params',
+    layout: context.pipelines.stepLayout,
+    entries: [{ binding: 0, resource: { buffer: stepParams, size: 16 } }],
+  });
+  const stride = metricsStride(L);
+  const metricsRing = storage('metrics ring', stepsPerSubmission * stride, GPUBufferUsage.COPY_SRC);
+  const activations = layers.map((layer, l) => storage(l === L - 1 ? 'logits' : `activations ${l + 1}`, B * layer.fanOut));
+  const deltas = layers.map((layer, l) => storage(`deltas ${l + 1}`, B * layer.fanOut));
+
+  const stepDispatches: Dispatch[] = [];
+  const add = (kernel: Kernel, label: string, uniformOrFirst: GPUBuffer[], grid: [number, number]): void => {
+    stepDispatches.push({ compiled: kernels[kernel.name], bindGroup: bindGroup(kernel, label, uniformOrFirst), grid });
+  };
+  layers.forEach((layer, l) => {
+    const params = uniform(`forward ${l}`, forwardUniform(spec, layer, l, B, l === 0));
+    add(FORWARD_KERNEL, `forward ${l}`, [params, l === 0 ? trainX : activations[l - 1], parameters, rowIndices, activations[l]], matmulGrid(B, layer.fanOut));
+  });
+  const outputActivationId = OUTPUT_ACTIVATION_IDS[spec.outputActivation];
+  const lossParams = uniform('loss', packUniform([{ u32: B }, { u32: outputsWidth }, { u32: outputActivationId }, { u32: 0 }]));
+  add(LOSS_KERNEL, 'loss', [lossParams, activations[L - 1], trainY, rowIndices, deltas[L - 1], metricsRing], [1, 1]);
+  for (let l = L - 1; l >= 0; l--) {
+    const layer = layers[l];
+    const weightParams = uniform(
+      `weight gradient ${l}`,
+      packUniform([{ u32: B }, { u32: layer.fanIn }, { u32: layer.fanOut }, { u32: layer.weightOffset }, { u32: l === 0 ? 1 : 0 }, { u32: 0 }, { u32: 0 }, { u32: 0 }]),
+    );
+    add(WEIGHT_GRAD_KERNEL, `weight gradient ${l}`, [weightParams, l === 0 ? trainX : activations[l - 1], deltas[l], rowIndices, gradient], matmulGrid(layer.fanIn + 1, layer.fanOut));
+    if (l > 0) {
+      const inputParams = uniform(
+        `input gradient ${l}`,
+        packUniform([
+          { u32: B },
+          { u32: layer.fanOut },
+          { u32: layer.fanIn },
+          { u32: layer.weightOffset },
+          { u32: ACTIVATIONS[spec.hiddenActivations[l - 1]].id },
+          { u32: 0 },
+          { u32: 0 },
+          { u32: 0 },
+        ]),
+      );
+      add(INPUT_GRAD_KERNEL, `input gradient ${l}`, [inputParams, deltas[l], parameters, activations[l - 1], deltas[l - 1]], matmulGrid(B, layer.fanIn));
+    }
+  }
+  const segments = new Uint32Array(4 * L);
+  layers.forEach((layer, l) => {
+    segments.set([layer.weightOffset, layer.fanIn * layer.fanOut, layer.biasOffset, layer.fanOut], 4 * l);
+  });
+  const segmentBuffer = makeBuffer('gradient segments', segments.byteLength, STORAGE, segments);
+  add(GRAD_NORMS_KERNEL, 'gradient norms', [segmentBuffer, gradient, metricsRing], [2 * L, 1]);
+  const optimizerGrid = elementGrid(P, OPTIMIZER_KERNEL.workgroup.WORKGROUP_SIZE, device.limits.maxComputeWorkgroupsPerDimension);
+  const { optimizer } = spec;
+  const optimizerParams = uniform(
+    'optimizer',
+    packUniform([
+      { u32: P },
+      { u32: optimizerGrid.rowPitch },
+      { u32: OPTIMIZER_IDS[optimizer.kind] },
+      { f32: optimizer.learningRate },
+      { f32: optimizer.momentum },
+      { f32: optimizer.beta1 },
+      { f32: optimizer.beta2 },
+      { f32: optimizer.epsilon },
+      { f32: 1 - optimizer.beta1 },
+      { f32: 1 - optimizer.beta2 },
+      { u32: 0 },
+      { u32: 0 },
+    ]),
+  );
+  add(OPTIMIZER_KERNEL, 'optimizer', [optimizerParams, parameters, gradient, optimizerSlots], [optimizerGrid.x, optimizerGrid.y]);
+
+  const evaluationInputs = storage('evaluation inputs', evaluationRows * spec.widths[0], GPUBufferUsage.COPY_DST);
+  const evaluationActivations = layers.map((layer, l) => storage(`evaluation activations ${l + 1}`, evaluationRows * layer.fanOut));
+  const evaluationOutputs = storage('evaluation outputs', evaluationRows * outputsWidth, GPUBufferUsage.COPY_SRC);
+  const forwardUniforms = layers.map((layer, l) => uniform(`evaluation forward ${l}`, forwardUniform(spec, layer, l, evaluationRows, false)));
+  const forwardBindGroups = layers.map((_, l) =>
+    bindGroup(FORWARD_KERNEL, `evaluation forward ${l}`, [forwardUniforms[l], l === 0 ? evaluationInputs : evaluationActivations[l - 1], parameters, rowIndices, evaluationActivations[l]]),
+  );
+  const outputUniform = uniform('evaluation output', packUniform([{ u32: evaluationRows }, { u32: outputsWidth }, { u32: outputActivationId }, { u32: 0 }]));
+  const outputBindGroup = bindGroup(OUTPUT_ACTIVATION_KERNEL, 'evaluation output', [outputUniform, evaluationActivations[L - 1], evaluationOutputs]);
+
+  return {
+    allBuffers,
+    stepsPerSubmission,
+    stepStride,
+    parameters,
+    gradient,
+    optimizerSlots,
+    rowIndices,
+    stepParams,
+    stepBindGroup,
+    metricsRing,
+    stepDispatches,
+    evaluation: {
+      rows: evaluationRows,
+      inputs: evaluationInputs,
+      outputs: evaluationOutputs,
+      forwardUniforms,
+      forwardBindGroups,
+      outputUniform,
+      outputBindGroup,
+    },
+  };
+}

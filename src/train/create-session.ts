@@ -1,0 +1,45 @@
+/**
+ * One way to start a run whatever the machine offers: WebGPU when the browser gives an adapter,
+ * the float64 CPU path otherwise (or when asked for).
+ */
+import type { Dataset } from '../data/dataset';
+import type { NetworkSpec } from '../model/spec';
+import { CpuSession } from '../cpu/session';
+import { OPTIMIZER_SLOT_COUNT } from '../cpu/optimizer';
+import { describeGpuAdapter, type GpuAdapterReport } from '../gpu/device';
+import { GpuSession } from './gpu-session';
+import type { Session } from './session';
+
+/** What to start. */
+export interface CreateSessionOptions {
+  /** The network. */
+  spec: NetworkSpec;
+  /** The data it trains on. */
+  dataset: Dataset;
+  /** 'webgpu' fails without WebGPU; 'auto' (the default) falls back to the CPU. */
+  backend?: 'webgpu' | 'cpu' | 'auto';
+  /** Starting parameters in the flat layout; the seeded ones when omitted. */
+  initialParameters?: Float64Array;
+}
+
+/** The adapter WebGPU offers this page (name, architecture, description), or null without WebGPU. */
+export function describeBackend(): Promise<GpuAdapterReport | null> {
+  return describeGpuAdapter();
+}
+
+/** Starts a session on the requested backend; 'auto' uses WebGPU when `navigator.gpu` gives an adapter. */
+export async function createSession(options: CreateSessionOptions): Promise<Session> {
+  const backend = options.backend ?? 'auto';
+  const useGpu = backend === 'webgpu' || (backend === 'auto' && (await describeGpuAdapter()) !== null);
+  if (useGpu) {
+    const { spec, dataset, initialParameters } = options;
+    return GpuSession.create(initialParameters ? { spec, dataset, initialParameters } : { spec, dataset });
+  }
+  const session = new CpuSession(options.spec, options.dataset);
+  if (options.initialParameters) {
+    const n = options.initialParameters.length;
+    const slots = Array.from({ length: OPTIMIZER_SLOT_COUNT[options.spec.optimizer.kind] }, () => new Float64Array(n));
+    await session.restore({ step: 0, loss: options.spec.loss, parameters: options.initialParameters.slice(), optimizerSlots: slots });
+  }
+  return session;
+}

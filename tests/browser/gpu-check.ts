@@ -1,0 +1,51 @@
+/**
+ * Checks one GPU run against its CPU reference: forward outputs, the step-0 gradient per layer
+ * (W and b separately), every step's metrics, and the parameters after the last step.
+ */
+import { expect } from 'vitest';
+import { parameterLayout } from '../../src/model/layout';
+import { expectClose } from './gpu-compare';
+import type { CpuReference, PreparedCase } from './gpu-cases';
+import { decodeFloat32, decodeFloat64, type HarnessResult } from './gpu-wire';
+
+export function checkAgainstCpu(prepared: PreparedCase, result: HarnessResult, cpu: CpuReference): void {
+  const name = prepared.recipe.name;
+  expectClose('forward', `${name} outputs`, decodeFloat32(result.outputs), cpu.outputs);
+
+  const gradient = decodeFloat64(result.gradient);
+  parameterLayout(prepared.spec.widths).layers.forEach((layer, l) => {
+    const w = [layer.weightOffset, layer.biasOffset] as const;
+    const b = [layer.biasOffset, layer.biasOffset + layer.fanOut] as const;
+    expectClose('gradient', `${name} step-0 dL/dW${l + 1}`, gradient.subarray(...w), cpu.gradient.subarray(...w));
+    expectClose('gradient', `${name} step-0 dL/db${l + 1}`, gradient.subarray(...b), cpu.gradient.subarray(...b));
+  });
+
+  expect(result.metrics.map((m) => m.step), `${name}: steps reported`).toEqual(cpu.metrics.map((m) => m.step));
+  expect(result.metrics.map((m) => m.activeLoss), `${name}: active loss per step`).toEqual(cpu.metrics.map((m) => m.activeLoss));
+  const series = (pick: (m: { mse: number; crossEntropy: number | null; globalGradNorm: number; outputDeltaNorm: number }) => number | null) => ({
+    gpu: result.metrics.map((m) => pick(m) ?? NaN),
+    cpu: cpu.metrics.map((m) => pick(m) ?? NaN),
+  });
+  const mse = series((m) => m.mse);
+  expectClose('loss', `${name} MSE per step`, mse.gpu, mse.cpu);
+  if (prepared.spec.outputActivation === 'linear') {
+    expect(result.metrics.every((m) => m.crossEntropy === null), `${name}: cross-entropy of a linear output is NaN`).toBe(true);
+    expect(cpu.metrics.every((m) => Number.isNaN(m.crossEntropy)), `${name}: CPU cross-entropy of a linear output is NaN`).toBe(true);
+  } else {
+    const ce = series((m) => m.crossEntropy);
+    expectClose('loss', `${name} cross-entropy per step`, ce.gpu, ce.cpu);
+  }
+  const global = series((m) => m.globalGradNorm);
+  expectClose('gradientNorm', `${name} global gradient norm per step`, global.gpu, global.cpu);
+  const delta = series((m) => m.outputDeltaNorm);
+  expectClose('gradientNorm', `${name} output-delta norm per step`, delta.gpu, delta.cpu);
+  const layers = prepared.spec.widths.length - 1;
+  for (let l = 0; l < layers; l++) {
+    expectClose('gradientNorm', `${name} ‖dL/dW${l + 1}‖ per step`, result.metrics.map((m) => m.gradNormW[l]), cpu.metrics.map((m) => m.gradNormW[l]));
+    expectClose('gradientNorm', `${name} ‖dL/db${l + 1}‖ per step`, result.metrics.map((m) => m.gradNormB[l]), cpu.metrics.map((m) => m.gradNormB[l]));
+  }
+  // A count of thresholded elements: exact unless an output lies within float32 rounding of the threshold.
+  expect(result.metrics.map((m) => m.saturatedFraction), `${name}: saturated fraction per step`).toEqual(cpu.metrics.map((m) => m.saturatedFraction));
+
+  expectClose('parameters', `${name} parameters after ${prepared.recipe.steps} steps`, decodeFloat64(result.parameters), cpu.parameters);
+}

@@ -1,0 +1,90 @@
+/**
+ * The GPU engine against the float64 CPU path in headless Chromium (WebGPU through SwiftShader on
+ * machines without a GPU): same seed, same initial weights, same batches.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer';
+import { HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, LOSSES } from '../../src/model/activations';
+import { OPTIMIZER_KINDS } from '../../src/model/spec';
+import { startBrowserFixture, openPage, type BrowserFixture } from './browser';
+import { cpuReference, prepareCase, type CaseRecipe, type PreparedCase } from './gpu-cases';
+import { checkAgainstCpu } from './gpu-check';
+import { formatErrorReport } from './gpu-compare';
+import type { HarnessCase, HarnessResult } from './gpu-wire';
+
+let fixture: BrowserFixture;
+let page: Page;
+
+async function runOnGpu(cases: PreparedCase[]): Promise<HarnessResult[]> {
+  const wire: HarnessCase[] = cases.map((c) => c.wire);
+  return page.evaluate((input) => window.gpuHarness.runCases(input), wire);
+}
+
+async function checkCases(recipes: CaseRecipe[]): Promise<HarnessResult[]> {
+  const prepared = recipes.map(prepareCase);
+  const results = await runOnGpu(prepared);
+  prepared.forEach((c, i) => checkAgainstCpu(c, results[i], cpuReference(c)));
+  return results;
+}
+
+beforeAll(async () => {
+  fixture = await startBrowserFixture();
+  page = await openPage(fixture, '/tests/browser/gpu-harness.html');
+  await page.waitForFunction(() => 'gpuHarness' in window);
+  const adapter = await page.evaluate(() => window.gpuHarness.adapter());
+  if (!adapter) throw new Error('headless Chromium offers no WebGPU adapter; check the --enable-unsafe-webgpu flag and the SwiftShader install');
+  console.log(`GPU tests run on: ${[adapter.vendor, adapter.architecture, adapter.device, adapter.description].filter(Boolean).join(' / ')}`);
+});
+
+afterAll(async () => {
+  console.log(`largest relative error per tensor kind (|gpu − cpu| / max(|cpu|, 1e-3·max|cpu|)):\n${formatErrorReport()}`);
+  await fixture?.close();
+});
+
+/** Sizes that do not divide the 4×4 register tile or the 8×8 workgroups: widths 1, 3, 17; batches 1, 7, 100. */
+const SHAPES = [
+  { hidden: [17], batchSize: 7, inputs: 3 },
+  { hidden: [1, 3], batchSize: 1, inputs: 17 },
+  { hidden: [3, 17], batchSize: 100, inputs: 1 },
+] as const;
+
+function combinationRecipes(): CaseRecipe[] {
+  const recipes: CaseRecipe[] = [];
+  let index = 0;
+  for (const hidden of HIDDEN_ACTIVATIONS) {
+    for (const output of OUTPUT_ACTIVATIONS) {
+      for (const loss of LOSSES) {
+        if (output === 'linear' && loss === 'cross_entropy') continue;
+        for (const optimizer of OPTIMIZER_KINDS) {
+          const shape = SHAPES[index % SHAPES.length];
+          const outputs = output === 'softmax' ? (index % 2 === 0 ? 3 : 17) : [1, 3, 17][index % 3];
+          recipes.push({
+            name: `${hidden}/${output}/${loss}/${optimizer} [${[shape.inputs, ...shape.hidden, outputs].join('-')}] B=${shape.batchSize}`,
+            widths: [shape.inputs, ...shape.hidden, outputs],
+            hidden,
+            output,
+            loss,
+            optimizer,
+            batchSize: shape.batchSize,
+            trainCount: 3 * shape.batchSize + 5,
+            steps: 20,
+            switchLossAt: null,
+            initScale: 1,
+            inputs: 'normal',
+            seed: 100 + index,
+          });
+          index++;
+        }
+      }
+    }
+  }
+  return recipes;
+}
+
+describe('GPU vs CPU', () => {
+  it('matches on every activation × output × loss × optimizer combination, sizes off the tile', async () => {
+    const recipes = combinationRecipes();
+    expect(recipes.length).toBe(75);
+    await checkCases(recipes);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * What the GPU test harness page and the Vitest files in Node pass to each other through
+ * page.evaluate: plain JSON, with typed arrays as base64 of their bytes (exact, and far smaller
+ * than number lists).
+ */
+import type { NetworkSpec } from '../../src/model/spec';
+import type { StepMetrics } from '../../src/train/session';
+
+/** One GPU run the page performs. */
+export interface HarnessCase {
+  /** Name used in failure messages. */
+  name: string;
+  /** The network. */
+  spec: NetworkSpec;
+  /** Features per sample. */
+  inputSize: number;
+  /** Targets per sample. */
+  outputSize: number;
+  /** Training samples. */
+  trainCount: number;
+  /** Training inputs, base64 of a Float32Array [trainCount, inputSize]. */
+  trainX: string;
+  /** Training targets, base64 of a Float32Array [trainCount, outputSize]. */
+  trainY: string;
+  /** Initial parameters, base64 of a Float64Array in the flat layout. */
+  initialParameters: string;
+  /** Rows to evaluate before training, base64 of a Float32Array [evaluationRows, inputSize]. */
+  evaluationInputs: string;
+  /** Number of rows in `evaluationInputs`. */
+  evaluationRows: number;
+  /** Training steps in all. */
+  steps: number;
+  /** Step index from which the other loss is selected, or null for no switch. */
+  switchLossAt: number | null;
+}
+
+/** What the page measured for one case. */
+export interface HarnessResult {
+  /** Outputs of `evaluationInputs` before any step, base64 of a Float32Array. */
+  outputs: string;
+  /** Gradient of step 0, base64 of a Float64Array in the flat layout. */
+  gradient: string;
+  /** Metrics of every step (crossEntropy is null where it was NaN: JSON has no NaN). */
+  metrics: (Omit<StepMetrics, 'crossEntropy'> & { crossEntropy: number | null })[];
+  /** Parameters after all steps, base64 of a Float64Array. */
+  parameters: string;
+  /** Compute dispatches per training step. */
+  dispatchesPerStep: number;
+  /** Steps per queue submission. */
+  stepsPerSubmission: number;
+}
+
+/** Base64 of the bytes of a typed array. */
+export function encodeArray(array: Float32Array | Float64Array): string {
+  const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  let text = '';
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) text += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(text);
+}
+
+function decodeBytes(text: string): ArrayBuffer {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes.buffer;
+}
+
+/** The Float32Array that `encodeArray` encoded. */
+export function decodeFloat32(text: string): Float32Array {
+  return new Float32Array(decodeBytes(text));
+}
+
+/** The Float64Array that `encodeArray` encoded. */
+export function decodeFloat64(text: string): Float64Array {
+  return new Float64Array(decodeBytes(text));
+}

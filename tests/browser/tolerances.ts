@@ -1,0 +1,53 @@
+/**
+ * The one table of GPU-vs-CPU bounds. The GPU computes in float32 (unit roundoff u = 2⁻²⁴ ≈ 6.0e-8),
+ * the CPU in float64, which is exact by comparison. An element passes when
+ *
+ *     |gpu − cpu| ≤ rtol·|cpu| + scaledAtol·max_i |cpu_i|
+ *
+ * The scaled absolute term is there because every quantity here is a sum whose terms can cancel:
+ * a float32 sum of K terms is off by up to about K·u·Σ|terms| (Higham, worst case), and Σ|terms|
+ * is of the order of the largest entries of the tensor, not of the entry itself. Widths in the
+ * tests go up to 785 and batches up to 100. These bounds are fixed from that reasoning; a failure
+ * means a bug to find, not a bound to widen.
+ */
+
+/** One tensor kind's bound. */
+export interface Tolerance {
+  /** Relative part, on |cpu|. */
+  rtol: number;
+  /** Absolute part, as a fraction of the largest |cpu| of the tensor. */
+  scaledAtol: number;
+}
+
+const U = 2 ** -24;
+
+export const TOLERANCES = {
+  /**
+   * Network outputs: each layer is a sum over ≤ 785 inputs (≤ 785·u ≈ 4.7e-5 relative to Σ|a·w|),
+   * over up to three layers, then exp/tanh at a few ulp (WGSL: exp within 3 + 2|x| ulp). Outputs
+   * are probabilities or O(1) values, so the errors stay below 4·785·u relative and absolute.
+   */
+  forward: { rtol: 4 * 785 * U, scaledAtol: 4 * 785 * U },
+  /**
+   * Mean losses: the logits carry the forward bound above; the batch sum adds (100/256 + 8 tree
+   * levels)·u; log/exp add a few ulp. The logit error dominates: same bound as forward.
+   */
+  loss: { rtol: 4 * 785 * U, scaledAtol: 4 * 785 * U },
+  /**
+   * ∂L/∂W and ∂L/∂b: a batch sum (≤ 100 terms) of products of activations (forward bound) and
+   * deltas, which are themselves back-propagated sums over ≤ 785 outputs per layer. Two chained
+   * sums of ≤ 785 terms on top of the forward error: 8·785·u.
+   */
+  gradient: { rtol: 8 * 785 * U, scaledAtol: 8 * 785 * U },
+  /** Gradient norms, ‖∂L/∂z‖ of the output: a sum of squares of gradient entries, so the gradient bound. */
+  gradientNorm: { rtol: 8 * 785 * U, scaledAtol: 8 * 785 * U },
+  /**
+   * Parameters after 20 steps: p = p₀ + Σ updates, p₀ identical on both paths. Each update (lr·g,
+   * momentum's velocity, or Adam's α·m/(√v+ε), whose ratio has the relative error of g) carries the
+   * gradient bound, so the relative part is the gradient's; the 20 updates may cancel, so the
+   * absolute part is 20 gradient bounds on an update no larger than the largest parameter.
+   */
+  parameters: { rtol: 8 * 785 * U, scaledAtol: 20 * 8 * 785 * U },
+} as const satisfies Record<string, Tolerance>;
+
+export type ToleranceKind = keyof typeof TOLERANCES;
