@@ -88,3 +88,49 @@ describe('GPU vs CPU', () => {
     await checkCases(recipes);
   });
 });
+
+function recipe(partial: Partial<CaseRecipe> & Pick<CaseRecipe, 'name' | 'widths' | 'hidden' | 'output' | 'loss' | 'optimizer' | 'batchSize'>): CaseRecipe {
+  return { trainCount: 3 * partial.batchSize + 5, steps: 20, switchLossAt: null, initScale: 1, inputs: 'normal', seed: 7, ...partial };
+}
+
+describe('GPU vs CPU on MNIST-shaped layers', () => {
+  it('matches with 784 inputs and a hidden width of 785', async () => {
+    await checkCases([
+      recipe({ name: 'mnist-shaped relu/softmax/cross_entropy/adam', widths: [784, 785, 10], hidden: 'relu', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, inputs: 'digits', seed: 11 }),
+      recipe({ name: 'mnist-shaped sigmoid/sigmoid/mse/momentum', widths: [784, 17, 3], hidden: 'sigmoid', output: 'sigmoid', loss: 'mse', optimizer: 'momentum', batchSize: 7, inputs: 'digits', seed: 12 }),
+    ]);
+  });
+});
+
+describe('loss switch', () => {
+  it('switching the loss at step 10 of 20 on the GPU matches the CPU run with the same switch', async () => {
+    const results = await checkCases([
+      recipe({ name: 'switch mse→ce tanh/sigmoid/sgd', widths: [3, 17, 3], hidden: 'tanh', output: 'sigmoid', loss: 'mse', optimizer: 'sgd', batchSize: 7, switchLossAt: 10, seed: 21 }),
+      recipe({ name: 'switch ce→mse relu/softmax/adam', widths: [17, 17, 3], hidden: 'relu', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, switchLossAt: 10, seed: 22 }),
+    ]);
+    expect(results[0].metrics.map((m) => m.activeLoss)).toEqual([...Array(10).fill('mse'), ...Array(10).fill('cross_entropy')]);
+    expect(results[1].metrics.map((m) => m.activeLoss)).toEqual([...Array(10).fill('cross_entropy'), ...Array(10).fill('mse')]);
+  });
+});
+
+describe('extreme logits', () => {
+  it('gives finite losses and gradients that match the CPU path with |z| up to about 100', async () => {
+    const recipes = (['sigmoid', 'softmax'] as const).flatMap((output) =>
+      (['mse', 'cross_entropy'] as const).map((loss) =>
+        recipe({ name: `extreme tanh/${output}/${loss}/sgd`, widths: [3, 17, 3], hidden: 'tanh', output, loss, optimizer: 'sgd', batchSize: 7, initScale: 30, seed: 31 }),
+      ),
+    );
+    const prepared = recipes.map(prepareCase);
+    const results = await runOnGpu(prepared);
+    prepared.forEach((c, i) => {
+      const cpu = cpuReference(c);
+      const largestLogit = cpu.firstBatchLogits.reduce((max, z) => Math.max(max, Math.abs(z)), 0);
+      expect(largestLogit, `${c.recipe.name}: the case must reach extreme logits`).toBeGreaterThan(50);
+      for (const m of results[i].metrics) {
+        expect(Number.isFinite(m.mse) && Number.isFinite(m.crossEntropy ?? NaN), `${c.recipe.name} step ${m.step}: losses ${m.mse}, ${m.crossEntropy}`).toBe(true);
+        expect(Number.isFinite(m.globalGradNorm), `${c.recipe.name} step ${m.step}: gradient norm ${m.globalGradNorm}`).toBe(true);
+      }
+      checkAgainstCpu(c, results[i], cpu);
+    });
+  });
+});
