@@ -29,7 +29,12 @@ export class CpuTrainer {
    * Starts a run of `spec` on `dataset` from `initialParameters` (a copy is taken), or from the
    * seeded initial weights when none are given. Throws listing every problem with the spec.
    */
-  constructor(spec: NetworkSpec, readonly dataset: Dataset, initialParameters?: Float64Array) {
+  constructor(
+    spec: NetworkSpec,
+    /** The data it trains on. */
+    readonly dataset: Dataset,
+    initialParameters?: Float64Array,
+  ) {
     const problems = [...validate(spec), ...validateForDataset(spec, dataset)];
     if (problems.length > 0) throw new Error(`cannot train this network on "${dataset.name}":\n${formatProblems(problems)}`);
     this.currentSpec = cloneSpec(spec);
