@@ -9,7 +9,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts'],
+          environment: 'node',
+          // The MNIST check decodes 10,000 digits and parses the package's 21 MB of JSON; on a
+          // loaded 2-core machine that takes longer than Vitest's 5 s default.
+          testTimeout: 60_000,
+        },
       },
       {
         extends: true,
