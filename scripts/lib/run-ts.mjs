@@ -32,7 +32,8 @@ try {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stderr.isTTY),
-    cwd: process.cwd(),
+    // npm runs scripts from the project root; INIT_CWD is where the user typed the command.
+    cwd: process.env.INIT_CWD ?? process.cwd(),
     projectRoot,
     // Starts the server on a free port of 127.0.0.1 (a secure context, so WebGPU is exposed) and
     // returns its base URL.
