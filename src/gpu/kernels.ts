@@ -72,7 +72,7 @@ export const LOSS_KERNEL: Kernel = {
   source: lossSource,
   bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage'],
   usesStepParams: true,
-  workgroup: { WORKGROUP_SIZE: 256 },
+  workgroup: { WORKGROUP_SIZE: 16 },
 };
 
 /** Output activation of evaluated rows. */
@@ -81,7 +81,7 @@ export const OUTPUT_ACTIVATION_KERNEL: Kernel = {
   source: outputActivationSource,
   bindings: ['uniform', 'read-only-storage', 'storage'],
   usesStepParams: false,
-  workgroup: { WORKGROUP_SIZE: 64 },
+  workgroup: { WORKGROUP_SIZE: 16 },
 };
 
 /** Squared norms of ∂L/∂W_l and ∂L/∂b_l; one workgroup per segment. */
@@ -90,7 +90,7 @@ export const GRAD_NORMS_KERNEL: Kernel = {
   source: gradNormsSource,
   bindings: ['read-only-storage', 'read-only-storage', 'storage'],
   usesStepParams: true,
-  workgroup: { WORKGROUP_SIZE: 256 },
+  workgroup: { WORKGROUP_SIZE: 16 },
 };
 
 /** One optimizer update over the whole flat parameter buffer. */
@@ -99,7 +99,7 @@ export const OPTIMIZER_KERNEL: Kernel = {
   source: optimizerSource,
   bindings: ['uniform', 'storage', 'read-only-storage', 'storage'],
   usesStepParams: true,
-  workgroup: { WORKGROUP_SIZE: 256 },
+  workgroup: { WORKGROUP_SIZE: 16 },
 };
 
 /** Workgroups of a register-tiled product covering an output of `rows` × `cols`: [x over cols, y over rows]. */

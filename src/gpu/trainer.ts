@@ -75,6 +75,8 @@ const MAX_SUBMISSIONS_IN_FLIGHT = 8;
 /** Largest evaluation activation buffer, so evaluation of a wide network stays a modest allocation. */
 const EVALUATION_BYTES = 32 * 1024 * 1024;
 const MAX_EVALUATION_ROWS = 4096;
+/** How long a failed readback waits for device.lost before it is reported as a failure of its own. */
+const READBACK_LOSS_GRACE_MS = 200;
 
 /** Steps per submission for a network: the multiply-add budget divided by one step's work. */
 function chooseStepsPerSubmission(spec: NetworkSpec): number {
@@ -157,15 +159,16 @@ export class GpuTrainer {
     const { dataset } = options;
     const problems = [...validate(spec), ...validateForDataset(spec, dataset)];
     if (problems.length > 0) throw new Error(`the network cannot be trained on ${dataset.name}:\n${formatProblems(problems)}`);
+    const stepsPerSubmission = chooseStepsPerSubmission(spec);
+    const evaluationRows = chooseEvaluationRows(spec);
+    const context = options.context ?? (await acquireGpu());
+    // Before anything else is made, initial parameters included: a network that does not fit may not fit in host memory either.
+    checkCapacity({ spec, trainCount: dataset.trainCount, stepsPerSubmission, evaluationRows }, context.device.limits);
     const layout = parameterLayout(spec.widths);
     const initial = options.initialParameters ?? initParameters(spec);
     if (initial.length !== layout.totalParameters) {
       throw new Error(`the network [${spec.widths.join(', ')}] has ${layout.totalParameters} parameters but ${initial.length} initial values were given`);
     }
-    const stepsPerSubmission = chooseStepsPerSubmission(spec);
-    const evaluationRows = chooseEvaluationRows(spec);
-    const context = options.context ?? (await acquireGpu());
-    checkCapacity({ spec, trainCount: dataset.trainCount, stepsPerSubmission, evaluationRows }, context.device.limits);
     const kernelList: Kernel[] = [FORWARD_KERNEL, WEIGHT_GRAD_KERNEL, INPUT_GRAD_KERNEL, LOSS_KERNEL, OUTPUT_ACTIVATION_KERNEL, GRAD_NORMS_KERNEL, OPTIMIZER_KERNEL];
     const compiled = await Promise.all(kernelList.map((kernel) => context.pipelines.get(kernel)));
     const kernels = Object.fromEntries(compiled.map((c) => [c.kernel.name, c]));
@@ -259,12 +262,24 @@ export class GpuTrainer {
     const record: PendingMetrics = { firstStep: first, losses, done: Promise.resolve() };
     record.done = this.staging.read(staging, metricsBytes).then(
       (bytes) => this.completeMetrics(record, new Float32Array(bytes)),
-      (error: unknown) => this.failureListener({ kind: 'internal', message: `reading back the metrics of steps ${first}…${first + count - 1} failed: ${String(error)}` }),
+      (error: unknown) => this.reportReadbackFailure(`reading back the metrics of steps ${first}…${first + count - 1} failed: ${String(error)}`),
     ).finally(() => {
       const index = this.pending.indexOf(record);
       if (index >= 0) this.pending.splice(index, 1);
     });
     this.pending.push(record);
+  }
+
+  /**
+   * A failed metrics readback is reported, unless the device was lost: mapAsync then rejects just
+   * before device.lost resolves, and the device loss (reported by the context) is the one cause.
+   */
+  private async reportReadbackFailure(message: string): Promise<void> {
+    const lost = await Promise.race([
+      this.device.lost.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), READBACK_LOSS_GRACE_MS)),
+    ]);
+    if (!lost) this.failureListener({ kind: 'internal', message });
   }
 
   /** Records one step's dispatches into `pass`; `stepOffset` selects the step's StepParams. */

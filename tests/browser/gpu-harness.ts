@@ -2,15 +2,16 @@
  * The page the GPU tests drive: it builds GPU sessions from cases sent by Node, runs them, and
  * returns what they computed. It computes no expected values; Node compares with the CPU path.
  */
-import { describeGpuAdapter, type GpuAdapterReport } from '../../src/gpu/device';
+import { acquireGpu, describeGpuAdapter, type GpuAdapterReport } from '../../src/gpu/device';
+import { createSession } from '../../src/train/create-session';
 import { GpuSession } from '../../src/train/gpu-session';
 import type { Dataset } from '../../src/data/dataset';
 import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
 
-async function runCase(input: HarnessCase): Promise<HarnessResult> {
+function datasetOf(input: HarnessCase): Dataset {
   const trainX = decodeFloat32(input.trainX);
   const trainY = decodeFloat32(input.trainY);
-  const dataset: Dataset = {
+  return {
     name: input.name,
     inputSize: input.inputSize,
     outputSize: input.outputSize,
@@ -21,7 +22,17 @@ async function runCase(input: HarnessCase): Promise<HarnessResult> {
     testY: new Float32Array(0),
     testCount: 0,
   };
-  const session = await GpuSession.create({ spec: input.spec, dataset, initialParameters: decodeFloat64(input.initialParameters) });
+}
+
+function openSession(input: HarnessCase): Promise<GpuSession> {
+  const dataset = datasetOf(input);
+  // An empty string asks for the seeded initial parameters.
+  if (input.initialParameters === '') return GpuSession.create({ spec: input.spec, dataset });
+  return GpuSession.create({ spec: input.spec, dataset, initialParameters: decodeFloat64(input.initialParameters) });
+}
+
+async function runCase(input: HarnessCase): Promise<HarnessResult> {
+  const session = await openSession(input);
   const failures: string[] = [];
   session.onError = (error) => failures.push(`${error.kind}: ${error.message}`);
   try {
@@ -51,12 +62,47 @@ async function runCase(input: HarnessCase): Promise<HarnessResult> {
   }
 }
 
+/** Steps as the session reported them, in the order takeMetrics returned them, and how many came before flush. */
+export interface MetricsStream {
+  /** Step numbers of every metrics record, in order. */
+  steps: number[];
+  /** Records takeMetrics returned right after train(), before flush (never waits: may be fewer than issued). */
+  beforeFlush: number;
+  /** Whether every reported loss and norm was finite. */
+  allFinite: boolean;
+}
+
+/** Two runs of the same steps from one snapshot. */
+export interface RestoreRuns {
+  /** Parameters after the steps, first run (base64 Float64Array). */
+  first: string;
+  /** Parameters after the same steps replayed from the restored snapshot. */
+  replayed: string;
+  /** MSE per step of the first run and of the replay. */
+  firstMse: number[];
+  replayedMse: number[];
+  /** Step numbers reported by the replay. */
+  replayedSteps: number[];
+}
+
 /** What the Node side calls through page.evaluate. */
 export interface GpuHarness {
   /** The adapter the sessions run on. */
   adapter(): Promise<GpuAdapterReport | null>;
   /** Runs the cases one after another. */
   runCases(cases: HarnessCase[]): Promise<HarnessResult[]>;
+  /** The backend createSession picks with backend 'auto'. */
+  autoBackend(input: HarnessCase): Promise<string>;
+  /** The error GpuSession.create throws for `input`, or null when it builds. */
+  creationError(input: HarnessCase): Promise<string | null>;
+  /** Trains `chunks` of steps back to back without waiting, then collects every metrics record. */
+  metricsStream(input: HarnessCase, chunks: number[]): Promise<MetricsStream>;
+  /** Trains `before` steps, snapshots, trains `after`, restores the snapshot and trains `after` again. */
+  restoreRuns(input: HarnessCase, before: number, after: number): Promise<RestoreRuns>;
+  /** Destroys the device under a live session: what onError received and what train() threw afterwards. */
+  deviceLoss(input: HarnessCase): Promise<{ kinds: string[]; message: string; trainError: string | null }>;
+  /** Wall-clock time of `steps` steps after a warm-up, with the dispatch and submission counts. */
+  timeSteps(input: HarnessCase, steps: number): Promise<{ millisecondsPerStep: number; dispatchesPerStep: number; stepsPerSubmission: number }>;
 }
 
 declare global {
@@ -77,5 +123,99 @@ window.gpuHarness = {
       }
     }
     return results;
+  },
+  async autoBackend(input) {
+    const session = await createSession({ spec: input.spec, dataset: datasetOf(input), backend: 'auto' });
+    session.dispose();
+    return session.backend;
+  },
+  async creationError(input) {
+    try {
+      (await openSession(input)).dispose();
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  },
+  async metricsStream(input, chunks) {
+    const session = await openSession(input);
+    try {
+      for (const steps of chunks) await session.train(steps);
+      const early = await session.takeMetrics();
+      await session.flush();
+      const all = [...early, ...(await session.takeMetrics())];
+      const finite = all.every((m) => [m.mse, m.globalGradNorm, m.outputDeltaNorm, ...m.gradNormW, ...m.gradNormB].every(Number.isFinite));
+      return { steps: all.map((m) => m.step), beforeFlush: early.length, allFinite: finite };
+    } finally {
+      session.dispose();
+    }
+  },
+  async restoreRuns(input, before, after) {
+    const session = await openSession(input);
+    try {
+      await session.train(before);
+      const saved = await session.snapshot();
+      await session.takeMetrics();
+      await session.train(after);
+      await session.flush();
+      const firstMetrics = await session.takeMetrics();
+      const first = (await session.snapshot()).parameters;
+      await session.restore(saved);
+      await session.train(after);
+      await session.flush();
+      const replayedMetrics = await session.takeMetrics();
+      const replayed = (await session.snapshot()).parameters;
+      return {
+        first: encodeArray(first),
+        replayed: encodeArray(replayed),
+        firstMse: firstMetrics.map((m) => m.mse),
+        replayedMse: replayedMetrics.map((m) => m.mse),
+        replayedSteps: replayedMetrics.map((m) => m.step),
+      };
+    } finally {
+      session.dispose();
+    }
+  },
+  async deviceLoss(input) {
+    const session = await openSession(input);
+    const kinds: string[] = [];
+    let message = '';
+    const reported = new Promise<void>((resolve) => {
+      session.onError = (error) => {
+        kinds.push(error.kind);
+        message = error.message;
+        resolve();
+      };
+    });
+    await session.train(2);
+    (await acquireGpu()).device.destroy();
+    await reported;
+    let trainError: string | null = null;
+    try {
+      await session.train(1);
+    } catch (error) {
+      trainError = error instanceof Error ? error.message : String(error);
+    }
+    session.dispose();
+    return { kinds, message, trainError };
+  },
+  async timeSteps(input, steps) {
+    const session = await openSession(input);
+    try {
+      await session.train(steps);
+      await session.flush();
+      await session.takeMetrics();
+      const start = performance.now();
+      await session.train(steps);
+      await session.flush();
+      const milliseconds = performance.now() - start;
+      return {
+        millisecondsPerStep: milliseconds / steps,
+        dispatchesPerStep: session.trainer.dispatchesPerStep,
+        stepsPerSubmission: session.trainer.stepsPerSubmission,
+      };
+    } finally {
+      session.dispose();
+    }
   },
 };

@@ -22,7 +22,7 @@ export interface HarnessCase {
   trainX: string;
   /** Training targets, base64 of a Float32Array [trainCount, outputSize]. */
   trainY: string;
-  /** Initial parameters, base64 of a Float64Array in the flat layout. */
+  /** Initial parameters, base64 of a Float64Array in the flat layout; '' for the seeded ones. */
   initialParameters: string;
   /** Rows to evaluate before training, base64 of a Float32Array [evaluationRows, inputSize]. */
   evaluationInputs: string;
