@@ -146,7 +146,14 @@ export class CurvesPanel extends LitElement {
     const markers = switchMarkers(() => this.drawnHistory);
     const root = this.renderRoot;
     const xAxis: uPlot.Axis = { label: 'step' };
-    const common: Pick<uPlot.Options, 'width' | 'height' | 'plugins' | 'cursor'> = { width, height: 190, plugins: [markers], cursor: { drag: { x: false, y: false } } };
+    const common: Pick<uPlot.Options, 'width' | 'height' | 'plugins' | 'cursor' | 'legend'> = {
+      width,
+      height: 190,
+      plugins: [markers],
+      cursor: { drag: { x: false, y: false } },
+      // Labels only: live values under the cursor would flicker at every streamed frame.
+      legend: { live: false },
+    };
     this.charts.loss = new uPlot(
       {
         ...common,

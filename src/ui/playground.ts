@@ -193,6 +193,7 @@ export class MlpPlayground extends LitElement {
   private lastViewStep = -1;
   private latestTest: TestEvaluation | null = null;
   private writtenHash = '';
+  private readonly pendingEvaluations = new Set<Promise<Float32Array>>();
 
   private readonly loop = new TrainingLoop(this, {
     onMetrics: (metrics) => this._onMetrics(metrics),
@@ -354,6 +355,8 @@ export class MlpPlayground extends LitElement {
     if (!this.useGpu) return WorkerSession.create(spec, dataset);
     const session = await createSession({ spec, dataset, backend: 'webgpu' });
     session.onError = (error) => {
+      // A replaced session's in-flight readbacks fail when it is disposed; that is not news.
+      if (session !== this.session) return;
       this.loop.pause();
       this._status = `The GPU reported ${error.kind === 'device-lost' ? 'the loss of its device' : `an error (${error.kind})`}: ${error.message}. Press Reset to start again.`;
     };
@@ -393,10 +396,13 @@ export class MlpPlayground extends LitElement {
     const previous = this._config;
     const liveChange = !how.fresh && previous !== null && this.session !== null && sameJson(previous.data, next.data) && describeChange(previous.spec, next.spec).length === 0;
     const wasRunning = this.loop.running;
+    const old = this.session;
+    // The old run stands still while the new one is built, so nothing is issued to it in between
+    // and a live change can carry its exact state over.
+    this.loop.pause();
+    await this.loop.idle();
     let snapshot = null;
-    if (liveChange && this.session) {
-      this.loop.pause();
-      const old = this.session;
+    if (liveChange && old) {
       await old.flush();
       this._onMetrics(await old.takeMetrics());
       snapshot = await old.snapshot();
@@ -407,16 +413,16 @@ export class MlpPlayground extends LitElement {
       if (snapshot) await session.restore(snapshot);
     } catch (error) {
       if (token !== this.applyToken) return;
-      this._status = `Refused: ${describeError(error)} ${this.session ? 'The previous network keeps running.' : ''}`;
-      if (wasRunning && this.session) this.loop.play();
+      this._status = `Refused: ${describeError(error)} ${old ? 'The previous network keeps running.' : ''}`;
+      if (wasRunning && old) this.loop.play();
       return;
     }
     if (token !== this.applyToken) {
       session.dispose();
       return;
     }
-    this.session?.dispose();
     this.session = session;
+    if (old) await this._retire(old);
     this._config = { spec: cloneSpec(next.spec), data: { ...next.data } as DataConfig };
     this._draft = { spec: cloneSpec(next.spec), data: { ...next.data } as DataConfig };
     if (dataset !== this._dataset) {
@@ -439,6 +445,22 @@ export class MlpPlayground extends LitElement {
     void this._evaluateTest(true);
     if (wasRunning) this.loop.play();
     this._revision++;
+  }
+
+  /** Disposes a replaced session once its issued steps and evaluations have finished (disposing under them makes the GPU report errors). */
+  private async _retire(old: Session): Promise<void> {
+    await old.flush().catch(() => undefined);
+    await Promise.allSettled([...this.pendingEvaluations]);
+    old.dispose();
+  }
+
+  /** session.evaluate, tracked so a session is not disposed under it. */
+  private _evaluate(session: Session, inputs: Float32Array, count: number): Promise<Float32Array> {
+    const result = session.evaluate(inputs, count);
+    this.pendingEvaluations.add(result);
+    const forget = () => this.pendingEvaluations.delete(result);
+    result.then(forget, forget);
+    return result;
   }
 
   private _writeHash(): void {
@@ -471,14 +493,14 @@ export class MlpPlayground extends LitElement {
     this.lastTestTime = now;
     try {
       const rows = Math.min(TEST_ROWS, dataset.testCount);
-      const outputs = await session.evaluate(firstRows(dataset.testX, dataset.inputSize, rows), rows);
+      const outputs = await this._evaluate(session, firstRows(dataset.testX, dataset.inputSize, rows), rows);
       if (session !== this.session || history !== this.history) return;
       const score = scoreOutputs(session.spec.outputActivation, outputs, dataset.testY, rows, dataset.outputSize, dataset.classNames !== undefined);
       this.latestTest = { step, ...score };
       history.addTest(this.latestTest);
       this._revision = history.revision;
     } catch (error) {
-      this._status = `Test evaluation failed: ${describeError(error)}`;
+      if (session === this.session) this._status = `Test evaluation failed: ${describeError(error)}`;
     } finally {
       this.evaluatingTest = false;
     }
@@ -496,18 +518,18 @@ export class MlpPlayground extends LitElement {
     this.lastViewStep = step;
     try {
       const rows = Math.min(SATURATION_ROWS, dataset.trainCount);
-      const outputs = await session.evaluate(firstRows(dataset.trainX, dataset.inputSize, rows), rows);
+      const outputs = await this._evaluate(session, firstRows(dataset.trainX, dataset.inputSize, rows), rows);
       if (session !== this.session) return;
       this._saturation = { outputs, targets: firstRows(dataset.trainY, dataset.outputSize, rows) };
       if (dataset.imageShape) {
         const count = Math.min(DIGIT_STRIP_COUNT, dataset.testCount);
-        this._digitOutputs = await session.evaluate(firstRows(dataset.testX, dataset.inputSize, count), count);
+        this._digitOutputs = await this._evaluate(session, firstRows(dataset.testX, dataset.inputSize, count), count);
       } else if (dataset.inputSize === 2) {
         const { inputs } = boundaryGrid(dataset);
-        this._gridOutputs = await session.evaluate(inputs, inputs.length / 2);
+        this._gridOutputs = await this._evaluate(session, inputs, inputs.length / 2);
       }
     } catch (error) {
-      this._status = `Drawing the network's outputs failed: ${describeError(error)}`;
+      if (session === this.session) this._status = `Drawing the network's outputs failed: ${describeError(error)}`;
     } finally {
       this.refreshingViews = false;
     }

@@ -110,7 +110,8 @@ export class SaturationPanel extends LitElement {
       <div class="legend hint">
         <span><i class="swatch" style="background:${COLORS.mse}"></i>MSE |2(o−t)·o(1−o)|</span>
         <span><i class="swatch" style="background:${COLORS.cross_entropy}"></i>CE |o−t|</span>
-        <span>● target 1, ○ target 0</span>
+        <span>curves: solid target 1, dashed target 0; ● sample with target 1, ○ target 0</span>
+        <span>thicker: ${LOSS_LABELS[this.loss]}, which drives training</span>
       </div>
       <p class="hint" data-testid="confidently-wrong">
         Confidently wrong outputs (|o − t| > ${1 - CONFIDENTLY_WRONG}): ${wrong.count}. Mean |∂L/∂z| there: MSE ${fmt(wrong.meanDelta.mse)},
@@ -221,8 +222,6 @@ export class SaturationPanel extends LitElement {
         }
       }
     }
-    ctx.fillStyle = '#333';
-    ctx.fillText(`solid: target 1, dashed: target 0 · ${LOSS_LABELS[this.loss]} drives (thicker)`, left + 60, curveTop + 2);
   }
 }
 customElements.define('saturation-panel', SaturationPanel);

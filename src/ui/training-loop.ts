@@ -38,6 +38,8 @@ export class TrainingLoop implements ReactiveController {
   private session: Session | null = null;
   private frameHandle = 0;
   private training = false;
+  /** The train() call in progress, so a caller can wait for it before retiring the session. */
+  private trainingDone: Promise<unknown> = Promise.resolve();
   private takingMetrics = false;
   private lastFinishedStep = -1;
   private readonly finishTimes: { time: number; steps: number }[] = [];
@@ -70,13 +72,20 @@ export class TrainingLoop implements ReactiveController {
     this.host.requestUpdate();
   }
 
+  /** Resolves once no train() call of this loop is in progress (call after pause()). */
+  async idle(): Promise<void> {
+    while (this.training) await this.trainingDone.catch(() => undefined);
+  }
+
   /** Issues exactly one step (while paused), and collects its metrics once it has finished. */
   async stepOnce(): Promise<void> {
     const session = this.session;
     if (!session || this.training) return;
     this.training = true;
     try {
-      await session.train(1);
+      const done = session.train(1);
+      this.trainingDone = done;
+      await done;
       await session.flush();
     } catch (error) {
       this.fail(error);
@@ -116,7 +125,9 @@ export class TrainingLoop implements ReactiveController {
     const count = this.stepsPerFrame;
     const started = performance.now();
     this.training = true;
-    session.train(count).then(
+    const done = session.train(count);
+    this.trainingDone = done;
+    done.then(
       () => {
         this.training = false;
         if (session !== this.session) return;

@@ -1,0 +1,112 @@
+/**
+ * The playground's central promise: switching the loss while training runs keeps the run (steps,
+ * weights, history) and only changes what drives the gradient; the curves keep growing and show
+ * the switch. Also saves a screenshot of a saturated start switched to cross-entropy.
+ */
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'puppeteer';
+import { openPage, startBrowserFixture, type BrowserFixture } from './browser';
+import { clickByName, curveLengths, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
+
+let fixture: BrowserFixture;
+let page: Page;
+
+beforeAll(async () => {
+  fixture = await startBrowserFixture();
+  page = await openPage(fixture, '/');
+  await page.setViewport({ width: 1400, height: 1000 });
+  await waitForStatus(page, 'press Play');
+});
+
+afterAll(async () => {
+  await fixture?.close();
+});
+
+describe('loss switch while training', () => {
+  test('Play trains; switching to cross-entropy mid-run keeps steps, weights and history', async () => {
+    const start = await snapshot(page);
+    expect(start.step).toBe(0);
+
+    await clickByName(page, 'Play');
+    await waitForRecordedSteps(page, 40);
+    const beforeSwitch = await snapshot(page);
+    const lengthsBefore = await curveLengths(page);
+    expect(beforeSwitch.parameters).not.toEqual(start.parameters);
+    expect(beforeSwitch.switches).toEqual([]);
+
+    await clickByName(page, 'Cross-entropy');
+    await waitForRecordedSteps(page, beforeSwitch.recordedSteps + 40);
+    const afterSwitch = await snapshot(page);
+    expect(afterSwitch.loss).toBe('cross_entropy');
+    // The step counter kept rising: no restart at the switch.
+    expect(afterSwitch.step).toBeGreaterThan(beforeSwitch.step);
+    expect(afterSwitch.recordedSteps).toBeGreaterThan(beforeSwitch.recordedSteps);
+    // One marker, at a step the run reached after the click, naming the new loss.
+    expect(afterSwitch.switches).toHaveLength(1);
+    expect(afterSwitch.switches[0].loss).toBe('cross_entropy');
+    expect(afterSwitch.switches[0].step).toBeGreaterThanOrEqual(beforeSwitch.step);
+    expect(afterSwitch.switches[0].step).toBeLessThanOrEqual(afterSwitch.step);
+    expect(await statusText(page)).toContain('Loss switched to Cross-entropy');
+
+    const lengthsAfter = await curveLengths(page);
+    expect(lengthsAfter.loss).toBeGreaterThan(lengthsBefore.loss);
+    expect(lengthsAfter.gradients).toBeGreaterThan(lengthsBefore.gradients);
+  });
+
+  test('a switch while paused leaves every parameter and the step count exactly as they were', async () => {
+    await clickByName(page, 'Pause');
+    // Let steps already issued finish, so the snapshot below is the state the switch acts on.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const before = await snapshot(page);
+    await clickByName(page, 'MSE');
+    const after = await snapshot(page);
+    expect(after.loss).toBe('mse');
+    expect(after.step).toBe(before.step);
+    expect(after.parameters).toEqual(before.parameters);
+
+    await clickByName(page, 'Step');
+    // The history starts at step 0, so it holds step `before.step` once that step's metrics arrive.
+    await waitForRecordedSteps(page, before.step + 1);
+    const stepped = await snapshot(page);
+    expect(stepped.step).toBe(before.step + 1);
+    expect(stepped.switches.map((s) => s.loss)).toEqual(['cross_entropy', 'mse']);
+    expect(stepped.switches[1].step).toBe(before.step);
+    expect(stepped.parameters).not.toEqual(before.parameters);
+  });
+
+  test('keyboard: L toggles the loss, but not while typing in a field', async () => {
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const before = await snapshot(page);
+    await page.keyboard.press('l');
+    expect((await snapshot(page)).loss).toBe(before.loss === 'mse' ? 'cross_entropy' : 'mse');
+
+    const seed = await page.waitForSelector('::-p-aria(Seed)');
+    await seed!.focus();
+    await page.keyboard.press('l');
+    expect((await snapshot(page)).loss).toBe(before.loss === 'mse' ? 'cross_entropy' : 'mse');
+  });
+
+  test('screenshot: a saturated start trained with MSE, then switched to cross-entropy', async () => {
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    if ((await snapshot(page)).loss !== 'mse') await clickByName(page, 'MSE');
+    await clickByName(page, 'Saturated start');
+    await waitForStatus(page, 'restarted from step 0');
+    expect(await statusText(page)).toContain('initialisation');
+    const fresh = await snapshot(page);
+    expect(fresh.recordedSteps).toBe(0);
+
+    await clickByName(page, 'Play');
+    await waitForRecordedSteps(page, 300);
+    await clickByName(page, 'Cross-entropy');
+    const switched = await snapshot(page);
+    await waitForRecordedSteps(page, switched.recordedSteps + 300);
+    await clickByName(page, 'Pause');
+    // Give the charts and the decision boundary a frame or two to catch up before the picture.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const final = await snapshot(page);
+    expect(final.switches.map((s) => s.loss)).toEqual(['cross_entropy']);
+    mkdirSync('artifacts', { recursive: true });
+    await page.screenshot({ path: 'artifacts/playground.png', fullPage: true });
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * Helpers for the playground's browser tests: reading the page through its documented test hook
+ * (`debugSnapshot()` on <mlp-playground>) and its panels, never through private state.
+ */
+import type { Page } from 'puppeteer';
+import type { LossName } from '../../src/model/activations';
+
+/** What `MlpPlayground.debugSnapshot()` returns. */
+export interface PlaygroundSnapshot {
+  step: number;
+  loss: LossName;
+  parameters: number[];
+  recordedSteps: number;
+  switches: { step: number; loss: LossName }[];
+}
+
+export function snapshot(page: Page): Promise<PlaygroundSnapshot> {
+  return page.evaluate(() => (document.querySelector('mlp-playground') as unknown as { debugSnapshot(): Promise<PlaygroundSnapshot> }).debugSnapshot());
+}
+
+/** Text of the status line (aria-live). */
+export function statusText(page: Page): Promise<string> {
+  return page.evaluate(() => document.querySelector('mlp-playground')?.shadowRoot?.querySelector('[data-testid=status]')?.textContent?.trim() ?? '');
+}
+
+/** x positions each chart draws (CurvesPanel.drawnLengths). */
+export function curveLengths(page: Page): Promise<{ loss: number; gradients: number; accuracy: number }> {
+  return page.evaluate(() => {
+    const curves = document.querySelector('mlp-playground')?.shadowRoot?.querySelector('curves-panel') as unknown as {
+      drawnLengths(): { loss: number; gradients: number; accuracy: number };
+    };
+    return curves.drawnLengths();
+  });
+}
+
+/** Waits until the run has a session and at least `steps` recorded steps. */
+export async function waitForRecordedSteps(page: Page, steps: number, timeout = 60_000): Promise<void> {
+  await page.waitForFunction(
+    async (wanted: number) => {
+      const element = document.querySelector('mlp-playground') as unknown as { debugSnapshot(): Promise<{ recordedSteps: number }> } | null;
+      try {
+        return (await element!.debugSnapshot()).recordedSteps >= wanted;
+      } catch {
+        return false;
+      }
+    },
+    { polling: 100, timeout },
+    steps,
+  );
+}
+
+/** Waits until the status line contains `text`. */
+export async function waitForStatus(page: Page, text: string, timeout = 30_000): Promise<void> {
+  await page.waitForFunction(
+    (wanted: string) => document.querySelector('mlp-playground')?.shadowRoot?.querySelector('[data-testid=status]')?.textContent?.includes(wanted) ?? false,
+    { polling: 100, timeout },
+    text,
+  );
+}
+
+/** Clicks the control whose accessible name is `name` (buttons, radios), through shadow roots. */
+export async function clickByName(page: Page, name: string): Promise<void> {
+  const control = await page.waitForSelector(`::-p-aria(${name})`, { timeout: 30_000 });
+  if (!control) throw new Error(`no control named ${name}`);
+  await control.click();
+}
+
+/** Replaces the value of the input named `name` and commits it (a change event, as on Tab). */
+export async function setInput(page: Page, name: string, value: string): Promise<void> {
+  const input = await page.waitForSelector(`::-p-aria(${name})`, { timeout: 30_000 });
+  if (!input) throw new Error(`no input named ${name}`);
+  await input.click({ count: 3 });
+  await page.keyboard.press('Backspace');
+  await input.type(value);
+  await page.keyboard.press('Tab');
+}

@@ -1,0 +1,127 @@
+/**
+ * Settings that need a new network reset the run and say so; invalid settings show the validator's
+ * message next to their control while the old network keeps training; the URL carries the setup.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'puppeteer';
+import { DEFAULT_SPEC, cloneSpec } from '../../src/model/spec';
+import { parameterLayout } from '../../src/model/layout';
+import { validate } from '../../src/model/validate';
+import { configFromHash, configToHash, defaultConfig, type PlaygroundConfig } from '../../src/ui/playground-config';
+import { openPage, startBrowserFixture, type BrowserFixture } from './browser';
+import { clickByName, setInput, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
+
+let fixture: BrowserFixture;
+
+beforeAll(async () => {
+  fixture = await startBrowserFixture();
+});
+
+afterAll(async () => {
+  await fixture?.close();
+});
+
+function pageHash(page: Page): Promise<string> {
+  return page.evaluate(() => location.hash);
+}
+
+function shadowText(page: Page, selector: string): Promise<string> {
+  return page.evaluate((s: string) => {
+    // Panels are one shadow root below the playground's.
+    const root = document.querySelector('mlp-playground')!.shadowRoot!;
+    const direct = root.querySelector(s);
+    if (direct) return direct.textContent ?? '';
+    for (const panel of root.querySelectorAll('*')) {
+      const found = panel.shadowRoot?.querySelector(s);
+      if (found) return found.textContent ?? '';
+    }
+    return '';
+  }, selector);
+}
+
+describe('settings that need a new network', () => {
+  let page: Page;
+
+  beforeAll(async () => {
+    page = await openPage(fixture, '/');
+    await waitForStatus(page, 'press Play');
+  });
+
+  test('a new width resets the run and the status line says so', async () => {
+    await clickByName(page, 'Play');
+    await waitForRecordedSteps(page, 30);
+    const before = await snapshot(page);
+
+    await setInput(page, 'Hidden layer 1 width', '5');
+    await waitForStatus(page, 'restarted from step 0');
+    expect(await statusText(page)).toContain('layer widths');
+
+    const widths = [2, 5, ...DEFAULT_SPEC.widths.slice(2)];
+    const after = await snapshot(page);
+    expect(after.parameters).toHaveLength(parameterLayout(widths).totalParameters);
+    expect(after.recordedSteps).toBeLessThan(before.recordedSteps);
+    expect(configFromHash(await pageHash(page)).config.spec.widths).toEqual(widths);
+    // Still playing after the reset: the new network trains.
+    await waitForRecordedSteps(page, 10);
+  });
+
+  test('an invalid width shows the validator message by the control; the old network keeps running', async () => {
+    const running = await snapshot(page);
+    await setInput(page, 'Hidden layer 1 width', '0');
+    await waitForStatus(page, 'Not applied');
+
+    const invalid = cloneSpec(DEFAULT_SPEC);
+    invalid.widths[1] = 0;
+    const expected = validate(invalid).find((p) => p.field === 'widths[1]');
+    expect(expected).toBeDefined();
+    expect(await shadowText(page, '.problem[data-field="widths[1]"]')).toContain(expected!.message);
+
+    await waitForRecordedSteps(page, running.recordedSteps + 20);
+    const later = await snapshot(page);
+    expect(later.parameters).toHaveLength(running.parameters.length);
+    expect(later.step).toBeGreaterThan(running.step);
+    await clickByName(page, 'Pause');
+  });
+});
+
+describe('the URL carries the configuration', () => {
+  test('a link restores spec and dataset', async () => {
+    const config: PlaygroundConfig = defaultConfig();
+    config.spec.widths = [2, 6, 1];
+    config.spec.hiddenActivations = ['relu'];
+    config.spec.optimizer.learningRate = 0.125;
+    config.spec.seed = 7;
+    config.data = { source: 'synthetic', kind: 'xor', samples: 300, noise: 0.05, classes: 2, seed: 3 };
+    const hash = configToHash(config);
+    const page = await openPage(fixture, `/${hash}`);
+    await waitForStatus(page, 'from the link');
+
+    expect(configFromHash(await pageHash(page)).config).toEqual(config);
+    const shown = await snapshot(page);
+    expect(shown.parameters).toHaveLength(parameterLayout(config.spec.widths).totalParameters);
+    expect(await shadowText(page, '[data-testid=parameter-count]')).toBe(String(parameterLayout(config.spec.widths).totalParameters));
+    expect(await page.$('::-p-aria(Hidden layer 2 width)')).toBeNull();
+    const learningRate = await page.$eval('::-p-aria(Learning rate)', (input) => (input as HTMLInputElement).value);
+    expect(Number(learningRate)).toBe(0.125);
+    expect(await shadowText(page, '[data-testid=url-notice]')).toBe('');
+    await page.close();
+  });
+
+  test('an invalid link falls back to defaults with a visible notice naming the problem', async () => {
+    const bad = `#spec=${encodeURIComponent(JSON.stringify({ ...DEFAULT_SPEC, widths: [2, -3, 1], hiddenActivations: ['tanh'] }))}`;
+    const page = await openPage(fixture, `/${bad}`);
+    await waitForStatus(page, 'defaults');
+
+    const notice = await shadowText(page, '[data-testid=url-notice]');
+    const problems = configFromHash(bad).problems;
+    expect(problems.map((p) => p.field)).toContain('spec.widths[1]');
+    for (const problem of problems) {
+      expect(notice).toContain(problem.field);
+      expect(notice).toContain(problem.message);
+    }
+    expect(configFromHash(await pageHash(page)).config).toEqual(defaultConfig());
+    const visible = await page.$eval('::-p-aria(Play)', (button) => (button as HTMLButtonElement).disabled);
+    expect(visible).toBe(false);
+    await page.close();
+  });
+});
