@@ -152,11 +152,11 @@ function checkShape(value: unknown, shape: Shape, field: string, problems: Valid
     }
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
-      if (!(key in shape)) problems.push({ field: field ? `${field}.${key}` : key, message: `Unknown field ${JSON.stringify(key)}; known fields: ${Object.keys(shape).join(', ')}.` });
+      if (!Object.hasOwn(shape, key)) problems.push({ field: field ? `${field}.${key}` : key, message: `Unknown field ${JSON.stringify(key)}; known fields: ${Object.keys(shape).join(', ')}.` });
     }
     for (const [key, inner] of Object.entries(shape)) {
       const path = field ? `${field}.${key}` : key;
-      if (!(key in record)) problems.push({ field: path, message: 'Missing.' });
+      if (!Object.hasOwn(record, key)) problems.push({ field: path, message: 'Missing.' });
       else checkShape(record[key], inner, path, problems);
     }
     return;
@@ -169,10 +169,20 @@ function checkShape(value: unknown, shape: Shape, field: string, problems: Valid
     }
     value.forEach((item, i) => {
       if (typeof item !== element) problems.push({ field: `${field}[${i}]`, message: `Expected a ${element}, got ${describe(item)}.` });
+      else if (!isFiniteIfNumber(item)) problems.push({ field: `${field}[${i}]`, message: `Expected a finite number, got ${describe(item)}.` });
     });
     return;
   }
   if (typeof value !== shape) problems.push({ field: label, message: `Expected a ${shape}, got ${describe(value)}.` });
+  else if (!isFiniteIfNumber(value)) problems.push({ field: label, message: `Expected a finite number, got ${describe(value)}.` });
+}
+
+/**
+ * NaN and ±Infinity can only come through the object path (JSON has neither); they are refused
+ * here because the JSON copy parseSpec makes would turn them into null and misreport the value.
+ */
+function isFiniteIfNumber(value: unknown): boolean {
+  return typeof value !== 'number' || Number.isFinite(value);
 }
 
 /**
