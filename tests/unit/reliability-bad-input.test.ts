@@ -123,7 +123,7 @@ describe('parseSpec refuses bad URL state and config files, naming the field', (
     { name: 'an unknown top-level key', breakIt: (j) => (j.learning_rate = 0.1), field: 'learning_rate', fragment: 'Unknown field "learning_rate"' },
     { name: 'an unknown optimizer key', breakIt: (j) => (j.optimizer.lr = 0.1), field: 'optimizer.lr', fragment: 'Unknown field "lr"' },
     // Keys that Object.prototype also has must be refused like any other unknown key.
-    { name: 'an unknown key named "constructor"', breakIt: (j) => (j.constructor = 1), field: 'constructor', fragment: 'Unknown field "constructor"' },
+    { name: 'an unknown key named "constructor"', breakIt: (j) => Reflect.set(j, 'constructor', 1), field: 'constructor', fragment: 'Unknown field "constructor"' },
     { name: 'an unknown optimizer key named "toString"', breakIt: (j) => (j.optimizer.toString = 'x'), field: 'optimizer.toString', fragment: 'Unknown field "toString"' },
     { name: 'a missing field', breakIt: (j) => delete j.batchSize, field: 'batchSize', fragment: 'Missing.' },
     { name: 'widths as a string', breakIt: (j) => (j.widths = '2,8,1'), field: 'widths', fragment: 'Expected a list of numbers, got "2,8,1"' },
