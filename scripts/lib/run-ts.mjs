@@ -21,6 +21,9 @@ const server = await createServer({
   root: projectRoot,
   server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
   logLevel: 'error',
+  // Its own dependency cache: the test runs start Vite servers at the same time, and two servers
+  // optimising dependencies into one folder can pull it from under each other.
+  cacheDir: resolve(projectRoot, 'node_modules/.vite-scripts'),
 });
 
 let exitCode = 1;

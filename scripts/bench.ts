@@ -1,0 +1,300 @@
+/**
+ * `npm run bench -- [--configs toy,mnist,large] [--losses mse,cross_entropy] [--cpu-configs toy,mnist]
+ *   [--windows 3] [--seconds 2] [--steps N] [--warmup 3] [--matmul-size 1024] [--out BENCHMARKS.md]`
+ *
+ * Our trainers against TensorFlow.js in one headless Chromium: the WebGPU trainer against TF.js's
+ * WebGPU backend, and our float64 CPU path against TF.js's cpu backend, on the same network,
+ * batch, SGD learning rate, initial weights and batches. Steady-state samples/s is the median of
+ * timed windows after warm-up, each window ending in one synchronisation. Also times our own
+ * matrix-product kernel on size³ and relates each config's achieved GFLOP/s to it. Prints the
+ * table and writes it to BENCHMARKS.md with the machine it ran on.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import type { LossName } from '../src/model/activations';
+import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
+import { formatProblems, type ValidationProblem } from '../src/model/validate';
+import type { BenchRequest, BenchResult, MatmulResult } from './lib/bench-types';
+import { launchHeadless } from './lib/browser';
+import { ConfigError } from './lib/config-files';
+import type { ScriptHost } from './lib/host';
+import type { DatasetDescription } from './lib/run-config';
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --configs LIST       GPU configs, from toy, mnist, large (default all three)
+  --cpu-configs LIST   CPU configs (default toy,mnist; "none" skips the CPU table)
+  --losses LIST        mse, cross_entropy (default both)
+  --windows N          timed windows per measurement; the median is reported (default 3)
+  --seconds S          target length of a window when --steps is not given (default 2)
+  --steps N            steps per window for every measurement, instead of calibrating
+  --warmup N           steps run before timing (default 3)
+  --matmul-size N      size of the square product timed alone (default 1024; 0 skips it)
+  --out FILE           where the table is written (default BENCHMARKS.md)
+`;
+
+/** SGD learning rate of every benchmark network (both implementations). */
+const LEARNING_RATE = 0.1;
+
+/** The benchmark networks: sigmoid hidden layers, as the issue names them. */
+const BENCH_CONFIGS: Record<string, { widths: number[]; outputActivation: 'sigmoid' | 'softmax'; batchSize: number; dataset: DatasetDescription }> = {
+  toy: { widths: [2, 8, 8, 1], outputActivation: 'sigmoid', batchSize: 64, dataset: { kind: 'circle', seed: 1 } },
+  mnist: { widths: [784, 256, 256, 10], outputActivation: 'softmax', batchSize: 256, dataset: { kind: 'mnist', seed: 1 } },
+  large: { widths: [784, 1024, 1024, 10], outputActivation: 'softmax', batchSize: 1024, dataset: { kind: 'mnist', seed: 1 } },
+};
+const LOSS_NAMES: LossName[] = ['mse', 'cross_entropy'];
+
+interface BenchOptions {
+  configs: string[];
+  cpuConfigs: string[];
+  losses: LossName[];
+  windows: number;
+  seconds: number;
+  steps: number | null;
+  warmup: number;
+  matmulSize: number;
+  out: string;
+}
+
+function parseBenchArgs(args: readonly string[]): BenchOptions | null {
+  const options: BenchOptions = {
+    configs: Object.keys(BENCH_CONFIGS),
+    cpuConfigs: ['toy', 'mnist'],
+    losses: [...LOSS_NAMES],
+    windows: 3,
+    seconds: 2,
+    steps: null,
+    warmup: 3,
+    matmulSize: 1024,
+    out: 'BENCHMARKS.md',
+  };
+  const problems: ValidationProblem[] = [];
+  const list = (flag: string, value: string, known: string[], allowNone: boolean): string[] => {
+    if (allowNone && value === 'none') return [];
+    const items = value.split(',').filter((item) => item !== '');
+    const unknown = items.filter((item) => !known.includes(item));
+    if (unknown.length > 0 || items.length === 0) problems.push({ field: flag, message: `Expected a comma-separated list from ${known.join(', ')}${allowNone ? ' (or none)' : ''}, got ${JSON.stringify(value)}.` });
+    return items;
+  };
+  const number = (flag: string, value: string, min: number, integer: boolean): number => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < min || (integer && !Number.isInteger(parsed))) {
+      problems.push({ field: flag, message: `Expected ${integer ? 'a whole number' : 'a number'} of at least ${min}, got ${JSON.stringify(value)}.` });
+    }
+    return parsed;
+  };
+  for (let i = 0; i < args.length; i += 2) {
+    const [flag, value] = [args[i], args[i + 1]];
+    if (flag === '--help') return null;
+    if (value === undefined) {
+      problems.push({ field: flag, message: 'Needs a value.' });
+      break;
+    }
+    if (flag === '--configs') options.configs = list(flag, value, Object.keys(BENCH_CONFIGS), false);
+    else if (flag === '--cpu-configs') options.cpuConfigs = list(flag, value, Object.keys(BENCH_CONFIGS), true);
+    else if (flag === '--losses') options.losses = list(flag, value, LOSS_NAMES, false) as LossName[];
+    else if (flag === '--windows') options.windows = number(flag, value, 1, true);
+    else if (flag === '--seconds') options.seconds = number(flag, value, 0.05, false);
+    else if (flag === '--steps') options.steps = number(flag, value, 1, true);
+    else if (flag === '--warmup') options.warmup = number(flag, value, 1, true);
+    else if (flag === '--matmul-size') options.matmulSize = number(flag, value, 0, true);
+    else if (flag === '--out') options.out = value;
+    else problems.push({ field: flag, message: 'Unknown argument; see --help.' });
+  }
+  if (problems.length > 0) throw new ConfigError('arguments', problems);
+  return options;
+}
+
+function specFor(config: string, loss: LossName): NetworkSpec {
+  const { widths, outputActivation, batchSize } = BENCH_CONFIGS[config];
+  return {
+    widths,
+    hiddenActivations: widths.slice(1, -1).map(() => 'sigmoid'),
+    outputActivation,
+    loss,
+    optimizer: { ...DEFAULT_OPTIMIZER, kind: 'sgd', learningRate: LEARNING_RATE },
+    batchSize,
+    init: { kind: 'glorot', scale: 1 },
+    seed: 1,
+  };
+}
+
+/** FLOPs of one training step: forward A·W, and the two backward products, 2·B·n_in·n_out each. */
+function flopsPerStep(spec: NetworkSpec): number {
+  let products = 0;
+  for (let l = 1; l < spec.widths.length; l++) products += spec.widths[l - 1] * spec.widths[l];
+  return 6 * spec.batchSize * products;
+}
+
+interface Row {
+  config: string;
+  loss: LossName;
+  spec: NetworkSpec;
+  ours: BenchResult;
+  tfjs: BenchResult;
+}
+
+const LOSS_SHORT: Record<LossName, string> = { mse: 'MSE', cross_entropy: 'CE' };
+
+function fmtRate(samplesPerSecond: number): string {
+  return samplesPerSecond >= 1000 ? Math.round(samplesPerSecond).toLocaleString('en-US') : samplesPerSecond.toPrecision(3);
+}
+
+/** Smallest and largest window, as a share of the median: how steady the measurement was. */
+function spread(result: BenchResult): string {
+  const min = Math.min(...result.windowSamplesPerSecond);
+  const max = Math.max(...result.windowSamplesPerSecond);
+  return `${Math.round((100 * (min - result.medianSamplesPerSecond)) / result.medianSamplesPerSecond)}/+${Math.round((100 * (max - result.medianSamplesPerSecond)) / result.medianSamplesPerSecond)}%`;
+}
+
+function gpuTable(rows: Row[], matmul: MatmulResult | null): string {
+  const header = '| config | loss | batch | ours samples/s | TF.js samples/s | ours / TF.js | ours GFLOP/s | of our matmul | TF.js GFLOP/s | window spread ours, TF.js |';
+  const rule = '|---|---|---:|---:|---:|---:|---:|---:|---:|---|';
+  const lines = rows.map(({ config, loss, spec, ours, tfjs }) => {
+    const perSample = flopsPerStep(spec) / spec.batchSize;
+    const oursGflops = (ours.medianSamplesPerSecond * perSample) / 1e9;
+    const tfjsGflops = (tfjs.medianSamplesPerSecond * perSample) / 1e9;
+    const share = matmul ? `${((100 * oursGflops) / matmul.medianGflops).toFixed(0)}%` : 'not measured';
+    return `| ${config} [${spec.widths.join('-')}] | ${LOSS_SHORT[loss]} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${oursGflops.toPrecision(3)} | ${share} | ${tfjsGflops.toPrecision(3)} | ${spread(ours)}, ${spread(tfjs)} |`;
+  });
+  return [header, rule, ...lines].join('\n');
+}
+
+function cpuTable(rows: Row[]): string {
+  const header = '| config | loss | batch | ours (float64) samples/s | TF.js cpu samples/s | ours / TF.js | window spread ours, TF.js |';
+  const rule = '|---|---|---:|---:|---:|---:|---|';
+  const lines = rows.map(({ config, loss, spec, ours, tfjs }) =>
+    `| ${config} [${spec.widths.join('-')}] | ${LOSS_SHORT[loss]} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${spread(ours)}, ${spread(tfjs)} |`,
+  );
+  return [header, rule, ...lines].join('\n');
+}
+
+async function cpuModel(): Promise<string> {
+  try {
+    const cpuinfo = await readFile('/proc/cpuinfo', 'utf8');
+    return /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1].trim() ?? cpus()[0]?.model ?? 'unknown';
+  } catch {
+    return cpus()[0]?.model ?? 'unknown';
+  }
+}
+
+/** The commit measured, and whether the engine had uncommitted edits (others may be editing while a benchmark runs). */
+async function engineVersion(projectRoot: string): Promise<string> {
+  const git = (...args: string[]) => promisify(execFile)('git', args, { cwd: projectRoot }).then((r) => r.stdout.trim());
+  try {
+    const commit = await git('rev-parse', '--short', 'HEAD');
+    const edits = await git('status', '--porcelain', '--', 'src', 'shaders');
+    return edits === '' ? `commit ${commit}` : `commit ${commit} with uncommitted edits in src/ or shaders/`;
+  } catch {
+    return 'not a git checkout';
+  }
+}
+
+export async function main(args: string[], host: ScriptHost): Promise<number> {
+  let options: BenchOptions | null;
+  try {
+    options = parseBenchArgs(args);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    host.stderr(`error in ${error.source}:\n${formatProblems(error.problems)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!options) {
+    host.stdout(USAGE);
+    return 0;
+  }
+  const started = new Date();
+  const version = await engineVersion(host.projectRoot);
+  const loadBefore = loadavg();
+  const headless = await launchHeadless(host);
+  try {
+    const page = await headless.open('/scripts/pages/bench.html');
+    const adapter = await page.evaluate(() => window.benchAdapter());
+    host.stdout(`adapter: ${adapter}\nbrowser: ${headless.version}\n`);
+    const measure = (request: BenchRequest): Promise<BenchResult> => page.evaluate((r) => window.benchTrainer(r), request);
+    const timing = { warmupSteps: options.warmup, windows: options.windows, windowSeconds: options.seconds, windowSteps: options.steps };
+
+    let matmul: MatmulResult | null = null;
+    if (options.matmulSize > 0) {
+      matmul = await page.evaluate((size, windows, seconds) => window.benchMatmul(size, windows, seconds), options.matmulSize, options.windows, options.seconds);
+      host.stdout(`our matmul kernel, ${matmul.size}³: ${matmul.medianGflops.toPrecision(3)} GFLOP/s (windows ${matmul.windowGflops.map((g) => g.toPrecision(3)).join(', ')}; ${matmul.productsPerWindow} products each)\n`);
+    }
+    const runPairs = async (configs: string[], backend: 'webgpu' | 'cpu'): Promise<Row[]> => {
+      const rows: Row[] = [];
+      for (const config of configs) {
+        for (const loss of options.losses) {
+          const spec = specFor(config, loss);
+          const request = { backend, spec, dataset: BENCH_CONFIGS[config].dataset, ...timing };
+          const ours = await measure({ ...request, implementation: 'ours' });
+          const tfjs = await measure({ ...request, implementation: 'tfjs' });
+          rows.push({ config, loss, spec, ours, tfjs });
+          host.stdout(
+            `${backend} ${config} ${LOSS_SHORT[loss]}: ours ${fmtRate(ours.medianSamplesPerSecond)} samples/s (${ours.stepsPerWindow} steps/window), ` +
+              `TF.js ${fmtRate(tfjs.medianSamplesPerSecond)} samples/s (${tfjs.stepsPerWindow} steps/window), ratio ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)}\n`,
+          );
+        }
+      }
+      return rows;
+    };
+    const gpuRows = await runPairs(options.configs, 'webgpu');
+    const cpuRows = await runPairs(options.cpuConfigs, 'cpu');
+    const loadAfter = loadavg();
+
+    const machine = [
+      `- Code: ${version}`,
+      `- Date: ${started.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`,
+      `- CPU: ${await cpuModel()}, ${cpus().length} logical cores (nproc); no GPU`,
+      `- WebGPU adapter: ${adapter}`,
+      `- Browser: ${headless.version} (headless, flags of scripts/find-browser.mjs)`,
+      `- Load average (1 min) before / after: ${loadBefore[0].toFixed(2)} / ${loadAfter[0].toFixed(2)}; other work was running on the machine, so figures are noisy`,
+      `- Command: \`npm run bench -- ${args.join(' ')}\`, ${options.windows} windows, ${options.steps === null ? `about ${options.seconds} s each` : `${options.steps} steps each`}, ${options.warmup} warm-up steps`,
+    ].join('\n');
+    const gpuSection = gpuTable(gpuRows, matmul);
+    const cpuSection = cpuRows.length > 0 ? cpuTable(cpuRows) : 'Not run (--cpu-configs none).';
+    const matmulLine = matmul
+      ? `Our forward matrix-product kernel alone on ${matmul.size}×${matmul.size}·${matmul.size}×${matmul.size}: **${matmul.medianGflops.toPrecision(3)} GFLOP/s** (median of ${matmul.windowGflops.length} windows: ${matmul.windowGflops.map((g) => g.toPrecision(3)).join(', ')}).`
+      : 'The matrix-product kernel was not timed (--matmul-size 0).';
+    const report = `# Benchmarks
+
+Written by \`npm run bench\` (scripts/bench.ts). Figures from one machine, at one time; rerun it to compare.
+
+## Machine
+
+${machine}
+
+## Method
+
+- Both implementations train the same network (sigmoid hidden layers), batch, SGD learning rate ${LEARNING_RATE}, initial
+  weights (initParameters) and batches (BatchSchedule, gathered on the device), in the same page of one headless browser.
+  Data: the circle set for toy, the 8,000 MNIST training digits for mnist and large.
+- TF.js: @tensorflow/tfjs-core 4.22 with tfjs-backend-webgpu (or tfjs-backend-cpu), tf.variable weights,
+  tf.matMul/tf.sigmoid/tf.softmax, tf.losses.meanSquaredError / sigmoidCrossEntropy / softmaxCrossEntropy, tf.train.sgd,
+  tf.tidy. It computes only the loss it trains on.
+- Ours: createSession, which every step also evaluates both losses, per-layer gradient norms, the output-delta norm and
+  the saturated fraction, and reads them back. The CPU path computes in float64; TF.js's cpu backend in float32.
+- Each measurement: warm-up steps, a calibration run that sizes the window, then ${options.windows} timed windows; a window issues
+  its steps and synchronises once at its end (ours: session.flush(); TF.js: awaiting data() of the last layer's bias).
+  Reported: the median window, in samples per second; "window spread" is the slowest and fastest window against it.
+- GFLOP/s counts 6·B·Σ n_(l−1)·n_l FLOPs per step (forward, input gradient and weight gradient products), nothing else.
+
+## WebGPU
+
+${matmulLine}
+
+${gpuSection}
+
+## CPU
+
+${cpuSection}
+`;
+    const outPath = resolve(host.cwd, options.out);
+    await writeFile(outPath, report);
+    host.stdout(`\n${gpuSection}\n\n${cpuSection}\n\nwrote ${outPath}\n`);
+    return 0;
+  } finally {
+    await headless.close();
+  }
+}

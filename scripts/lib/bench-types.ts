@@ -1,0 +1,41 @@
+/** What Node asks the bench page (scripts/pages/bench-page.ts) to measure, and what it gets back. */
+import type { NetworkSpec } from '../../src/model/spec';
+import type { DatasetDescription } from './run-config';
+
+/** One throughput measurement: one trainer, one network and loss. */
+export interface BenchRequest {
+  /** Our trainer (createSession) or TensorFlow.js. */
+  implementation: 'ours' | 'tfjs';
+  /** WebGPU or the CPU (our float64 path; TF.js's cpu backend). */
+  backend: 'webgpu' | 'cpu';
+  spec: NetworkSpec;
+  dataset: DatasetDescription;
+  /** Steps run and synchronised before anything is timed (pipeline compilation, first uploads). */
+  warmupSteps: number;
+  /** Timed windows; the result is their median. */
+  windows: number;
+  /** Target length of a window when `windowSteps` is null. */
+  windowSeconds: number;
+  /** Steps per window, or null to calibrate them to `windowSeconds`. */
+  windowSteps: number | null;
+}
+
+export interface BenchResult {
+  /** Steps in each timed window. */
+  stepsPerWindow: number;
+  /** Samples per second of each window (steps · batch / seconds). */
+  windowSamplesPerSecond: number[];
+  /** Their median. */
+  medianSamplesPerSecond: number;
+}
+
+export interface MatmulResult {
+  /** The product is size × size times size × size. */
+  size: number;
+  /** Products dispatched per window, one submission and one wait each window. */
+  productsPerWindow: number;
+  /** GFLOP/s of each window, 2·size³ FLOPs per product. */
+  windowGflops: number[];
+  /** Their median. */
+  medianGflops: number;
+}
