@@ -7,7 +7,10 @@ import commonSource from '../../shaders/common.wgsl?raw';
 import forwardSource from '../../shaders/matmul_forward.wgsl?raw';
 import weightGradSource from '../../shaders/matmul_weight_grad.wgsl?raw';
 import inputGradSource from '../../shaders/matmul_input_grad.wgsl?raw';
+import lossRowSource from '../../shaders/loss_row.wgsl?raw';
 import lossSource from '../../shaders/loss.wgsl?raw';
+import optimizerUpdateSource from '../../shaders/optimizer_update.wgsl?raw';
+import fusedStepSource from '../../shaders/fused_step.wgsl?raw';
 import outputActivationSource from '../../shaders/output_activation.wgsl?raw';
 import gradNormsSource from '../../shaders/grad_norms.wgsl?raw';
 import optimizerSource from '../../shaders/optimizer.wgsl?raw';
@@ -22,8 +25,8 @@ export const MATMUL_OUTPUTS_PER_INVOCATION = 4;
 export interface Kernel {
   /** Shader name, the first part of the pipeline-cache key. */
   readonly name: string;
-  /** WGSL of the kernel, without common.wgsl. */
-  readonly source: string;
+  /** WGSL files the module is made of after common.wgsl: shared parts first, the kernel's file last. */
+  readonly sources: readonly string[];
   /** Buffer types of group 0, in binding order. */
   readonly bindings: readonly BindingKind[];
   /** Whether group 1 holds the per-step uniform (StepParams), bound with a dynamic offset. */
@@ -42,7 +45,7 @@ const MATMUL_WORKGROUP = { WORKGROUP_X: 8, WORKGROUP_Y: 8 } as const;
 /** Z = f(A·W + b) for one layer, A optionally gathered through the row indices. */
 export const FORWARD_KERNEL: Kernel = {
   name: 'matmul_forward',
-  source: forwardSource,
+  sources: [forwardSource],
   bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
   usesStepParams: true,
   workgroup: MATMUL_WORKGROUP,
@@ -51,7 +54,7 @@ export const FORWARD_KERNEL: Kernel = {
 /** [∂L/∂W; ∂L/∂b] = [A | 1]ᵀ·dZ for one layer, written at the layer's offset in the gradient. */
 export const WEIGHT_GRAD_KERNEL: Kernel = {
   name: 'matmul_weight_grad',
-  source: weightGradSource,
+  sources: [weightGradSource],
   bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
   usesStepParams: true,
   workgroup: MATMUL_WORKGROUP,
@@ -60,47 +63,106 @@ export const WEIGHT_GRAD_KERNEL: Kernel = {
 /** dZ_prev = (dZ·Wᵀ) ⊙ f'(A_prev). */
 export const INPUT_GRAD_KERNEL: Kernel = {
   name: 'matmul_input_grad',
-  source: inputGradSource,
+  sources: [inputGradSource],
   bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
   usesStepParams: false,
   workgroup: MATMUL_WORKGROUP,
 };
 
-/** Both losses, the selected loss's output delta and the loss metrics; one workgroup. */
-export const LOSS_KERNEL: Kernel = {
-  name: 'loss',
-  source: lossSource,
-  bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage'],
-  usesStepParams: true,
-  workgroup: { WORKGROUP_SIZE: 16 },
-};
+/** Both losses, the selected loss's output delta and the loss metrics; one workgroup of `workgroupSize`. */
+export function lossKernel(workgroupSize: number): Kernel {
+  return {
+    name: 'loss',
+    sources: [lossRowSource, lossSource],
+    bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage'],
+    usesStepParams: true,
+    workgroup: { WORKGROUP_SIZE: workgroupSize },
+  };
+}
 
 /** Output activation of evaluated rows. */
 export const OUTPUT_ACTIVATION_KERNEL: Kernel = {
   name: 'output_activation',
-  source: outputActivationSource,
+  sources: [outputActivationSource],
   bindings: ['uniform', 'read-only-storage', 'storage'],
   usesStepParams: false,
   workgroup: { WORKGROUP_SIZE: 16 },
 };
 
-/** Squared norms of ∂L/∂W_l and ∂L/∂b_l; one workgroup per segment. */
-export const GRAD_NORMS_KERNEL: Kernel = {
-  name: 'grad_norms',
-  source: gradNormsSource,
-  bindings: ['read-only-storage', 'read-only-storage', 'storage'],
-  usesStepParams: true,
-  workgroup: { WORKGROUP_SIZE: 16 },
-};
+/** Squared norms of ∂L/∂W_l and ∂L/∂b_l; one workgroup of `workgroupSize` per segment. */
+export function gradNormsKernel(workgroupSize: number): Kernel {
+  return {
+    name: 'grad_norms',
+    sources: [gradNormsSource],
+    bindings: ['read-only-storage', 'read-only-storage', 'storage'],
+    usesStepParams: true,
+    workgroup: { WORKGROUP_SIZE: workgroupSize },
+  };
+}
 
 /** One optimizer update over the whole flat parameter buffer. */
 export const OPTIMIZER_KERNEL: Kernel = {
   name: 'optimizer',
-  source: optimizerSource,
+  sources: [optimizerUpdateSource, optimizerSource],
   bindings: ['uniform', 'storage', 'read-only-storage', 'storage'],
   usesStepParams: true,
-  workgroup: { WORKGROUP_SIZE: 16 },
+  workgroup: { WORKGROUP_SIZE: 256 },
 };
+
+/** A whole training step in one workgroup of `workgroupSize` (fused_step.wgsl). */
+export function fusedStepKernel(workgroupSize: number): Kernel {
+  return {
+    name: 'fused_step',
+    sources: [lossRowSource, optimizerUpdateSource, fusedStepSource],
+    bindings: ['uniform', 'uniform', 'uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage'],
+    usesStepParams: true,
+    workgroup: { WORKGROUP_SIZE: workgroupSize },
+  };
+}
+
+/** How a training step is laid out on the device, and why. */
+export interface StepPlan {
+  /** 'fused': one dispatch of one workgroup per step; 'layered': 3L + 2 dispatches of tiled kernels. */
+  kernel: 'fused' | 'layered';
+  /** Invocations of the single-workgroup kernels (loss, norms, fused step). */
+  reductionWorkgroupSize: number;
+  /** One sentence naming the deciding figure. */
+  reason: string;
+}
+
+/** Multiply-adds per step up to which one workgroup beats 3L + 2 dispatches (a dispatch costs ~13–45 µs on SwiftShader, a few µs on GPUs). */
+export const FUSED_STEP_MAX_MULTIPLY_ADDS = 1 << 17;
+
+/** Multiply-adds of one training step: forward, weight gradients and input gradients, each B·n_in·n_out per layer. */
+export function stepMultiplyAdds(widths: readonly number[], batchSize: number): number {
+  let total = 0;
+  for (let l = 1; l < widths.length; l++) total += 3 * batchSize * widths[l - 1] * widths[l];
+  return total;
+}
+
+/**
+ * The one place the step layout is chosen. Small networks run as one fused dispatch per step;
+ * larger ones as tiled products over the whole device. Single-workgroup kernels use 16
+ * invocations on CPU adapters (SwiftShader runs a workgroup's invocations on one core, where
+ * wide barriers cost more than the reduction: 2.7 ms → 0.5 ms per 2-8-8-1 step) and 256 on GPUs.
+ */
+export function chooseStepPlan(widths: readonly number[], batchSize: number, isCpuAdapter: boolean, forced?: 'fused' | 'layered'): StepPlan {
+  const reductionWorkgroupSize = isCpuAdapter ? 16 : 256;
+  const multiplyAdds = stepMultiplyAdds(widths, batchSize);
+  if (forced) return { kernel: forced, reductionWorkgroupSize, reason: `${forced} requested by the caller` };
+  if (multiplyAdds <= FUSED_STEP_MAX_MULTIPLY_ADDS) {
+    return {
+      kernel: 'fused',
+      reductionWorkgroupSize,
+      reason: `${multiplyAdds} multiply-adds per step ≤ ${FUSED_STEP_MAX_MULTIPLY_ADDS}: one dispatch costs more than the arithmetic, so the step runs in one workgroup`,
+    };
+  }
+  return {
+    kernel: 'layered',
+    reductionWorkgroupSize,
+    reason: `${multiplyAdds} multiply-adds per step > ${FUSED_STEP_MAX_MULTIPLY_ADDS}: tiled products spread over the whole device`,
+  };
+}
 
 /** Workgroups of a register-tiled product covering an output of `rows` × `cols`: [x over cols, y over rows]. */
 export function matmulGrid(rows: number, cols: number): [number, number] {
@@ -171,6 +233,7 @@ export class PipelineCache {
 
   /** The compiled kernel, compiling it on first use. */
   get(kernel: Kernel): Promise<CompiledKernel> {
+    // The name determines the sources; the workgroup sizes are the only override constants.
     const key = `${kernel.name}|${JSON.stringify(kernel.workgroup)}`;
     let compiled = this.pipelines.get(key);
     if (!compiled) {
@@ -187,7 +250,7 @@ export class PipelineCache {
       label: kernel.name,
       entries: kernel.bindings.map((type, binding) => ({ binding, visibility: this.visibility, buffer: { type } })),
     });
-    const module = this.device.createShaderModule({ label: kernel.name, code: `${commonSource}\n${kernel.source}` });
+    const module = this.device.createShaderModule({ label: kernel.name, code: [commonSource, ...kernel.sources].join('\n') });
     const layout = this.device.createPipelineLayout({
       label: kernel.name,
       bindGroupLayouts: kernel.usesStepParams ? [bindGroupLayout, this.stepLayout] : [bindGroupLayout],

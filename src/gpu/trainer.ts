@@ -14,7 +14,7 @@ import { BatchSchedule, shuffleSeed } from '../model/batches';
 import { initParameters } from '../model/init';
 import { parameterLayout, type ParameterLayout } from '../model/layout';
 import { cloneSpec, layerCount, type NetworkSpec } from '../model/spec';
-import { formatProblems, validate, validateForDataset } from '../model/validate';
+import { MAX_LAYERS, formatProblems, validate, validateForDataset } from '../model/validate';
 import type { Dataset } from '../data/dataset';
 import type { StepMetrics, TrainerSnapshot } from '../train/session';
 import { OPTIMIZER_SLOT_COUNT } from '../cpu/optimizer';
@@ -22,18 +22,21 @@ import { checkCapacity, metricsStride } from './capacity';
 import { acquireGpu, type GpuContext, type GpuFailure } from './device';
 import {
   FORWARD_KERNEL,
-  GRAD_NORMS_KERNEL,
   INPUT_GRAD_KERNEL,
-  LOSS_KERNEL,
   OPTIMIZER_KERNEL,
   OUTPUT_ACTIVATION_KERNEL,
   WEIGHT_GRAD_KERNEL,
   ceilDiv,
+  chooseStepPlan,
   elementGrid,
+  fusedStepKernel,
+  gradNormsKernel,
+  lossKernel,
   matmulGrid,
   packUniform,
   type CompiledKernel,
   type Kernel,
+  type StepPlan,
 } from './kernels';
 import { StagingPool } from './readback';
 
@@ -49,6 +52,8 @@ export interface GpuTrainerOptions {
   onFailure?: (failure: GpuFailure) => void;
   /** The GPU context to use; the shared one when omitted. */
   context?: GpuContext;
+  /** Forces the step layout (tests and benchmarks compare both); chooseStepPlan decides when omitted. */
+  stepKernel?: 'fused' | 'layered';
 }
 
 /** One recorded dispatch of a step: a compiled kernel, its group-0 bind group and its grid. */
@@ -100,8 +105,10 @@ export class GpuTrainer {
   readonly layout: ParameterLayout;
   /** Steps encoded into one submission at most. */
   readonly stepsPerSubmission: number;
-  /** Compute dispatches per training step (3L + 2). */
+  /** Compute dispatches per training step: 1 fused, or 3L + 2 layered. */
   readonly dispatchesPerStep: number;
+  /** How a step is laid out on the device, and why. */
+  readonly plan: StepPlan;
 
   private readonly device: GPUDevice;
   private readonly schedule: BatchSchedule;
@@ -126,7 +133,9 @@ export class GpuTrainer {
     private readonly kernels: Record<string, CompiledKernel>,
     private readonly resources: TrainerResources,
     onFailure: ((failure: GpuFailure) => void) | undefined,
+    plan: StepPlan,
   ) {
+    this.plan = plan;
     this.spec = spec;
     this.dataset = dataset;
     this.device = context.device;
@@ -169,13 +178,19 @@ export class GpuTrainer {
     if (initial.length !== layout.totalParameters) {
       throw new Error(`the network [${spec.widths.join(', ')}] has ${layout.totalParameters} parameters but ${initial.length} initial values were given`);
     }
-    const kernelList: Kernel[] = [FORWARD_KERNEL, WEIGHT_GRAD_KERNEL, INPUT_GRAD_KERNEL, LOSS_KERNEL, OUTPUT_ACTIVATION_KERNEL, GRAD_NORMS_KERNEL, OPTIMIZER_KERNEL];
+    const plan = chooseStepPlan(spec.widths, spec.batchSize, context.report.isCpuAdapter, options.stepKernel);
+    const size = plan.reductionWorkgroupSize;
+    const stepKernels: Kernel[] =
+      plan.kernel === 'fused'
+        ? [fusedStepKernel(size)]
+        : [WEIGHT_GRAD_KERNEL, INPUT_GRAD_KERNEL, lossKernel(size), gradNormsKernel(size), OPTIMIZER_KERNEL];
+    const kernelList: Kernel[] = [FORWARD_KERNEL, OUTPUT_ACTIVATION_KERNEL, ...stepKernels];
     const compiled = await Promise.all(kernelList.map((kernel) => context.pipelines.get(kernel)));
     const kernels = Object.fromEntries(compiled.map((c) => [c.kernel.name, c]));
     const { device } = context;
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
-    const resources = buildResources(context, spec, dataset, kernels, initial, stepsPerSubmission, evaluationRows);
+    const resources = buildResources(context, spec, dataset, kernels, initial, stepsPerSubmission, evaluationRows, plan);
     const validationError = await device.popErrorScope();
     const memoryError = await device.popErrorScope();
     const error = memoryError ?? validationError;
@@ -184,7 +199,7 @@ export class GpuTrainer {
       const what = memoryError ? 'ran out of GPU memory' : 'was rejected by WebGPU validation';
       throw new Error(`allocating the network [${spec.widths.join(', ')}] with batch ${spec.batchSize} ${what}: ${error.message}; try a smaller network or batch`);
     }
-    return new GpuTrainer(context, spec, dataset, kernels, resources, options.onFailure);
+    return new GpuTrainer(context, spec, dataset, kernels, resources, options.onFailure, plan);
   }
 
   /** Steps issued so far (some may still be running on the GPU). */
@@ -515,6 +530,7 @@ function buildResources(
   initial: Float64Array,
   stepsPerSubmission: number,
   evaluationRows: number,
+  plan: StepPlan,
 ): TrainerResources {
   const { device } = context;
   const layout = parameterLayout(spec.widths);
@@ -562,50 +578,12 @@ function buildResources(
   });
   const stride = metricsStride(L);
   const metricsRing = storage('metrics ring', stepsPerSubmission * stride, GPUBufferUsage.COPY_SRC);
-  const activations = layers.map((layer, l) => storage(l === L - 1 ? 'logits' : `activations ${l + 1}`, B * layer.fanOut));
-  const deltas = layers.map((layer, l) => storage(`deltas ${l + 1}`, B * layer.fanOut));
-
   const stepDispatches: Dispatch[] = [];
-  const add = (kernel: Kernel, label: string, uniformOrFirst: GPUBuffer[], grid: [number, number]): void => {
-    stepDispatches.push({ compiled: kernels[kernel.name], bindGroup: bindGroup(kernel, label, uniformOrFirst), grid });
+  const add = (kernel: Kernel, label: string, buffers: GPUBuffer[], grid: [number, number]): void => {
+    stepDispatches.push({ compiled: kernels[kernel.name], bindGroup: bindGroup(kernel, label, buffers), grid });
   };
-  layers.forEach((layer, l) => {
-    const params = uniform(`forward ${l}`, forwardUniform(spec, layer, l, B, l === 0));
-    add(FORWARD_KERNEL, `forward ${l}`, [params, l === 0 ? trainX : activations[l - 1], parameters, rowIndices, activations[l]], matmulGrid(B, layer.fanOut));
-  });
   const outputActivationId = OUTPUT_ACTIVATION_IDS[spec.outputActivation];
   const lossParams = uniform('loss', packUniform([{ u32: B }, { u32: outputsWidth }, { u32: outputActivationId }, { u32: 0 }]));
-  add(LOSS_KERNEL, 'loss', [lossParams, activations[L - 1], trainY, rowIndices, deltas[L - 1], metricsRing], [1, 1]);
-  for (let l = L - 1; l >= 0; l--) {
-    const layer = layers[l];
-    const weightParams = uniform(
-      `weight gradient ${l}`,
-      packUniform([{ u32: B }, { u32: layer.fanIn }, { u32: layer.fanOut }, { u32: layer.weightOffset }, { u32: l === 0 ? 1 : 0 }, { u32: 0 }, { u32: 0 }, { u32: 0 }]),
-    );
-    add(WEIGHT_GRAD_KERNEL, `weight gradient ${l}`, [weightParams, l === 0 ? trainX : activations[l - 1], deltas[l], rowIndices, gradient], matmulGrid(layer.fanIn + 1, layer.fanOut));
-    if (l > 0) {
-      const inputParams = uniform(
-        `input gradient ${l}`,
-        packUniform([
-          { u32: B },
-          { u32: layer.fanOut },
-          { u32: layer.fanIn },
-          { u32: layer.weightOffset },
-          { u32: ACTIVATIONS[spec.hiddenActivations[l - 1]].id },
-          { u32: 0 },
-          { u32: 0 },
-          { u32: 0 },
-        ]),
-      );
-      add(INPUT_GRAD_KERNEL, `input gradient ${l}`, [inputParams, deltas[l], parameters, activations[l - 1], deltas[l - 1]], matmulGrid(B, layer.fanIn));
-    }
-  }
-  const segments = new Uint32Array(4 * L);
-  layers.forEach((layer, l) => {
-    segments.set([layer.weightOffset, layer.fanIn * layer.fanOut, layer.biasOffset, layer.fanOut], 4 * l);
-  });
-  const segmentBuffer = makeBuffer('gradient segments', segments.byteLength, STORAGE, segments);
-  add(GRAD_NORMS_KERNEL, 'gradient norms', [segmentBuffer, gradient, metricsRing], [2 * L, 1]);
   const optimizerGrid = elementGrid(P, OPTIMIZER_KERNEL.workgroup.WORKGROUP_SIZE, device.limits.maxComputeWorkgroupsPerDimension);
   const { optimizer } = spec;
   const optimizerParams = uniform(
@@ -625,7 +603,77 @@ function buildResources(
       { u32: 0 },
     ]),
   );
-  add(OPTIMIZER_KERNEL, 'optimizer', [optimizerParams, parameters, gradient, optimizerSlots], [optimizerGrid.x, optimizerGrid.y]);
+
+  if (plan.kernel === 'fused') {
+    // Scratch holds, per layer, the activations (logits for the last) and then the deltas, each [B, n_l].
+    const shape: { u32: number }[] = [{ u32: L }, { u32: B }, { u32: 0 }, { u32: 0 }];
+    let scratchFloats = 0;
+    for (let l = 0; l < MAX_LAYERS; l++) {
+      const layer = layers[l];
+      if (!layer) {
+        for (let field = 0; field < 8; field++) shape.push({ u32: 0 });
+        continue;
+      }
+      const activation = l === L - 1 ? ACTIVATIONS.linear.id : ACTIVATIONS[spec.hiddenActivations[l]].id;
+      const activationOffset = scratchFloats;
+      const deltaOffset = scratchFloats + B * layer.fanOut;
+      scratchFloats += 2 * B * layer.fanOut;
+      shape.push(
+        { u32: layer.fanIn },
+        { u32: layer.fanOut },
+        { u32: layer.weightOffset },
+        { u32: layer.biasOffset },
+        { u32: activation },
+        { u32: activationOffset },
+        { u32: deltaOffset },
+        { u32: 0 },
+      );
+    }
+    const networkParams = uniform('network shape', packUniform(shape));
+    const scratch = storage('step scratch', scratchFloats);
+    add(kernels.fused_step.kernel, 'fused step', [networkParams, lossParams, optimizerParams, trainX, trainY, rowIndices, parameters, gradient, optimizerSlots, scratch, metricsRing], [1, 1]);
+  } else {
+    const activations = layers.map((layer, l) => storage(l === L - 1 ? 'logits' : `activations ${l + 1}`, B * layer.fanOut));
+    const deltas = layers.map((layer, l) => storage(`deltas ${l + 1}`, B * layer.fanOut));
+    layers.forEach((layer, l) => {
+      const params = uniform(`forward ${l}`, forwardUniform(spec, layer, l, B, l === 0));
+      add(FORWARD_KERNEL, `forward ${l}`, [params, l === 0 ? trainX : activations[l - 1], parameters, rowIndices, activations[l]], matmulGrid(B, layer.fanOut));
+    });
+    const loss = kernels.loss;
+    add(loss.kernel, 'loss', [lossParams, activations[L - 1], trainY, rowIndices, deltas[L - 1], metricsRing], [1, 1]);
+    for (let l = L - 1; l >= 0; l--) {
+      const layer = layers[l];
+      const weightParams = uniform(
+        `weight gradient ${l}`,
+        packUniform([{ u32: B }, { u32: layer.fanIn }, { u32: layer.fanOut }, { u32: layer.weightOffset }, { u32: l === 0 ? 1 : 0 }, { u32: 0 }, { u32: 0 }, { u32: 0 }]),
+      );
+      add(WEIGHT_GRAD_KERNEL, `weight gradient ${l}`, [weightParams, l === 0 ? trainX : activations[l - 1], deltas[l], rowIndices, gradient], matmulGrid(layer.fanIn + 1, layer.fanOut));
+      if (l > 0) {
+        const inputParams = uniform(
+          `input gradient ${l}`,
+          packUniform([
+            { u32: B },
+            { u32: layer.fanOut },
+            { u32: layer.fanIn },
+            { u32: layer.weightOffset },
+            { u32: ACTIVATIONS[spec.hiddenActivations[l - 1]].id },
+            { u32: 0 },
+            { u32: 0 },
+            { u32: 0 },
+          ]),
+        );
+        add(INPUT_GRAD_KERNEL, `input gradient ${l}`, [inputParams, deltas[l], parameters, activations[l - 1], deltas[l - 1]], matmulGrid(B, layer.fanIn));
+      }
+    }
+    const segments = new Uint32Array(4 * L);
+    layers.forEach((layer, l) => {
+      segments.set([layer.weightOffset, layer.fanIn * layer.fanOut, layer.biasOffset, layer.fanOut], 4 * l);
+    });
+    const segmentBuffer = makeBuffer('gradient segments', segments.byteLength, STORAGE, segments);
+    const norms = kernels.grad_norms;
+    add(norms.kernel, 'gradient norms', [segmentBuffer, gradient, metricsRing], [2 * L, 1]);
+    add(OPTIMIZER_KERNEL, 'optimizer', [optimizerParams, parameters, gradient, optimizerSlots], [optimizerGrid.x, optimizerGrid.y]);
+  }
 
   const evaluationInputs = storage('evaluation inputs', evaluationRows * spec.widths[0], GPUBufferUsage.COPY_DST);
   const evaluationActivations = layers.map((layer, l) => storage(`evaluation activations ${l + 1}`, evaluationRows * layer.fanOut));

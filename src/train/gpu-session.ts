@@ -19,6 +19,8 @@ export interface GpuSessionOptions {
   initialParameters?: Float64Array;
   /** The GPU context; the page's shared one when omitted. */
   context?: GpuContext;
+  /** Forces the step layout (tests and benchmarks); chosen by chooseStepPlan when omitted. */
+  stepKernel?: 'fused' | 'layered';
 }
 
 export class GpuSession implements Session {

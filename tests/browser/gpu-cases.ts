@@ -33,6 +33,8 @@ export interface CaseRecipe {
   /** 'normal': standard normal inputs; 'digits': MNIST-like, mostly 0 and otherwise in (0, 1]. */
   inputs: 'normal' | 'digits';
   seed: number;
+  /** Step layout to force on the GPU, or null to let the trainer choose. */
+  stepKernel: 'fused' | 'layered' | null;
 }
 
 /** A case ready for the page and the CPU reference of everything the page returns. */
@@ -95,6 +97,7 @@ export function prepareCase(recipe: CaseRecipe): PreparedCase {
     evaluationRows,
     steps: recipe.steps,
     switchLossAt: recipe.switchLossAt,
+    stepKernel: recipe.stepKernel,
   };
   return { recipe, wire, spec, dataset, initial, evaluationInputs, evaluationRows };
 }

@@ -10,6 +10,7 @@ import { decodeFloat32, decodeFloat64, type HarnessResult } from './gpu-wire';
 
 export function checkAgainstCpu(prepared: PreparedCase, result: HarnessResult, cpu: CpuReference): void {
   const name = prepared.recipe.name;
+  if (prepared.recipe.stepKernel) expect(result.stepKernel, `${name}: step layout used`).toBe(prepared.recipe.stepKernel);
   expectClose('forward', `${name} outputs`, decodeFloat32(result.outputs), cpu.outputs);
 
   const gradient = decodeFloat64(result.gradient);

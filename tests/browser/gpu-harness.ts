@@ -26,9 +26,10 @@ function datasetOf(input: HarnessCase): Dataset {
 
 function openSession(input: HarnessCase): Promise<GpuSession> {
   const dataset = datasetOf(input);
+  const stepKernel = input.stepKernel ?? undefined;
   // An empty string asks for the seeded initial parameters.
-  if (input.initialParameters === '') return GpuSession.create({ spec: input.spec, dataset });
-  return GpuSession.create({ spec: input.spec, dataset, initialParameters: decodeFloat64(input.initialParameters) });
+  if (input.initialParameters === '') return GpuSession.create({ spec: input.spec, dataset, stepKernel });
+  return GpuSession.create({ spec: input.spec, dataset, stepKernel, initialParameters: decodeFloat64(input.initialParameters) });
 }
 
 async function runCase(input: HarnessCase): Promise<HarnessResult> {
@@ -56,6 +57,7 @@ async function runCase(input: HarnessCase): Promise<HarnessResult> {
       parameters: encodeArray(snapshot.parameters),
       dispatchesPerStep: session.trainer.dispatchesPerStep,
       stepsPerSubmission: session.trainer.stepsPerSubmission,
+      stepKernel: session.trainer.plan.kernel,
     };
   } finally {
     session.dispose();
@@ -102,7 +104,7 @@ export interface GpuHarness {
   /** Destroys the device under a live session: what onError received and what train() threw afterwards. */
   deviceLoss(input: HarnessCase): Promise<{ kinds: string[]; message: string; trainError: string | null }>;
   /** Wall-clock time of `steps` steps after a warm-up, with the dispatch and submission counts. */
-  timeSteps(input: HarnessCase, steps: number): Promise<{ millisecondsPerStep: number; dispatchesPerStep: number; stepsPerSubmission: number }>;
+  timeSteps(input: HarnessCase, steps: number): Promise<{ millisecondsPerStep: number; dispatchesPerStep: number; stepsPerSubmission: number; plan: string }>;
 }
 
 declare global {
@@ -213,6 +215,7 @@ window.gpuHarness = {
         millisecondsPerStep: milliseconds / steps,
         dispatchesPerStep: session.trainer.dispatchesPerStep,
         stepsPerSubmission: session.trainer.stepsPerSubmission,
+        plan: `${session.trainer.plan.kernel} (${session.trainer.plan.reason})`,
       };
     } finally {
       session.dispose();

@@ -36,6 +36,7 @@ const small: CaseRecipe = {
   initScale: 1,
   inputs: 'normal',
   seed: 3,
+  stepKernel: null,
 };
 
 describe('GPU session', () => {
@@ -60,6 +61,7 @@ describe('GPU session', () => {
       evaluationRows: 0,
       steps: 0,
       switchLossAt: null,
+      stepKernel: null,
     };
     const message = await page.evaluate((input) => window.gpuHarness.creationError(input), wire);
     const parameters = parameterLayout(spec.widths).totalParameters;
@@ -84,8 +86,9 @@ describe('GPU session', () => {
   });
 
   it('reports training speed with dispatch and submission counts', async () => {
-    const cases = [
-      { ...small, name: 'tiny 2-8-8-1 B=64', trainCount: 1000 },
+    const cases: CaseRecipe[] = [
+      { ...small, name: 'tiny 2-8-8-1 B=64 fused', trainCount: 1000, stepKernel: 'fused' },
+      { ...small, name: 'tiny 2-8-8-1 B=64 layered', trainCount: 1000, stepKernel: 'layered' },
       { ...small, name: '784-256-256-10 B=256', widths: [784, 256, 256, 10], hidden: 'relu' as const, output: 'softmax' as const, loss: 'cross_entropy' as const, batchSize: 256, trainCount: 512, inputs: 'digits' as const },
     ];
     for (const recipe of cases) {
@@ -94,9 +97,9 @@ describe('GPU session', () => {
       const timing = await page.evaluate((input, n) => window.gpuHarness.timeSteps(input, n), wire, steps);
       console.log(
         `${recipe.name}: ${timing.millisecondsPerStep.toFixed(3)} ms/step, ${timing.dispatchesPerStep} dispatches/step, ` +
-          `${timing.stepsPerSubmission} steps/submission`,
+          `${timing.stepsPerSubmission} steps/submission; ${timing.plan}`,
       );
-      expect(timing.dispatchesPerStep).toBe(3 * (recipe.widths.length - 1) + 2);
+      expect(timing.dispatchesPerStep).toBe(timing.plan.startsWith('fused') ? 1 : 3 * (recipe.widths.length - 1) + 2);
     }
   });
 

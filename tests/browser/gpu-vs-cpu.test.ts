@@ -41,6 +41,9 @@ afterAll(async () => {
   await fixture?.close();
 });
 
+/** Both step layouts are checked: the fused one-workgroup step and the layered tiled kernels. */
+const STEP_KERNELS = ['fused', 'layered'] as const;
+
 /** Sizes that do not divide the 4×4 register tile or the 8×8 workgroups: widths 1, 3, 17; batches 1, 7, 100. */
 const SHAPES = [
   { hidden: [17], batchSize: 7, inputs: 3 },
@@ -58,8 +61,8 @@ function combinationRecipes(): CaseRecipe[] {
         for (const optimizer of OPTIMIZER_KINDS) {
           const shape = SHAPES[index % SHAPES.length];
           const outputs = output === 'softmax' ? (index % 2 === 0 ? 3 : 17) : [1, 3, 17][index % 3];
-          recipes.push({
-            name: `${hidden}/${output}/${loss}/${optimizer} [${[shape.inputs, ...shape.hidden, outputs].join('-')}] B=${shape.batchSize}`,
+          for (const stepKernel of STEP_KERNELS) recipes.push({
+            name: `${stepKernel} ${hidden}/${output}/${loss}/${optimizer} [${[shape.inputs, ...shape.hidden, outputs].join('-')}] B=${shape.batchSize}`,
             widths: [shape.inputs, ...shape.hidden, outputs],
             hidden,
             output,
@@ -72,6 +75,7 @@ function combinationRecipes(): CaseRecipe[] {
             initScale: 1,
             inputs: 'normal',
             seed: 100 + index,
+            stepKernel,
           });
           index++;
         }
@@ -84,20 +88,26 @@ function combinationRecipes(): CaseRecipe[] {
 describe('GPU vs CPU', () => {
   it('matches on every activation × output × loss × optimizer combination, sizes off the tile', async () => {
     const recipes = combinationRecipes();
-    expect(recipes.length).toBe(75);
+    // 5 hidden activations × (3 outputs × 2 losses − linear/cross-entropy) × 3 optimizers × 2 step layouts.
+    expect(recipes.length).toBe(150);
     await checkCases(recipes);
   });
 });
 
 function recipe(partial: Partial<CaseRecipe> & Pick<CaseRecipe, 'name' | 'widths' | 'hidden' | 'output' | 'loss' | 'optimizer' | 'batchSize'>): CaseRecipe {
-  return { trainCount: 3 * partial.batchSize + 5, steps: 20, switchLossAt: null, initScale: 1, inputs: 'normal', seed: 7, ...partial };
+  return { trainCount: 3 * partial.batchSize + 5, steps: 20, switchLossAt: null, initScale: 1, inputs: 'normal', seed: 7, stepKernel: null, ...partial };
+}
+
+/** The recipe once per step layout. */
+function bothLayouts(base: CaseRecipe): CaseRecipe[] {
+  return STEP_KERNELS.map((stepKernel) => ({ ...base, name: `${stepKernel} ${base.name}`, stepKernel }));
 }
 
 describe('GPU vs CPU on MNIST-shaped layers', () => {
   it('matches with 784 inputs and a hidden width of 785', async () => {
     await checkCases([
       recipe({ name: 'mnist-shaped relu/softmax/cross_entropy/adam', widths: [784, 785, 10], hidden: 'relu', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, inputs: 'digits', seed: 11 }),
-      recipe({ name: 'mnist-shaped sigmoid/sigmoid/mse/momentum', widths: [784, 17, 3], hidden: 'sigmoid', output: 'sigmoid', loss: 'mse', optimizer: 'momentum', batchSize: 7, inputs: 'digits', seed: 12 }),
+      ...bothLayouts(recipe({ name: 'mnist-shaped sigmoid/sigmoid/mse/momentum', widths: [784, 17, 3], hidden: 'sigmoid', output: 'sigmoid', loss: 'mse', optimizer: 'momentum', batchSize: 7, inputs: 'digits', seed: 12 })),
     ]);
   });
 });
@@ -105,19 +115,19 @@ describe('GPU vs CPU on MNIST-shaped layers', () => {
 describe('loss switch', () => {
   it('switching the loss at step 10 of 20 on the GPU matches the CPU run with the same switch', async () => {
     const results = await checkCases([
-      recipe({ name: 'switch mse→ce tanh/sigmoid/sgd', widths: [3, 17, 3], hidden: 'tanh', output: 'sigmoid', loss: 'mse', optimizer: 'sgd', batchSize: 7, switchLossAt: 10, seed: 21 }),
-      recipe({ name: 'switch ce→mse relu/softmax/adam', widths: [17, 17, 3], hidden: 'relu', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, switchLossAt: 10, seed: 22 }),
+      ...bothLayouts(recipe({ name: 'switch mse→ce tanh/sigmoid/sgd', widths: [3, 17, 3], hidden: 'tanh', output: 'sigmoid', loss: 'mse', optimizer: 'sgd', batchSize: 7, switchLossAt: 10, seed: 21 })),
+      ...bothLayouts(recipe({ name: 'switch ce→mse relu/softmax/adam', widths: [17, 17, 3], hidden: 'relu', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, switchLossAt: 10, seed: 22 })),
     ]);
-    expect(results[0].metrics.map((m) => m.activeLoss)).toEqual([...Array(10).fill('mse'), ...Array(10).fill('cross_entropy')]);
-    expect(results[1].metrics.map((m) => m.activeLoss)).toEqual([...Array(10).fill('cross_entropy'), ...Array(10).fill('mse')]);
+    for (const result of results.slice(0, 2)) expect(result.metrics.map((m) => m.activeLoss)).toEqual([...Array(10).fill('mse'), ...Array(10).fill('cross_entropy')]);
+    for (const result of results.slice(2)) expect(result.metrics.map((m) => m.activeLoss)).toEqual([...Array(10).fill('cross_entropy'), ...Array(10).fill('mse')]);
   });
 });
 
 describe('extreme logits', () => {
   it('gives finite losses and gradients that match the CPU path with |z| up to about 100', async () => {
     const recipes = (['sigmoid', 'softmax'] as const).flatMap((output) =>
-      (['mse', 'cross_entropy'] as const).map((loss) =>
-        recipe({ name: `extreme tanh/${output}/${loss}/sgd`, widths: [3, 17, 3], hidden: 'tanh', output, loss, optimizer: 'sgd', batchSize: 7, initScale: 30, seed: 31 }),
+      (['mse', 'cross_entropy'] as const).flatMap((loss) =>
+        bothLayouts(recipe({ name: `extreme tanh/${output}/${loss}/sgd`, widths: [3, 17, 3], hidden: 'tanh', output, loss, optimizer: 'sgd', batchSize: 7, initScale: 30, seed: 31 })),
       ),
     );
     const prepared = recipes.map(prepareCase);

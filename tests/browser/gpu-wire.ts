@@ -32,6 +32,8 @@ export interface HarnessCase {
   steps: number;
   /** Step index from which the other loss is selected, or null for no switch. */
   switchLossAt: number | null;
+  /** Step layout to force, or null to let the trainer choose. */
+  stepKernel: 'fused' | 'layered' | null;
 }
 
 /** What the page measured for one case. */
@@ -48,6 +50,8 @@ export interface HarnessResult {
   dispatchesPerStep: number;
   /** Steps per queue submission. */
   stepsPerSubmission: number;
+  /** The step layout used. */
+  stepKernel: 'fused' | 'layered';
 }
 
 /** Base64 of the bytes of a typed array. */
