@@ -17,8 +17,8 @@ export function checkAgainstCpu(prepared: PreparedCase, result: HarnessResult, c
   parameterLayout(prepared.spec.widths).layers.forEach((layer, l) => {
     const w = [layer.weightOffset, layer.biasOffset] as const;
     const b = [layer.biasOffset, layer.biasOffset + layer.fanOut] as const;
-    expectClose('gradient', `${name} step-0 dL/dW${l + 1}`, gradient.subarray(...w), cpu.gradient.subarray(...w));
-    expectClose('gradient', `${name} step-0 dL/db${l + 1}`, gradient.subarray(...b), cpu.gradient.subarray(...b));
+    expectClose('weightGradient', `${name} step-0 dL/dW${l + 1}`, gradient.subarray(...w), cpu.gradient.subarray(...w));
+    expectClose('biasGradient', `${name} step-0 dL/db${l + 1}`, gradient.subarray(...b), cpu.gradient.subarray(...b));
   });
 
   expect(result.metrics.map((m) => m.step), `${name}: steps reported`).toEqual(cpu.metrics.map((m) => m.step));

@@ -93,6 +93,8 @@ export interface GpuHarness {
   adapter(): Promise<GpuAdapterReport | null>;
   /** Runs the cases one after another. */
   runCases(cases: HarnessCase[]): Promise<HarnessResult[]>;
+  /** Outputs for `count` rows (base64 Float32Array) with the initial parameters, as base64 Float32Array. */
+  evaluateRows(input: HarnessCase, rows: string, count: number): Promise<string>;
   /** The backend createSession picks with backend 'auto'. */
   autoBackend(input: HarnessCase): Promise<string>;
   /** The error GpuSession.create throws for `input`, or null when it builds. */
@@ -125,6 +127,14 @@ window.gpuHarness = {
       }
     }
     return results;
+  },
+  async evaluateRows(input, rows, count) {
+    const session = await openSession(input);
+    try {
+      return encodeArray(await session.evaluate(decodeFloat32(rows), count));
+    } finally {
+      session.dispose();
+    }
   },
   async autoBackend(input) {
     const session = await createSession({ spec: input.spec, dataset: datasetOf(input), backend: 'auto' });

@@ -10,7 +10,9 @@ import { startBrowserFixture, openPage, type BrowserFixture } from './browser';
 import { cpuReference, prepareCase, type CaseRecipe, type PreparedCase } from './gpu-cases';
 import { checkAgainstCpu } from './gpu-check';
 import { formatErrorReport } from './gpu-compare';
-import type { HarnessCase, HarnessResult } from './gpu-wire';
+import { decodeFloat32, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
+import { expectClose } from './gpu-compare';
+import { forward } from '../../src/cpu/network';
 
 let fixture: BrowserFixture;
 let page: Page;
@@ -109,6 +111,22 @@ describe('GPU vs CPU on MNIST-shaped layers', () => {
       recipe({ name: 'mnist-shaped relu/softmax/cross_entropy/adam', widths: [784, 785, 10], hidden: 'relu', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, inputs: 'digits', seed: 11 }),
       ...bothLayouts(recipe({ name: 'mnist-shaped sigmoid/sigmoid/mse/momentum', widths: [784, 17, 3], hidden: 'sigmoid', output: 'sigmoid', loss: 'mse', optimizer: 'momentum', batchSize: 7, inputs: 'digits', seed: 12 })),
     ]);
+  });
+});
+
+describe('evaluate', () => {
+  it('matches the CPU forward pass on a 100 × 100 decision-boundary grid, more rows than one evaluation submission', async () => {
+    const prepared = bothLayouts(recipe({ name: 'grid 2-8-8-1 tanh/sigmoid', widths: [2, 8, 8, 1], hidden: 'tanh', output: 'sigmoid', loss: 'mse', optimizer: 'sgd', batchSize: 7, seed: 41 })).map(prepareCase);
+    const side = 100;
+    const grid = new Float32Array(2 * side * side);
+    for (let i = 0; i < side; i++) {
+      for (let j = 0; j < side; j++) grid.set([-3 + (6 * j) / (side - 1), -3 + (6 * i) / (side - 1)], 2 * (i * side + j));
+    }
+    for (const c of prepared) {
+      const outputs = await page.evaluate((input, rows, count) => window.gpuHarness.evaluateRows(input, rows, count), c.wire, encodeArray(grid), side * side);
+      const cpu = forward(c.spec, c.initial, grid, side * side);
+      expectClose('forward', `${c.recipe.name} grid outputs`, decodeFloat32(outputs), cpu.activations[cpu.activations.length - 1]);
+    }
   });
 });
 

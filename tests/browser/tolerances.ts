@@ -21,6 +21,9 @@ export interface Tolerance {
 
 const U = 2 ** -24;
 
+/** Gradients: see weightGradient below. */
+const GRADIENT_BOUND: Tolerance = { rtol: 8 * 785 * U, scaledAtol: 8 * 785 * U };
+
 export const TOLERANCES = {
   /**
    * Network outputs: each layer is a sum over ≤ 785 inputs (≤ 785·u ≈ 4.7e-5 relative to Σ|a·w|),
@@ -34,13 +37,15 @@ export const TOLERANCES = {
    */
   loss: { rtol: 4 * 785 * U, scaledAtol: 4 * 785 * U },
   /**
-   * ∂L/∂W and ∂L/∂b: a batch sum (≤ 100 terms) of products of activations (forward bound) and
-   * deltas, which are themselves back-propagated sums over ≤ 785 outputs per layer. Two chained
-   * sums of ≤ 785 terms on top of the forward error: 8·785·u.
+   * ∂L/∂W: a batch sum (≤ 100 terms) of products of activations (forward bound) and deltas, which
+   * are themselves back-propagated sums over ≤ 785 outputs per layer. Two chained sums of ≤ 785
+   * terms on top of the forward error: 8·785·u.
    */
-  gradient: { rtol: 8 * 785 * U, scaledAtol: 8 * 785 * U },
+  weightGradient: GRADIENT_BOUND,
+  /** ∂L/∂b: the same batch sum with activations of 1, so the same bound. */
+  biasGradient: GRADIENT_BOUND,
   /** Gradient norms, ‖∂L/∂z‖ of the output: a sum of squares of gradient entries, so the gradient bound. */
-  gradientNorm: { rtol: 8 * 785 * U, scaledAtol: 8 * 785 * U },
+  gradientNorm: GRADIENT_BOUND,
   /**
    * Parameters after 20 steps: p = p₀ + Σ updates, p₀ identical on both paths. Each update (lr·g,
    * momentum's velocity, or Adam's α·m/(√v+ε), whose ratio has the relative error of g) carries the
