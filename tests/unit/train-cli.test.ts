@@ -13,6 +13,7 @@ import type { ScriptHost } from '../../scripts/lib/host';
 import type { RunRecord } from '../../scripts/lib/run-session';
 import { parameterLayout } from '../../src/model/layout';
 import { LOSSES } from '../../src/model/activations';
+import { PRESET_NAMES, datasetFor, loadRunConfig, nodeDatasetFiles } from '../../scripts/lib/config-files';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 let workDir: string;
@@ -92,6 +93,17 @@ describe('train CLI: bad configs', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^--init: .*widths \[2,3,1\]/m);
     expect(existsSync(join(workDir, 'never.json'))).toBe(false);
+  });
+});
+
+describe('presets', () => {
+  it('every preset parses, and its spec fits its dataset', async () => {
+    expect(PRESET_NAMES.length).toBeGreaterThan(0);
+    for (const name of PRESET_NAMES) {
+      const loaded = await loadRunConfig(name, workDir);
+      const dataset = await datasetFor(loaded, nodeDatasetFiles(projectRoot, loaded.baseDir));
+      expect(dataset.inputSize, name).toBe(loaded.config.spec.widths[0]);
+    }
   });
 });
 
