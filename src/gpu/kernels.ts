@@ -4,9 +4,15 @@
  * cache. WGSL lives in shaders/*.wgsl; common.wgsl is prepended to each kernel's module.
  */
 import commonSource from '../../shaders/common.wgsl?raw';
-import forwardSource from '../../shaders/matmul_forward.wgsl?raw';
-import weightGradSource from '../../shaders/matmul_weight_grad.wgsl?raw';
-import inputGradSource from '../../shaders/matmul_input_grad.wgsl?raw';
+import forwardInterface from '../../shaders/matmul_forward_io.wgsl?raw';
+import forwardRegisters from '../../shaders/matmul_forward.wgsl?raw';
+import forwardShared from '../../shaders/matmul_forward_shared.wgsl?raw';
+import weightGradInterface from '../../shaders/matmul_weight_grad_io.wgsl?raw';
+import weightGradRegisters from '../../shaders/matmul_weight_grad.wgsl?raw';
+import weightGradShared from '../../shaders/matmul_weight_grad_shared.wgsl?raw';
+import inputGradInterface from '../../shaders/matmul_input_grad_io.wgsl?raw';
+import inputGradRegisters from '../../shaders/matmul_input_grad.wgsl?raw';
+import inputGradShared from '../../shaders/matmul_input_grad_shared.wgsl?raw';
 import lossRowSource from '../../shaders/loss_row.wgsl?raw';
 import lossSource from '../../shaders/loss.wgsl?raw';
 import optimizerUpdateSource from '../../shaders/optimizer_update.wgsl?raw';
@@ -42,32 +48,54 @@ export function ceilDiv(count: number, size: number): number {
 
 const MATMUL_WORKGROUP = { WORKGROUP_X: 8, WORKGROUP_Y: 8 } as const;
 
-/** Z = f(A·W + b) for one layer, A optionally gathered through the row indices. */
-export const FORWARD_KERNEL: Kernel = {
-  name: 'matmul_forward',
-  sources: [forwardSource],
-  bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
-  usesStepParams: true,
-  workgroup: MATMUL_WORKGROUP,
-};
+/**
+ * How the matrix products use the device: 'registers' keeps a 4×4 output block per invocation and
+ * reads operands straight from storage; 'workgroup-memory' stages operand tiles in workgroup
+ * memory first. Both cover 4·WORKGROUP_X × 4·WORKGROUP_Y outputs per workgroup.
+ */
+export type MatmulVariant = 'registers' | 'workgroup-memory';
 
-/** [∂L/∂W; ∂L/∂b] = [A | 1]ᵀ·dZ for one layer, written at the layer's offset in the gradient. */
-export const WEIGHT_GRAD_KERNEL: Kernel = {
-  name: 'matmul_weight_grad',
-  sources: [weightGradSource],
-  bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
-  usesStepParams: true,
-  workgroup: MATMUL_WORKGROUP,
-};
+/** The three products of a layer in one variant. */
+export interface MatmulKernels {
+  /** Z = f(A·W + b) for one layer, A optionally gathered through the row indices. */
+  forward: Kernel;
+  /** [∂L/∂W; ∂L/∂b] = [A | 1]ᵀ·dZ for one layer, written at the layer's offset in the gradient. */
+  weightGrad: Kernel;
+  /** dZ_prev = (dZ·Wᵀ) ⊙ f'(A_prev). */
+  inputGrad: Kernel;
+}
 
-/** dZ_prev = (dZ·Wᵀ) ⊙ f'(A_prev). */
-export const INPUT_GRAD_KERNEL: Kernel = {
-  name: 'matmul_input_grad',
-  sources: [inputGradSource],
-  bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
-  usesStepParams: false,
-  workgroup: MATMUL_WORKGROUP,
-};
+export function matmulKernels(variant: MatmulVariant): MatmulKernels {
+  const shared = variant === 'workgroup-memory';
+  const suffix = shared ? '_shared' : '';
+  const storage5: readonly BindingKind[] = ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'];
+  return {
+    forward: {
+      name: `matmul_forward${suffix}`,
+      sources: [forwardInterface, shared ? forwardShared : forwardRegisters],
+      bindings: storage5,
+      usesStepParams: true,
+      workgroup: MATMUL_WORKGROUP,
+    },
+    weightGrad: {
+      name: `matmul_weight_grad${suffix}`,
+      sources: [weightGradInterface, shared ? weightGradShared : weightGradRegisters],
+      bindings: storage5,
+      usesStepParams: true,
+      workgroup: MATMUL_WORKGROUP,
+    },
+    inputGrad: {
+      name: `matmul_input_grad${suffix}`,
+      sources: [inputGradInterface, shared ? inputGradShared : inputGradRegisters],
+      bindings: storage5,
+      usesStepParams: false,
+      workgroup: MATMUL_WORKGROUP,
+    },
+  };
+}
+
+/** The register-tiled forward product (the CPU-adapter default), for benchmarks that time the product alone. */
+export const FORWARD_KERNEL: Kernel = matmulKernels('registers').forward;
 
 /** Both losses, the selected loss's output delta and the loss metrics; one workgroup of `workgroupSize`. */
 export function lossKernel(workgroupSize: number): Kernel {
@@ -86,7 +114,7 @@ export const OUTPUT_ACTIVATION_KERNEL: Kernel = {
   sources: [outputActivationSource],
   bindings: ['uniform', 'read-only-storage', 'storage'],
   usesStepParams: false,
-  workgroup: { WORKGROUP_SIZE: 16 },
+  workgroup: { WORKGROUP_SIZE: 64 },
 };
 
 /** Squared norms of ∂L/∂W_l and ∂L/∂b_l; one workgroup of `workgroupSize` per segment. */
@@ -124,10 +152,20 @@ export function fusedStepKernel(workgroupSize: number): Kernel {
 export interface StepPlan {
   /** 'fused': one dispatch of one workgroup per step; 'layered': 3L + 2 dispatches of tiled kernels. */
   kernel: 'fused' | 'layered';
+  /** How the matrix products of the layered step and of evaluation use the device. */
+  matmul: MatmulVariant;
   /** Invocations of the single-workgroup kernels (loss, norms, fused step). */
   reductionWorkgroupSize: number;
-  /** One sentence naming the deciding figure. */
+  /** Sentences naming the deciding figures. */
   reason: string;
+}
+
+/** Choices a caller may force (tests and benchmarks compare them); unset ones are chosen by chooseStepPlan. */
+export interface StepPlanOverrides {
+  /** Step layout. */
+  kernel?: 'fused' | 'layered';
+  /** Matrix-product variant. */
+  matmul?: MatmulVariant;
 }
 
 /** Multiply-adds per step up to which one workgroup beats 3L + 2 dispatches (a dispatch costs ~13–45 µs on SwiftShader, a few µs on GPUs). */
@@ -141,27 +179,44 @@ export function stepMultiplyAdds(widths: readonly number[], batchSize: number): 
 }
 
 /**
- * The one place the step layout is chosen. Small networks run as one fused dispatch per step;
- * larger ones as tiled products over the whole device. Single-workgroup kernels use 16
- * invocations on CPU adapters (SwiftShader runs a workgroup's invocations on one core, where
- * wide barriers cost more than the reduction: 2.7 ms → 0.5 ms per 2-8-8-1 step) and 256 on GPUs.
+ * The one place the step layout and the kernel variants are chosen, from the network's size and
+ * the adapter:
+ * - small networks run as one fused dispatch per step, larger ones as tiled products over the
+ *   whole device;
+ * - CPU adapters (SwiftShader) get register-tiled products without workgroup memory, which
+ *   measured 4.1 GFLOP/s there against 0.54 for workgroup-memory tiles at 1024³; GPUs get the
+ *   workgroup-memory tiles, which reuse operands from on-chip memory;
+ * - single-workgroup kernels use 16 invocations on CPU adapters (a barrier over 256 invocations
+ *   cost more than the whole reduction there: a 2-8-8-1 step went from 2.7 ms to 0.5 ms) and 256
+ *   on GPUs.
  */
-export function chooseStepPlan(widths: readonly number[], batchSize: number, isCpuAdapter: boolean, forced?: 'fused' | 'layered'): StepPlan {
+export function chooseStepPlan(widths: readonly number[], batchSize: number, isCpuAdapter: boolean, overrides: StepPlanOverrides = {}): StepPlan {
   const reductionWorkgroupSize = isCpuAdapter ? 16 : 256;
   const multiplyAdds = stepMultiplyAdds(widths, batchSize);
-  if (forced) return { kernel: forced, reductionWorkgroupSize, reason: `${forced} requested by the caller` };
-  if (multiplyAdds <= FUSED_STEP_MAX_MULTIPLY_ADDS) {
-    return {
-      kernel: 'fused',
-      reductionWorkgroupSize,
-      reason: `${multiplyAdds} multiply-adds per step ≤ ${FUSED_STEP_MAX_MULTIPLY_ADDS}: one dispatch costs more than the arithmetic, so the step runs in one workgroup`,
-    };
+  const reasons: string[] = [];
+  let kernel: StepPlan['kernel'];
+  if (overrides.kernel) {
+    kernel = overrides.kernel;
+    reasons.push(`${kernel} step requested by the caller`);
+  } else if (multiplyAdds <= FUSED_STEP_MAX_MULTIPLY_ADDS) {
+    kernel = 'fused';
+    reasons.push(`${multiplyAdds} multiply-adds per step ≤ ${FUSED_STEP_MAX_MULTIPLY_ADDS}: a dispatch costs more than the arithmetic, so the step runs in one workgroup`);
+  } else {
+    kernel = 'layered';
+    reasons.push(`${multiplyAdds} multiply-adds per step > ${FUSED_STEP_MAX_MULTIPLY_ADDS}: tiled products spread over the whole device`);
   }
-  return {
-    kernel: 'layered',
-    reductionWorkgroupSize,
-    reason: `${multiplyAdds} multiply-adds per step > ${FUSED_STEP_MAX_MULTIPLY_ADDS}: tiled products spread over the whole device`,
-  };
+  let matmul: MatmulVariant;
+  if (overrides.matmul) {
+    matmul = overrides.matmul;
+    reasons.push(`${matmul} products requested by the caller`);
+  } else if (isCpuAdapter) {
+    matmul = 'registers';
+    reasons.push('CPU adapter: register tiles without workgroup memory (faster on SwiftShader)');
+  } else {
+    matmul = 'workgroup-memory';
+    reasons.push('GPU adapter: operand tiles staged in workgroup memory');
+  }
+  return { kernel, matmul, reductionWorkgroupSize, reason: reasons.join('; ') };
 }
 
 /** Workgroups of a register-tiled product covering an output of `rows` × `cols`: [x over cols, y over rows]. */

@@ -21,11 +21,8 @@ import { OPTIMIZER_SLOT_COUNT } from '../cpu/optimizer';
 import { checkCapacity, metricsStride } from './capacity';
 import { acquireGpu, type GpuContext, type GpuFailure } from './device';
 import {
-  FORWARD_KERNEL,
-  INPUT_GRAD_KERNEL,
   OPTIMIZER_KERNEL,
   OUTPUT_ACTIVATION_KERNEL,
-  WEIGHT_GRAD_KERNEL,
   ceilDiv,
   chooseStepPlan,
   elementGrid,
@@ -33,10 +30,12 @@ import {
   gradNormsKernel,
   lossKernel,
   matmulGrid,
+  matmulKernels,
   packUniform,
   type CompiledKernel,
   type Kernel,
   type StepPlan,
+  type StepPlanOverrides,
 } from './kernels';
 import { StagingPool } from './readback';
 
@@ -52,9 +51,12 @@ export interface GpuTrainerOptions {
   onFailure?: (failure: GpuFailure) => void;
   /** The GPU context to use; the shared one when omitted. */
   context?: GpuContext;
-  /** Forces the step layout (tests and benchmarks compare both); chooseStepPlan decides when omitted. */
-  stepKernel?: 'fused' | 'layered';
+  /** Forces the step layout or the matrix-product variant (tests and benchmarks compare them); chooseStepPlan decides what is left unset. */
+  overrides?: StepPlanOverrides;
 }
+
+/** What each kernel role of a trainer is compiled from. */
+type KernelRole = 'forward' | 'outputActivation' | 'fused' | 'weightGrad' | 'inputGrad' | 'loss' | 'norms' | 'optimizer';
 
 /** One recorded dispatch of a step: a compiled kernel, its group-0 bind group and its grid. */
 interface Dispatch {
@@ -130,7 +132,7 @@ export class GpuTrainer {
     private readonly context: GpuContext,
     spec: NetworkSpec,
     dataset: Dataset,
-    private readonly kernels: Record<string, CompiledKernel>,
+    private readonly kernels: Partial<Record<KernelRole, CompiledKernel>>,
     private readonly resources: TrainerResources,
     onFailure: ((failure: GpuFailure) => void) | undefined,
     plan: StepPlan,
@@ -178,15 +180,24 @@ export class GpuTrainer {
     if (initial.length !== layout.totalParameters) {
       throw new Error(`the network [${spec.widths.join(', ')}] has ${layout.totalParameters} parameters but ${initial.length} initial values were given`);
     }
-    const plan = chooseStepPlan(spec.widths, spec.batchSize, context.report.isCpuAdapter, options.stepKernel);
+    const plan = chooseStepPlan(spec.widths, spec.batchSize, context.report.isCpuAdapter, options.overrides);
     const size = plan.reductionWorkgroupSize;
-    const stepKernels: Kernel[] =
+    const products = matmulKernels(plan.matmul);
+    const roles: Partial<Record<KernelRole, Kernel>> =
       plan.kernel === 'fused'
-        ? [fusedStepKernel(size)]
-        : [WEIGHT_GRAD_KERNEL, INPUT_GRAD_KERNEL, lossKernel(size), gradNormsKernel(size), OPTIMIZER_KERNEL];
-    const kernelList: Kernel[] = [FORWARD_KERNEL, OUTPUT_ACTIVATION_KERNEL, ...stepKernels];
-    const compiled = await Promise.all(kernelList.map((kernel) => context.pipelines.get(kernel)));
-    const kernels = Object.fromEntries(compiled.map((c) => [c.kernel.name, c]));
+        ? { forward: products.forward, outputActivation: OUTPUT_ACTIVATION_KERNEL, fused: fusedStepKernel(size) }
+        : {
+            forward: products.forward,
+            outputActivation: OUTPUT_ACTIVATION_KERNEL,
+            weightGrad: products.weightGrad,
+            inputGrad: products.inputGrad,
+            loss: lossKernel(size),
+            norms: gradNormsKernel(size),
+            optimizer: OPTIMIZER_KERNEL,
+          };
+    const entries = Object.entries(roles) as [KernelRole, Kernel][];
+    const compiled = await Promise.all(entries.map(([, kernel]) => context.pipelines.get(kernel)));
+    const kernels: Partial<Record<KernelRole, CompiledKernel>> = Object.fromEntries(entries.map(([role], i) => [role, compiled[i]]));
     const { device } = context;
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
@@ -449,12 +460,12 @@ export class GpuTrainer {
       const pass = encoder.beginComputePass();
       pass.setBindGroup(1, this.resources.stepBindGroup, [0]);
       this.layout.layers.forEach((layer, l) => {
-        pass.setPipeline(this.kernels[FORWARD_KERNEL.name].pipeline);
+        pass.setPipeline(this.kernel('forward').pipeline);
         pass.setBindGroup(0, evaluation.forwardBindGroups[l]);
         const [x, y] = matmulGrid(rows, layer.fanOut);
         pass.dispatchWorkgroups(x, y);
       });
-      pass.setPipeline(this.kernels[OUTPUT_ACTIVATION_KERNEL.name].pipeline);
+      pass.setPipeline(this.kernel('outputActivation').pipeline);
       pass.setBindGroup(0, evaluation.outputBindGroup);
       pass.dispatchWorkgroups(ceilDiv(rows, OUTPUT_ACTIVATION_KERNEL.workgroup.WORKGROUP_SIZE));
       pass.end();
@@ -468,6 +479,10 @@ export class GpuTrainer {
     return result;
   }
 
+  private kernel(role: KernelRole): CompiledKernel {
+    return compiledKernel(this.kernels, role);
+  }
+
   /** Frees every buffer; the trainer cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
@@ -476,6 +491,13 @@ export class GpuTrainer {
     for (const buffer of this.buffers) buffer.destroy();
     this.staging.destroy();
   }
+}
+
+/** The compiled kernel of `role`; every role a plan uses is compiled in `create`. */
+function compiledKernel(kernels: Partial<Record<KernelRole, CompiledKernel>>, role: KernelRole): CompiledKernel {
+  const compiled = kernels[role];
+  if (!compiled) throw new Error(`the ${role} kernel is not part of this trainer's step plan`);
+  return compiled;
 }
 
 /** Evaluation buffers and bind groups (rows per submission fixed at build time). */
@@ -526,7 +548,7 @@ function buildResources(
   context: GpuContext,
   spec: NetworkSpec,
   dataset: Dataset,
-  kernels: Record<string, CompiledKernel>,
+  kernels: Partial<Record<KernelRole, CompiledKernel>>,
   initial: Float64Array,
   stepsPerSubmission: number,
   evaluationRows: number,
@@ -553,10 +575,10 @@ function buildResources(
   const uniform = (label: string, contents: ArrayBuffer): GPUBuffer => makeBuffer(label, contents.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, contents);
   const storage = (label: string, floats: number, extraUsage = 0, contents?: ArrayBufferView): GPUBuffer =>
     makeBuffer(label, floats * 4, STORAGE | extraUsage, contents);
-  const bindGroup = (kernel: Kernel, label: string, buffers: GPUBuffer[]): GPUBindGroup =>
+  const bindGroup = (role: KernelRole, label: string, buffers: GPUBuffer[]): GPUBindGroup =>
     device.createBindGroup({
       label,
-      layout: kernels[kernel.name].bindGroupLayout,
+      layout: compiledKernel(kernels, role).bindGroupLayout,
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
 
@@ -579,8 +601,8 @@ function buildResources(
   const stride = metricsStride(L);
   const metricsRing = storage('metrics ring', stepsPerSubmission * stride, GPUBufferUsage.COPY_SRC);
   const stepDispatches: Dispatch[] = [];
-  const add = (kernel: Kernel, label: string, buffers: GPUBuffer[], grid: [number, number]): void => {
-    stepDispatches.push({ compiled: kernels[kernel.name], bindGroup: bindGroup(kernel, label, buffers), grid });
+  const add = (role: KernelRole, label: string, buffers: GPUBuffer[], grid: [number, number]): void => {
+    stepDispatches.push({ compiled: compiledKernel(kernels, role), bindGroup: bindGroup(role, label, buffers), grid });
   };
   const outputActivationId = OUTPUT_ACTIVATION_IDS[spec.outputActivation];
   const lossParams = uniform('loss', packUniform([{ u32: B }, { u32: outputsWidth }, { u32: outputActivationId }, { u32: 0 }]));
@@ -631,23 +653,22 @@ function buildResources(
     }
     const networkParams = uniform('network shape', packUniform(shape));
     const scratch = storage('step scratch', scratchFloats);
-    add(kernels.fused_step.kernel, 'fused step', [networkParams, lossParams, optimizerParams, trainX, trainY, rowIndices, parameters, gradient, optimizerSlots, scratch, metricsRing], [1, 1]);
+    add('fused', 'fused step', [networkParams, lossParams, optimizerParams, trainX, trainY, rowIndices, parameters, gradient, optimizerSlots, scratch, metricsRing], [1, 1]);
   } else {
     const activations = layers.map((layer, l) => storage(l === L - 1 ? 'logits' : `activations ${l + 1}`, B * layer.fanOut));
     const deltas = layers.map((layer, l) => storage(`deltas ${l + 1}`, B * layer.fanOut));
     layers.forEach((layer, l) => {
       const params = uniform(`forward ${l}`, forwardUniform(spec, layer, l, B, l === 0));
-      add(FORWARD_KERNEL, `forward ${l}`, [params, l === 0 ? trainX : activations[l - 1], parameters, rowIndices, activations[l]], matmulGrid(B, layer.fanOut));
+      add('forward', `forward ${l}`, [params, l === 0 ? trainX : activations[l - 1], parameters, rowIndices, activations[l]], matmulGrid(B, layer.fanOut));
     });
-    const loss = kernels.loss;
-    add(loss.kernel, 'loss', [lossParams, activations[L - 1], trainY, rowIndices, deltas[L - 1], metricsRing], [1, 1]);
+    add('loss', 'loss', [lossParams, activations[L - 1], trainY, rowIndices, deltas[L - 1], metricsRing], [1, 1]);
     for (let l = L - 1; l >= 0; l--) {
       const layer = layers[l];
       const weightParams = uniform(
         `weight gradient ${l}`,
         packUniform([{ u32: B }, { u32: layer.fanIn }, { u32: layer.fanOut }, { u32: layer.weightOffset }, { u32: l === 0 ? 1 : 0 }, { u32: 0 }, { u32: 0 }, { u32: 0 }]),
       );
-      add(WEIGHT_GRAD_KERNEL, `weight gradient ${l}`, [weightParams, l === 0 ? trainX : activations[l - 1], deltas[l], rowIndices, gradient], matmulGrid(layer.fanIn + 1, layer.fanOut));
+      add('weightGrad', `weight gradient ${l}`, [weightParams, l === 0 ? trainX : activations[l - 1], deltas[l], rowIndices, gradient], matmulGrid(layer.fanIn + 1, layer.fanOut));
       if (l > 0) {
         const inputParams = uniform(
           `input gradient ${l}`,
@@ -662,7 +683,7 @@ function buildResources(
             { u32: 0 },
           ]),
         );
-        add(INPUT_GRAD_KERNEL, `input gradient ${l}`, [inputParams, deltas[l], parameters, activations[l - 1], deltas[l - 1]], matmulGrid(B, layer.fanIn));
+        add('inputGrad', `input gradient ${l}`, [inputParams, deltas[l], parameters, activations[l - 1], deltas[l - 1]], matmulGrid(B, layer.fanIn));
       }
     }
     const segments = new Uint32Array(4 * L);
@@ -670,9 +691,8 @@ function buildResources(
       segments.set([layer.weightOffset, layer.fanIn * layer.fanOut, layer.biasOffset, layer.fanOut], 4 * l);
     });
     const segmentBuffer = makeBuffer('gradient segments', segments.byteLength, STORAGE, segments);
-    const norms = kernels.grad_norms;
-    add(norms.kernel, 'gradient norms', [segmentBuffer, gradient, metricsRing], [2 * L, 1]);
-    add(OPTIMIZER_KERNEL, 'optimizer', [optimizerParams, parameters, gradient, optimizerSlots], [optimizerGrid.x, optimizerGrid.y]);
+    add('norms', 'gradient norms', [segmentBuffer, gradient, metricsRing], [2 * L, 1]);
+    add('optimizer', 'optimizer', [optimizerParams, parameters, gradient, optimizerSlots], [optimizerGrid.x, optimizerGrid.y]);
   }
 
   const evaluationInputs = storage('evaluation inputs', evaluationRows * spec.widths[0], GPUBufferUsage.COPY_DST);
@@ -680,10 +700,10 @@ function buildResources(
   const evaluationOutputs = storage('evaluation outputs', evaluationRows * outputsWidth, GPUBufferUsage.COPY_SRC);
   const forwardUniforms = layers.map((layer, l) => uniform(`evaluation forward ${l}`, forwardUniform(spec, layer, l, evaluationRows, false)));
   const forwardBindGroups = layers.map((_, l) =>
-    bindGroup(FORWARD_KERNEL, `evaluation forward ${l}`, [forwardUniforms[l], l === 0 ? evaluationInputs : evaluationActivations[l - 1], parameters, rowIndices, evaluationActivations[l]]),
+    bindGroup('forward', `evaluation forward ${l}`, [forwardUniforms[l], l === 0 ? evaluationInputs : evaluationActivations[l - 1], parameters, rowIndices, evaluationActivations[l]]),
   );
   const outputUniform = uniform('evaluation output', packUniform([{ u32: evaluationRows }, { u32: outputsWidth }, { u32: outputActivationId }, { u32: 0 }]));
-  const outputBindGroup = bindGroup(OUTPUT_ACTIVATION_KERNEL, 'evaluation output', [outputUniform, evaluationActivations[L - 1], evaluationOutputs]);
+  const outputBindGroup = bindGroup('outputActivation', 'evaluation output', [outputUniform, evaluationActivations[L - 1], evaluationOutputs]);
 
   return {
     allBuffers,

@@ -7,6 +7,7 @@ import type { LossName } from '../model/activations';
 import type { NetworkSpec } from '../model/spec';
 import { GpuTrainer } from '../gpu/trainer';
 import type { GpuContext } from '../gpu/device';
+import type { StepPlanOverrides } from '../gpu/kernels';
 import type { Session, SessionError, StepMetrics, TrainerSnapshot } from './session';
 
 /** How to start a GPU session. */
@@ -19,8 +20,8 @@ export interface GpuSessionOptions {
   initialParameters?: Float64Array;
   /** The GPU context; the page's shared one when omitted. */
   context?: GpuContext;
-  /** Forces the step layout (tests and benchmarks); chosen by chooseStepPlan when omitted. */
-  stepKernel?: 'fused' | 'layered';
+  /** Forces the step layout or the matrix-product variant (tests and benchmarks); chooseStepPlan decides what is left unset. */
+  overrides?: StepPlanOverrides;
 }
 
 export class GpuSession implements Session {

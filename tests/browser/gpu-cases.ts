@@ -12,6 +12,7 @@ import { DEFAULT_OPTIMIZER, type NetworkSpec, type OptimizerKind } from '../../s
 import type { HiddenActivation, LossName, OutputActivation } from '../../src/model/activations';
 import type { StepMetrics } from '../../src/train/session';
 import { encodeArray, type HarnessCase } from './gpu-wire';
+import type { MatmulVariant } from '../../src/gpu/kernels';
 
 /** Learning rates small enough that 20 steps stay in a smooth region for every combination. */
 const LEARNING_RATES: Record<OptimizerKind, number> = { sgd: 0.05, momentum: 0.01, adam: 0.01 };
@@ -35,6 +36,8 @@ export interface CaseRecipe {
   seed: number;
   /** Step layout to force on the GPU, or null to let the trainer choose. */
   stepKernel: 'fused' | 'layered' | null;
+  /** Matrix-product variant to force on the GPU, or null to let the trainer choose. */
+  matmul: MatmulVariant | null;
 }
 
 /** A case ready for the page and the CPU reference of everything the page returns. */
@@ -98,6 +101,7 @@ export function prepareCase(recipe: CaseRecipe): PreparedCase {
     steps: recipe.steps,
     switchLossAt: recipe.switchLossAt,
     stepKernel: recipe.stepKernel,
+    matmul: recipe.matmul,
   };
   return { recipe, wire, spec, dataset, initial, evaluationInputs, evaluationRows };
 }

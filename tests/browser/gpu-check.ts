@@ -11,6 +11,7 @@ import { decodeFloat32, decodeFloat64, type HarnessResult } from './gpu-wire';
 export function checkAgainstCpu(prepared: PreparedCase, result: HarnessResult, cpu: CpuReference): void {
   const name = prepared.recipe.name;
   if (prepared.recipe.stepKernel) expect(result.stepKernel, `${name}: step layout used`).toBe(prepared.recipe.stepKernel);
+  if (prepared.recipe.matmul) expect(result.matmul, `${name}: matrix-product variant used`).toBe(prepared.recipe.matmul);
   expectClose('forward', `${name} outputs`, decodeFloat32(result.outputs), cpu.outputs);
 
   const gradient = decodeFloat64(result.gradient);

@@ -26,10 +26,10 @@ function datasetOf(input: HarnessCase): Dataset {
 
 function openSession(input: HarnessCase): Promise<GpuSession> {
   const dataset = datasetOf(input);
-  const stepKernel = input.stepKernel ?? undefined;
+  const overrides = { ...(input.stepKernel ? { kernel: input.stepKernel } : {}), ...(input.matmul ? { matmul: input.matmul } : {}) };
   // An empty string asks for the seeded initial parameters.
-  if (input.initialParameters === '') return GpuSession.create({ spec: input.spec, dataset, stepKernel });
-  return GpuSession.create({ spec: input.spec, dataset, stepKernel, initialParameters: decodeFloat64(input.initialParameters) });
+  if (input.initialParameters === '') return GpuSession.create({ spec: input.spec, dataset, overrides });
+  return GpuSession.create({ spec: input.spec, dataset, overrides, initialParameters: decodeFloat64(input.initialParameters) });
 }
 
 async function runCase(input: HarnessCase): Promise<HarnessResult> {
@@ -58,6 +58,7 @@ async function runCase(input: HarnessCase): Promise<HarnessResult> {
       dispatchesPerStep: session.trainer.dispatchesPerStep,
       stepsPerSubmission: session.trainer.stepsPerSubmission,
       stepKernel: session.trainer.plan.kernel,
+      matmul: session.trainer.plan.matmul,
     };
   } finally {
     session.dispose();
@@ -225,7 +226,7 @@ window.gpuHarness = {
         millisecondsPerStep: milliseconds / steps,
         dispatchesPerStep: session.trainer.dispatchesPerStep,
         stepsPerSubmission: session.trainer.stepsPerSubmission,
-        plan: `${session.trainer.plan.kernel} (${session.trainer.plan.reason})`,
+        plan: `${session.trainer.plan.kernel}, ${session.trainer.plan.matmul} products (${session.trainer.plan.reason})`,
       };
     } finally {
       session.dispose();

@@ -37,6 +37,7 @@ const small: CaseRecipe = {
   inputs: 'normal',
   seed: 3,
   stepKernel: null,
+  matmul: null,
 };
 
 describe('GPU session', () => {
@@ -62,6 +63,7 @@ describe('GPU session', () => {
       steps: 0,
       switchLossAt: null,
       stepKernel: null,
+      matmul: null,
     };
     const message = await page.evaluate((input) => window.gpuHarness.creationError(input), wire);
     const parameters = parameterLayout(spec.widths).totalParameters;

@@ -43,8 +43,19 @@ afterAll(async () => {
   await fixture?.close();
 });
 
-/** Both step layouts are checked: the fused one-workgroup step and the layered tiled kernels. */
-const STEP_KERNELS = ['fused', 'layered'] as const;
+/**
+ * Every step layout and product variant is checked: the fused one-workgroup step, and the layered
+ * step with register-tiled and with workgroup-memory products (evaluation uses the products too).
+ */
+const LAYOUTS = [
+  { stepKernel: 'fused', matmul: 'registers' },
+  { stepKernel: 'layered', matmul: 'registers' },
+  { stepKernel: 'layered', matmul: 'workgroup-memory' },
+] as const;
+
+function layoutName(layout: (typeof LAYOUTS)[number]): string {
+  return layout.stepKernel === 'fused' ? 'fused' : `layered/${layout.matmul}`;
+}
 
 /** Sizes that do not divide the 4×4 register tile or the 8×8 workgroups: widths 1, 3, 17; batches 1, 7, 100. */
 const SHAPES = [
@@ -63,8 +74,8 @@ function combinationRecipes(): CaseRecipe[] {
         for (const optimizer of OPTIMIZER_KINDS) {
           const shape = SHAPES[index % SHAPES.length];
           const outputs = output === 'softmax' ? (index % 2 === 0 ? 3 : 17) : [1, 3, 17][index % 3];
-          for (const stepKernel of STEP_KERNELS) recipes.push({
-            name: `${stepKernel} ${hidden}/${output}/${loss}/${optimizer} [${[shape.inputs, ...shape.hidden, outputs].join('-')}] B=${shape.batchSize}`,
+          for (const layout of LAYOUTS) recipes.push({
+            name: `${layoutName(layout)} ${hidden}/${output}/${loss}/${optimizer} [${[shape.inputs, ...shape.hidden, outputs].join('-')}] B=${shape.batchSize}`,
             widths: [shape.inputs, ...shape.hidden, outputs],
             hidden,
             output,
@@ -77,7 +88,7 @@ function combinationRecipes(): CaseRecipe[] {
             initScale: 1,
             inputs: 'normal',
             seed: 100 + index,
-            stepKernel,
+            ...layout,
           });
           index++;
         }
@@ -90,33 +101,35 @@ function combinationRecipes(): CaseRecipe[] {
 describe('GPU vs CPU', () => {
   it('matches on every activation × output × loss × optimizer combination, sizes off the tile', async () => {
     const recipes = combinationRecipes();
-    // 5 hidden activations × (3 outputs × 2 losses − linear/cross-entropy) × 3 optimizers × 2 step layouts.
-    expect(recipes.length).toBe(150);
+    // 5 hidden activations × (3 outputs × 2 losses − linear/cross-entropy) × 3 optimizers × 3 layouts.
+    expect(recipes.length).toBe(225);
     await checkCases(recipes);
   });
 });
 
 function recipe(partial: Partial<CaseRecipe> & Pick<CaseRecipe, 'name' | 'widths' | 'hidden' | 'output' | 'loss' | 'optimizer' | 'batchSize'>): CaseRecipe {
-  return { trainCount: 3 * partial.batchSize + 5, steps: 20, switchLossAt: null, initScale: 1, inputs: 'normal', seed: 7, stepKernel: null, ...partial };
+  return { trainCount: 3 * partial.batchSize + 5, steps: 20, switchLossAt: null, initScale: 1, inputs: 'normal', seed: 7, stepKernel: null, matmul: null, ...partial };
 }
 
-/** The recipe once per step layout. */
-function bothLayouts(base: CaseRecipe): CaseRecipe[] {
-  return STEP_KERNELS.map((stepKernel) => ({ ...base, name: `${stepKernel} ${base.name}`, stepKernel }));
+/** The recipe once per layout. */
+function allLayouts(base: CaseRecipe): CaseRecipe[] {
+  return LAYOUTS.map((layout) => ({ ...base, name: `${layoutName(layout)} ${base.name}`, ...layout }));
 }
 
 describe('GPU vs CPU on MNIST-shaped layers', () => {
   it('matches with 784 inputs and a hidden width of 785', async () => {
     await checkCases([
-      recipe({ name: 'mnist-shaped relu/softmax/cross_entropy/adam', widths: [784, 785, 10], hidden: 'relu', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, inputs: 'digits', seed: 11 }),
-      ...bothLayouts(recipe({ name: 'mnist-shaped sigmoid/sigmoid/mse/momentum', widths: [784, 17, 3], hidden: 'sigmoid', output: 'sigmoid', loss: 'mse', optimizer: 'momentum', batchSize: 7, inputs: 'digits', seed: 12 })),
+      ...LAYOUTS.slice(1).map((layout) =>
+        recipe({ name: `${layoutName(layout)} mnist-shaped relu/softmax/cross_entropy/adam`, widths: [784, 785, 10], hidden: 'relu', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, inputs: 'digits', seed: 11, ...layout }),
+      ),
+      ...allLayouts(recipe({ name: 'mnist-shaped sigmoid/sigmoid/mse/momentum', widths: [784, 17, 3], hidden: 'sigmoid', output: 'sigmoid', loss: 'mse', optimizer: 'momentum', batchSize: 7, inputs: 'digits', seed: 12 })),
     ]);
   });
 });
 
 describe('evaluate', () => {
   it('matches the CPU forward pass on a 100 × 100 decision-boundary grid, more rows than one evaluation submission', async () => {
-    const prepared = bothLayouts(recipe({ name: 'grid 2-8-8-1 tanh/sigmoid', widths: [2, 8, 8, 1], hidden: 'tanh', output: 'sigmoid', loss: 'mse', optimizer: 'sgd', batchSize: 7, seed: 41 })).map(prepareCase);
+    const prepared = allLayouts(recipe({ name: 'grid 2-8-8-1 tanh/sigmoid', widths: [2, 8, 8, 1], hidden: 'tanh', output: 'sigmoid', loss: 'mse', optimizer: 'sgd', batchSize: 7, seed: 41 })).map(prepareCase);
     const side = 100;
     const grid = new Float32Array(2 * side * side);
     for (let i = 0; i < side; i++) {
@@ -133,11 +146,11 @@ describe('evaluate', () => {
 describe('loss switch', () => {
   it('switching the loss at step 10 of 20 on the GPU matches the CPU run with the same switch', async () => {
     const results = await checkCases([
-      ...bothLayouts(recipe({ name: 'switch mse→ce tanh/sigmoid/sgd', widths: [3, 17, 3], hidden: 'tanh', output: 'sigmoid', loss: 'mse', optimizer: 'sgd', batchSize: 7, switchLossAt: 10, seed: 21 })),
-      ...bothLayouts(recipe({ name: 'switch ce→mse relu/softmax/adam', widths: [17, 17, 3], hidden: 'relu', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, switchLossAt: 10, seed: 22 })),
+      ...allLayouts(recipe({ name: 'switch mse→ce tanh/sigmoid/sgd', widths: [3, 17, 3], hidden: 'tanh', output: 'sigmoid', loss: 'mse', optimizer: 'sgd', batchSize: 7, switchLossAt: 10, seed: 21 })),
+      ...allLayouts(recipe({ name: 'switch ce→mse relu/softmax/adam', widths: [17, 17, 3], hidden: 'relu', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, switchLossAt: 10, seed: 22 })),
     ]);
-    for (const result of results.slice(0, 2)) expect(result.metrics.map((m) => m.activeLoss)).toEqual([...Array(10).fill('mse'), ...Array(10).fill('cross_entropy')]);
-    for (const result of results.slice(2)) expect(result.metrics.map((m) => m.activeLoss)).toEqual([...Array(10).fill('cross_entropy'), ...Array(10).fill('mse')]);
+    for (const result of results.slice(0, LAYOUTS.length)) expect(result.metrics.map((m) => m.activeLoss)).toEqual([...Array(10).fill('mse'), ...Array(10).fill('cross_entropy')]);
+    for (const result of results.slice(LAYOUTS.length)) expect(result.metrics.map((m) => m.activeLoss)).toEqual([...Array(10).fill('cross_entropy'), ...Array(10).fill('mse')]);
   });
 });
 
@@ -145,7 +158,7 @@ describe('extreme logits', () => {
   it('gives finite losses and gradients that match the CPU path with |z| up to about 100', async () => {
     const recipes = (['sigmoid', 'softmax'] as const).flatMap((output) =>
       (['mse', 'cross_entropy'] as const).flatMap((loss) =>
-        bothLayouts(recipe({ name: `extreme tanh/${output}/${loss}/sgd`, widths: [3, 17, 3], hidden: 'tanh', output, loss, optimizer: 'sgd', batchSize: 7, initScale: 30, seed: 31 })),
+        allLayouts(recipe({ name: `extreme tanh/${output}/${loss}/sgd`, widths: [3, 17, 3], hidden: 'tanh', output, loss, optimizer: 'sgd', batchSize: 7, initScale: 30, seed: 31 })),
       ),
     );
     const prepared = recipes.map(prepareCase);

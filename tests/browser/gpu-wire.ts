@@ -5,6 +5,7 @@
  */
 import type { NetworkSpec } from '../../src/model/spec';
 import type { StepMetrics } from '../../src/train/session';
+import type { MatmulVariant } from '../../src/gpu/kernels';
 
 /** One GPU run the page performs. */
 export interface HarnessCase {
@@ -34,6 +35,8 @@ export interface HarnessCase {
   switchLossAt: number | null;
   /** Step layout to force, or null to let the trainer choose. */
   stepKernel: 'fused' | 'layered' | null;
+  /** Matrix-product variant to force, or null to let the trainer choose. */
+  matmul: MatmulVariant | null;
 }
 
 /** What the page measured for one case. */
@@ -52,6 +55,8 @@ export interface HarnessResult {
   stepsPerSubmission: number;
   /** The step layout used. */
   stepKernel: 'fused' | 'layered';
+  /** The matrix-product variant used (evaluation, and the layered step). */
+  matmul: MatmulVariant;
 }
 
 /** Base64 of the bytes of a typed array. */

@@ -1,0 +1,40 @@
+// Weight and bias gradients of one layer in one product: G = [A | 1]ᵀ·dZ, G [inner + 1, cols].
+// Rows 0…inner−1 of G are ∂L/∂W = Aᵀ·dZ; row `inner` (a column of ones appended to A) is
+// ∂L/∂b = Σ_rows dZ. In the flat layout b follows W directly, so G is written as one block at the
+// layer's weight offset. A's rows are gathered through the batch's row indices for the first layer.
+// The interface shared by both variants (registers only, and workgroup-memory tiles).
+
+struct WeightGradParams {
+  // Rows of A and dZ (batch size): the length of the sum.
+  batch: u32,
+  // Columns of A (fan-in); G has inner + 1 rows.
+  inner: u32,
+  // Columns of dZ and G (fan-out).
+  cols: u32,
+  // Index of ∂L/∂W[0][0] in the gradient buffer (∂L/∂b follows).
+  weightOffset: u32,
+  // 1: row r of A is input row rowIndex[step.indexOffset + r]; 0: row r itself.
+  gatherRows: u32,
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: WeightGradParams;
+@group(0) @binding(1) var<storage, read> input: array<f32>;
+@group(0) @binding(2) var<storage, read> delta: array<f32>;
+@group(0) @binding(3) var<storage, read> rowIndex: array<u32>;
+@group(0) @binding(4) var<storage, read_write> gradient: array<f32>;
+@group(1) @binding(0) var<uniform> step: StepParams;
+
+fn storeRow(i: u32, col0: u32, g: vec4<f32>) {
+  if (i > params.inner) {
+    return;
+  }
+  let base = params.weightOffset + i * params.cols;
+  for (var j = 0u; j < 4u; j++) {
+    if (col0 + j < params.cols) {
+      gradient[base + col0 + j] = g[j];
+    }
+  }
+}
