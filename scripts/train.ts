@@ -31,7 +31,7 @@ const USAGE = `usage: npm run train -- --config <file.json | preset> [options]
 `;
 
 /** Command-line options; values are checked, but not yet against the config. */
-export interface TrainOptions {
+interface TrainOptions {
   config: string;
   backend: 'gpu' | 'cpu';
   steps: number | null;
@@ -55,7 +55,7 @@ function wholeNumber(problems: ValidationProblem[], flag: string, text: string, 
 }
 
 /** Parses the command line (`--flag value` or `--flag=value`); null for --help. Throws a ConfigError listing every bad flag. */
-export function parseTrainArgs(args: readonly string[]): TrainOptions | null {
+function parseTrainArgs(args: readonly string[]): TrainOptions | null {
   const problems: ValidationProblem[] = [];
   const values = new Map<string, string>();
   const switches = new Set<string>();

@@ -67,9 +67,9 @@ export interface RunConfig {
 }
 
 /** Seed of a dataset whose description gives none, so a config without one still reproduces. */
-export const DEFAULT_DATASET_SEED = 1;
+const DEFAULT_DATASET_SEED = 1;
 /** Steps of a config that gives no count. */
-export const DEFAULT_STEPS = 1000;
+const DEFAULT_STEPS = 1000;
 
 const CONFIG_KEYS = ['spec', 'dataset', 'steps', 'switchLossAt', 'description'];
 const SYNTHETIC_OPTION_KEYS = ['kind', 'samples', 'noise', 'testFraction', 'classes', 'seed'];

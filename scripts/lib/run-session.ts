@@ -9,7 +9,7 @@ import type { Session, StepMetrics } from '../../src/train/session';
 import type { DatasetDescription } from './run-config';
 
 /** The loss a switch selects: the other one. */
-export function otherLoss(loss: LossName): LossName {
+function otherLoss(loss: LossName): LossName {
   return loss === 'mse' ? 'cross_entropy' : 'mse';
 }
 
@@ -40,7 +40,7 @@ export interface RunProgress {
 }
 
 /** The dataset of a run file: its description plus the sizes that were built from it. */
-export type DatasetRecord = DatasetDescription & { name: string; inputSize: number; outputSize: number; trainCount: number; testCount: number };
+type DatasetRecord = DatasetDescription & { name: string; inputSize: number; outputSize: number; trainCount: number; testCount: number };
 
 /** One run, as written to run.json. `--init` reads `initialParameters` back. */
 export interface RunRecord {
@@ -87,7 +87,7 @@ const PROGRESS_CHUNK_STEPS = 25;
  * returns the metrics of every step in order with the time it took. Metrics are taken as they
  * arrive (never waiting for unfinished GPU steps) and once more after the final flush.
  */
-export async function trainSteps(
+async function trainSteps(
   session: Session,
   steps: number,
   switchLossAt: number | null,
