@@ -37,6 +37,11 @@ const TEST_EVERY_STEPS = 25;
 const TEST_MIN_MS = 250;
 /** The decision boundary and the saturation view refresh at most this often while training. */
 const VIEW_REFRESH_MS = 300;
+/**
+ * Evaluations for the views and the test curves wait at least this many times their own last
+ * duration, so on a large network they take at most about a fifth of the device's time.
+ */
+const EVALUATION_DUTY_FACTOR = 4;
 /** Rows of the fixed evaluation batch the saturation view shows. */
 const SATURATION_ROWS = 256;
 
@@ -188,9 +193,11 @@ export class MlpPlayground extends LitElement {
   private evaluatingTest = false;
   private lastTestStep = -Infinity;
   private lastTestTime = 0;
+  private lastTestDuration = 0;
   private refreshingViews = false;
   private lastViewTime = 0;
   private lastViewStep = -1;
+  private lastViewDuration = 0;
   private latestTest: TestEvaluation | null = null;
   private writtenHash = '';
   private readonly pendingEvaluations = new Set<Promise<Float32Array>>();
@@ -338,7 +345,6 @@ export class MlpPlayground extends LitElement {
       problems.length > 0
         ? `The link's settings could not all be used, so defaults stand in for them: ${problems.map((p) => `${p.field}: ${p.message}`).join(' ')}`
         : '';
-    this.loop.pause();
     await this._apply(config, { fresh: true, reason: problems.length > 0 ? 'Started with defaults where the link was invalid.' : hash.length > 1 ? 'Started the setup from the link.' : 'Ready: press Play to train.' });
   }
 
@@ -414,6 +420,8 @@ export class MlpPlayground extends LitElement {
     } catch (error) {
       if (token !== this.applyToken) return;
       this._status = `Refused: ${describeError(error)} ${old ? 'The previous network keeps running.' : ''}`;
+      // The link keeps describing what runs, not what was refused.
+      this._writeHash();
       if (wasRunning && old) this.loop.play();
       return;
     }
@@ -487,7 +495,8 @@ export class MlpPlayground extends LitElement {
     if (!session || !dataset || !history || this.evaluatingTest || dataset.testCount === 0) return;
     const step = session.stepsTaken;
     const now = performance.now();
-    if (!force && (step - this.lastTestStep < TEST_EVERY_STEPS || now - this.lastTestTime < TEST_MIN_MS)) return;
+    const wait = Math.max(TEST_MIN_MS, EVALUATION_DUTY_FACTOR * this.lastTestDuration);
+    if (!force && (step - this.lastTestStep < TEST_EVERY_STEPS || now - this.lastTestTime < wait)) return;
     this.evaluatingTest = true;
     this.lastTestStep = step;
     this.lastTestTime = now;
@@ -496,6 +505,7 @@ export class MlpPlayground extends LitElement {
       const outputs = await this._evaluate(session, firstRows(dataset.testX, dataset.inputSize, rows), rows);
       if (session !== this.session || history !== this.history) return;
       const score = scoreOutputs(session.spec.outputActivation, outputs, dataset.testY, rows, dataset.outputSize, dataset.classNames !== undefined);
+      this.lastTestDuration = performance.now() - now;
       this.latestTest = { step, ...score };
       history.addTest(this.latestTest);
       this._revision = history.revision;
@@ -512,7 +522,8 @@ export class MlpPlayground extends LitElement {
     if (!session || !dataset || this.refreshingViews) return;
     const now = performance.now();
     const step = session.stepsTaken;
-    if (!force && (step === this.lastViewStep || now - this.lastViewTime < VIEW_REFRESH_MS)) return;
+    const wait = Math.max(VIEW_REFRESH_MS, EVALUATION_DUTY_FACTOR * this.lastViewDuration);
+    if (!force && (step === this.lastViewStep || now - this.lastViewTime < wait)) return;
     this.refreshingViews = true;
     this.lastViewTime = now;
     this.lastViewStep = step;
@@ -528,6 +539,7 @@ export class MlpPlayground extends LitElement {
         const { inputs } = boundaryGrid(dataset);
         this._gridOutputs = await this._evaluate(session, inputs, inputs.length / 2);
       }
+      this.lastViewDuration = performance.now() - now;
     } catch (error) {
       if (session === this.session) this._status = `Drawing the network's outputs failed: ${describeError(error)}`;
     } finally {

@@ -6,15 +6,15 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
-import { openPage, startBrowserFixture, type BrowserFixture } from './browser';
-import { clickByName, curveLengths, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
+import { startBrowserFixture, type BrowserFixture } from './browser';
+import { clickByName, openPlayground, curveLengths, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
 
 let fixture: BrowserFixture;
 let page: Page;
 
 beforeAll(async () => {
   fixture = await startBrowserFixture();
-  page = await openPage(fixture, '/');
+  page = await openPlayground(fixture, '/');
   await page.setViewport({ width: 1400, height: 1000 });
   await waitForStatus(page, 'press Play');
 });

@@ -8,8 +8,8 @@ import { DEFAULT_SPEC, cloneSpec } from '../../src/model/spec';
 import { parameterLayout } from '../../src/model/layout';
 import { validate } from '../../src/model/validate';
 import { configFromHash, configToHash, defaultConfig, type PlaygroundConfig } from '../../src/ui/playground-config';
-import { openPage, startBrowserFixture, type BrowserFixture } from './browser';
-import { clickByName, setInput, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
+import { startBrowserFixture, type BrowserFixture } from './browser';
+import { clickByName, openPlayground, setInput, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
 
 let fixture: BrowserFixture;
 
@@ -43,7 +43,7 @@ describe('settings that need a new network', () => {
   let page: Page;
 
   beforeAll(async () => {
-    page = await openPage(fixture, '/');
+    page = await openPlayground(fixture, '/');
     await waitForStatus(page, 'press Play');
   });
 
@@ -93,7 +93,7 @@ describe('the URL carries the configuration', () => {
     config.spec.seed = 7;
     config.data = { source: 'synthetic', kind: 'xor', samples: 300, noise: 0.05, classes: 2, seed: 3 };
     const hash = configToHash(config);
-    const page = await openPage(fixture, `/${hash}`);
+    const page = await openPlayground(fixture, `/${hash}`);
     await waitForStatus(page, 'from the link');
 
     expect(configFromHash(await pageHash(page)).config).toEqual(config);
@@ -109,7 +109,7 @@ describe('the URL carries the configuration', () => {
 
   test('an invalid link falls back to defaults with a visible notice naming the problem', async () => {
     const bad = `#spec=${encodeURIComponent(JSON.stringify({ ...DEFAULT_SPEC, widths: [2, -3, 1], hiddenActivations: ['tanh'] }))}`;
-    const page = await openPage(fixture, `/${bad}`);
+    const page = await openPlayground(fixture, `/${bad}`);
     await waitForStatus(page, 'defaults');
 
     const notice = await shadowText(page, '[data-testid=url-notice]');
