@@ -8,6 +8,7 @@
  *     createSession: () => createSession({ spec, dataset }),  // now, and again after a device loss
  *     onStatus: (event) => { liveLine.textContent = event.message; },
  *     snapshotEverySteps: 200,                                // optional, 200 when omitted
+ *     minSnapshotIntervalMs: 1000,                            // optional, 1000 when omitted
  *   });
  *   await guard.train(64); const metrics = await guard.takeMetrics(); …   // as any Session
  *
@@ -26,9 +27,9 @@
  * continue a diverged run). takeMetrics still returns the faulty step, so a chart can end where
  * the run broke. Cross-entropy of a linear output is NaN by definition and is not a fault.
  *
- * Snapshots. Every `snapshotEverySteps` steps, at the start of a train() call (between frames,
- * never inside the wrapped session's step loop), the guard takes a snapshot: on the GPU a readback
- * that waits for the queued steps. The snapshot of step S is a candidate while any value in it is
+ * Snapshots. Every `snapshotEverySteps` steps, but no sooner than `minSnapshotIntervalMs` after the
+ * previous one, at the start of a train() call (between frames, never inside the wrapped session's
+ * step loop), the guard takes a snapshot: on the GPU a readback that waits for the queued steps. The snapshot of step S is a candidate while any value in it is
  * finite, and becomes the last good snapshot once the metrics of steps 0…S (S being computed with
  * exactly these parameters) have all been seen finite. A new candidate is taken only after the
  * previous one was confirmed, so at most two snapshots are held. A snapshot is also taken when the
@@ -61,6 +62,8 @@ export interface GuardedSessionOptions {
   onStatus?: (event: GuardEvent) => void;
   /** Steps between snapshots (whole number ≥ 1); 200 when omitted. Each GPU snapshot waits for the queued steps, so keep it modest. */
   snapshotEverySteps?: number;
+  /** Milliseconds between snapshots at least (≥ 0); 1000 when omitted, so a fast GPU run is not drained every frame. */
+  minSnapshotIntervalMs?: number;
 }
 
 /** The StepMetrics figures the guard checks, in the order a non-finite value would arise in a step. */
@@ -149,6 +152,7 @@ export type GuardEvent =
     };
 
 const DEFAULT_SNAPSHOT_EVERY_STEPS = 200;
+const DEFAULT_MIN_SNAPSHOT_INTERVAL_MS = 1000;
 /** A gradient norm that grew by more than this factor before the fault points at divergence, not at the data. */
 const DIVERGENCE_GROWTH = 100;
 
@@ -160,6 +164,9 @@ export class GuardedSession implements Session {
   private readonly createInner: () => Promise<Session>;
   private readonly onStatus: ((event: GuardEvent) => void) | undefined;
   private readonly snapshotEverySteps: number;
+  private readonly minSnapshotIntervalMs: number;
+  /** performance.now() when the last snapshot was taken. */
+  private lastSnapshotTime = -Infinity;
   private currentCondition: GuardCondition = 'ready';
   private currentFault: NonFiniteFault | null = null;
   private failureMessage = '';
@@ -185,11 +192,12 @@ export class GuardedSession implements Session {
   /** The latest session made by a recovery and the step it resumed at; losing it again before a step completes means recovery does not help. */
   private recovered: { session: Session; step: number } | null = null;
 
-  private constructor(inner: Session, options: GuardedSessionOptions, snapshotEverySteps: number) {
+  private constructor(inner: Session, options: GuardedSessionOptions, snapshotEverySteps: number, minSnapshotIntervalMs: number) {
     this.inner = inner;
     this.createInner = options.createSession;
     this.onStatus = options.onStatus;
     this.snapshotEverySteps = snapshotEverySteps;
+    this.minSnapshotIntervalMs = minSnapshotIntervalMs;
     this.selectedLoss = inner.spec.loss;
     this.nextUnseenStep = inner.stepsTaken;
     this.attach(inner);
@@ -201,8 +209,12 @@ export class GuardedSession implements Session {
     if (!(Number.isInteger(every) && every >= 1)) {
       throw new Error(`snapshotEverySteps must be a whole number of at least 1, got ${every}`);
     }
+    const interval = options.minSnapshotIntervalMs ?? DEFAULT_MIN_SNAPSHOT_INTERVAL_MS;
+    if (!(Number.isFinite(interval) && interval >= 0)) {
+      throw new Error(`minSnapshotIntervalMs must be a finite number of at least 0, got ${interval}`);
+    }
     const inner = await options.createSession();
-    const guard = new GuardedSession(inner, options, every);
+    const guard = new GuardedSession(inner, options, every, interval);
     await guard.takeCandidate();
     return guard;
   }
@@ -461,10 +473,11 @@ export class GuardedSession implements Session {
     // An unconfirmed candidate is kept until its metrics arrive, so a slow readback cannot leave the guard without one.
     if (this.candidate) return false;
     const since = this.lastGood ? this.lastGood.step : 0;
-    return this.inner.stepsTaken - since >= this.snapshotEverySteps;
+    return this.inner.stepsTaken - since >= this.snapshotEverySteps && performance.now() - this.lastSnapshotTime >= this.minSnapshotIntervalMs;
   }
 
   private async takeCandidate(): Promise<void> {
+    this.lastSnapshotTime = performance.now();
     const snapshot = await this.inner.snapshot();
     // Parameters that already overflowed cannot be a point to go back to; the metrics will say why.
     if (firstNonFiniteValue(snapshot) === null) this.candidate = snapshot;

@@ -84,7 +84,7 @@ class FaultInjectingSession implements Session {
 
 /** A guard over FaultInjectingSessions, with every session the factory made and every event. */
 async function guarded(
-  options: { corruption?: ConstructorParameters<typeof FaultInjectingSession>[2]; snapshotEverySteps?: number; failAfter?: number } = {},
+  options: { corruption?: ConstructorParameters<typeof FaultInjectingSession>[2]; failAfter?: number } = {},
 ) {
   const sessions: FaultInjectingSession[] = [];
   const events: GuardEvent[] = [];
@@ -96,7 +96,9 @@ async function guarded(
       return session;
     },
     onStatus: (event) => events.push(event),
-    snapshotEverySteps: options.snapshotEverySteps ?? 10,
+    snapshotEverySteps: 10,
+    // Steps alone set the cadence here, so which snapshot is kept does not depend on timing.
+    minSnapshotIntervalMs: 0,
   });
   return { guard, sessions, events };
 }
@@ -161,6 +163,26 @@ describe('the guard names the first non-finite figure', () => {
     expect(guard.fault?.step).toBe(20);
     expect(guard.lastGoodSnapshot?.step).toBe(10);
     expect(events[0]).toMatchObject({ kind: 'non-finite', keptStep: 10 });
+  });
+});
+
+describe('snapshot cadence', () => {
+  it('waits minSnapshotIntervalMs between snapshots however many steps pass', async () => {
+    const guard = await GuardedSession.create({
+      createSession: async () => new CpuSession(spec, dataset),
+      snapshotEverySteps: 10,
+      minSnapshotIntervalMs: 60_000,
+    });
+    for (let call = 0; call < 5; call++) await guard.train(10);
+    await guard.takeMetrics();
+    // Only the snapshot taken at creation exists: the next is due by steps but not by time.
+    expect(guard.lastGoodSnapshot?.step).toBe(0);
+  });
+
+  it('refuses a cadence that is not a whole number of steps', async () => {
+    await expect(GuardedSession.create({ createSession: async () => new CpuSession(spec, dataset), snapshotEverySteps: 0 })).rejects.toThrow(
+      'snapshotEverySteps must be a whole number of at least 1, got 0',
+    );
   });
 });
 

@@ -43,6 +43,8 @@ function guardOf(spec: NetworkSpec, dataset: Dataset, events: GuardEvent[], snap
     createSession: async () => new CpuSession(spec, dataset),
     onStatus: (event) => events.push(event),
     snapshotEverySteps,
+    // Steps alone set the cadence here, so the kept snapshot can be compared with the reference run.
+    minSnapshotIntervalMs: 0,
   });
 }
 
