@@ -14,6 +14,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import type { MatmulVariant } from '../src/gpu/kernels';
 import type { LossName } from '../src/model/activations';
 import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
 import { formatProblems, type ValidationProblem } from '../src/model/validate';
@@ -151,14 +152,14 @@ function spread(result: BenchResult): string {
 }
 
 function gpuTable(rows: Row[], matmul: MatmulResult | null): string {
-  const header = '| config | loss | batch | ours samples/s | TF.js samples/s | ours / TF.js | ours GFLOP/s | of our matmul | TF.js GFLOP/s | window spread ours, TF.js |';
-  const rule = '|---|---|---:|---:|---:|---:|---:|---:|---:|---|';
+  const header = '| config | loss | batch | ours samples/s | TF.js samples/s | ours / TF.js | ours GFLOP/s | of our matmul | TF.js GFLOP/s | window spread ours, TF.js | our step plan |';
+  const rule = '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|';
   const lines = rows.map(({ config, loss, spec, ours, tfjs }) => {
     const perSample = flopsPerStep(spec) / spec.batchSize;
     const oursGflops = (ours.medianSamplesPerSecond * perSample) / 1e9;
     const tfjsGflops = (tfjs.medianSamplesPerSecond * perSample) / 1e9;
     const share = matmul ? `${((100 * oursGflops) / matmul.medianGflops).toFixed(0)}%` : 'not measured';
-    return `| ${config} [${spec.widths.join('-')}] | ${LOSS_SHORT[loss]} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${oursGflops.toPrecision(3)} | ${share} | ${tfjsGflops.toPrecision(3)} | ${spread(ours)}, ${spread(tfjs)} |`;
+    return `| ${config} [${spec.widths.join('-')}] | ${LOSS_SHORT[loss]} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${oursGflops.toPrecision(3)} | ${share} | ${tfjsGflops.toPrecision(3)} | ${spread(ours)}, ${spread(tfjs)} | ${ours.plan ?? ''} |`;
   });
   return [header, rule, ...lines].join('\n');
 }
@@ -217,11 +218,17 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
     const measure = (request: BenchRequest): Promise<BenchResult> => page.evaluate((r) => window.benchTrainer(r), request);
     const timing = { warmupSteps: options.warmup, windows: options.windows, windowSeconds: options.seconds, windowSteps: options.steps };
 
-    let matmul: MatmulResult | null = null;
+    // The variant our trainer uses on this adapter first (the reference for the fractions), then the other one.
+    const matmuls: MatmulResult[] = [];
     if (options.matmulSize > 0) {
-      matmul = await page.evaluate((size, windows, seconds) => window.benchMatmul(size, windows, seconds), options.matmulSize, options.windows, options.seconds);
-      host.stdout(`our matmul kernel, ${matmul.size}³: ${matmul.medianGflops.toPrecision(3)} GFLOP/s (windows ${matmul.windowGflops.map((g) => g.toPrecision(3)).join(', ')}; ${matmul.productsPerWindow} products each)\n`);
+      for (const which of ['trainer', 'other'] as const) {
+        const requested: MatmulVariant | null = which === 'other' ? (matmuls[0].variant === 'registers' ? 'workgroup-memory' : 'registers') : null;
+        const result = await page.evaluate((size, v, windows, seconds) => window.benchMatmul(size, v, windows, seconds), options.matmulSize, requested, options.windows, options.seconds);
+        matmuls.push(result);
+        host.stdout(`our matmul kernel (${result.variant}), ${result.size}³: ${result.medianGflops.toPrecision(3)} GFLOP/s (windows ${result.windowGflops.map((g) => g.toPrecision(3)).join(', ')}; ${result.productsPerWindow} products each)\n`);
+      }
     }
+    const matmul = matmuls[0] ?? null;
     const runPairs = async (configs: string[], backend: 'webgpu' | 'cpu'): Promise<Row[]> => {
       const rows: Row[] = [];
       for (const config of configs) {
@@ -254,9 +261,16 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
     ].join('\n');
     const gpuSection = gpuTable(gpuRows, matmul);
     const cpuSection = cpuRows.length > 0 ? cpuTable(cpuRows) : 'Not run (--cpu-configs none).';
-    const matmulLine = matmul
-      ? `Our forward matrix-product kernel alone on ${matmul.size}×${matmul.size}·${matmul.size}×${matmul.size}: **${matmul.medianGflops.toPrecision(3)} GFLOP/s** (median of ${matmul.windowGflops.length} windows: ${matmul.windowGflops.map((g) => g.toPrecision(3)).join(', ')}).`
-      : 'The matrix-product kernel was not timed (--matmul-size 0).';
+    const matmulLine =
+      matmuls.length > 0
+        ? matmuls
+            .map(
+              (m, i) =>
+                `- Our forward matrix-product kernel alone, ${m.variant} variant${i === 0 ? ' (the one our trainer uses on this adapter; the reference of the "of our matmul" column)' : ''}, ` +
+                `${m.size}×${m.size}·${m.size}×${m.size}: **${m.medianGflops.toPrecision(3)} GFLOP/s** (median of ${m.windowGflops.length} windows: ${m.windowGflops.map((g) => g.toPrecision(3)).join(', ')}).`,
+            )
+            .join('\n')
+        : 'The matrix-product kernel was not timed (--matmul-size 0).';
     const report = `# Benchmarks
 
 Written by \`npm run bench\` (scripts/bench.ts). Figures from one machine, at one time; rerun it to compare.

@@ -1,4 +1,5 @@
 /** What Node asks the bench page (scripts/pages/bench-page.ts) to measure, and what it gets back. */
+import type { MatmulVariant } from '../../src/gpu/kernels';
 import type { NetworkSpec } from '../../src/model/spec';
 import type { DatasetDescription } from './run-config';
 
@@ -21,6 +22,8 @@ export interface BenchRequest {
 }
 
 export interface BenchResult {
+  /** How our GPU trainer laid out the step (fused or layered, which matmul variant); null for the other trainers. */
+  plan: string | null;
   /** Steps in each timed window. */
   stepsPerWindow: number;
   /** Samples per second of each window (steps · batch / seconds). */
@@ -32,6 +35,8 @@ export interface BenchResult {
 export interface MatmulResult {
   /** The product is size × size times size × size. */
   size: number;
+  /** Which of the engine's matmul variants ran. */
+  variant: MatmulVariant;
   /** Products dispatched per window, one submission and one wait each window. */
   productsPerWindow: number;
   /** GFLOP/s of each window, 2·size³ FLOPs per product. */

@@ -8,42 +8,38 @@
  * GPU work is inside the window and no per-step waits are. The step count of a window is chosen
  * from a calibration window to last about `windowSeconds`, unless given.
  */
-import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core alone registers no gradients; optimizer.minimize needs them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-backend-webgpu';
-import '@tensorflow/tfjs-backend-cpu';
 import { buildDataset } from '../lib/datasets';
-import { BatchSchedule, shuffleSeed } from '../../src/model/batches';
-import { initParameters } from '../../src/model/init';
-import { parameterLayout } from '../../src/model/layout';
 import type { NetworkSpec } from '../../src/model/spec';
 import type { Dataset } from '../../src/data/dataset';
 import { createSession } from '../../src/train/create-session';
+import { GpuSession } from '../../src/train/gpu-session';
 import { acquireGpu } from '../../src/gpu/device';
-import { FORWARD_KERNEL, STEP_PARAMS_BYTES, matmulGrid, packUniform } from '../../src/gpu/kernels';
+import { STEP_PARAMS_BYTES, chooseStepPlan, matmulGrid, matmulKernels, packUniform, type MatmulVariant } from '../../src/gpu/kernels';
 import type { BenchRequest, BenchResult, MatmulResult } from '../lib/bench-types';
 import type { DatasetDescription } from '../lib/run-config';
 import { adapterLabel } from './adapter';
+import { createTfjsTrainer } from './tfjs-trainer';
 
 declare global {
   interface Window {
     pageReady: boolean;
     benchAdapter(): Promise<string>;
     benchTrainer(request: BenchRequest): Promise<BenchResult>;
-    benchMatmul(size: number, windows: number, windowSeconds: number): Promise<MatmulResult>;
+    benchMatmul(size: number, variant: MatmulVariant | null, windows: number, windowSeconds: number): Promise<MatmulResult>;
   }
 }
 
 /** Something that can take n training steps and wait for them: one of the four trainers. */
 interface TimedTrainer {
   run(steps: number): Promise<void>;
+  /** How our GPU trainer lays out a step for this network on this adapter; null for the others. */
+  plan: string | null;
   dispose(): void;
 }
 
 const datasets = new Map<string, Promise<Dataset>>();
 
-function datasetFor(description: DatasetDescription): Promise<Dataset> {
+function cachedDataset(description: DatasetDescription): Promise<Dataset> {
   const key = JSON.stringify(description);
   let dataset = datasets.get(key);
   if (!dataset) {
@@ -62,68 +58,20 @@ function datasetFor(description: DatasetDescription): Promise<Dataset> {
 
 async function ourTrainer(spec: NetworkSpec, dataset: Dataset, backend: 'webgpu' | 'cpu'): Promise<TimedTrainer> {
   const session = await createSession({ spec, dataset, backend });
+  const plan = session instanceof GpuSession ? session.trainer.plan : null;
   return {
     async run(steps) {
       await session.train(steps);
       await session.flush();
     },
+    plan: plan ? `${plan.kernel} step, ${plan.matmul} products` : null,
     dispose: () => session.dispose(),
   };
 }
 
-/**
- * The same network in TensorFlow.js: tf.variable weights from our initial parameters, sigmoid
- * hidden layers, tf.losses for the loss, tf.train.sgd, and batches gathered on the device through
- * the same BatchSchedule our trainers use.
- */
 async function tfjsTrainer(spec: NetworkSpec, dataset: Dataset, backend: 'webgpu' | 'cpu'): Promise<TimedTrainer> {
-  if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js could not start its ${backend} backend`);
-  await tf.ready();
-  const initial = initParameters(spec);
-  const layers = parameterLayout(spec.widths).layers.map((layer) => ({
-    weights: tf.variable(tf.tensor2d(Float32Array.from(initial.subarray(layer.weightOffset, layer.biasOffset)), [layer.fanIn, layer.fanOut])),
-    bias: tf.variable(tf.tensor1d(Float32Array.from(initial.subarray(layer.biasOffset, layer.biasOffset + layer.fanOut)))),
-  }));
-  const variables = layers.flatMap((layer) => [layer.weights, layer.bias]);
-  const trainX = tf.tensor2d(dataset.trainX, [dataset.trainCount, dataset.inputSize]);
-  const trainY = tf.tensor2d(dataset.trainY, [dataset.trainCount, dataset.outputSize]);
-  const optimizer = tf.train.sgd(spec.optimizer.learningRate);
-  const schedule = new BatchSchedule(dataset.trainCount, spec.batchSize, shuffleSeed(spec.seed));
-  const indices = new Uint32Array(spec.batchSize);
-  let step = 0;
-  const hidden = (z: tf.Tensor2D): tf.Tensor2D => {
-    if (spec.hiddenActivations.some((a) => a !== 'sigmoid')) throw new Error('the TF.js side of the benchmark builds sigmoid hidden layers only');
-    return tf.sigmoid(z);
-  };
-  const loss = (): tf.Scalar => {
-    schedule.indicesForStep(step, indices);
-    const batchIndices = tf.tensor1d(Int32Array.from(indices), 'int32');
-    const x = tf.gather(trainX, batchIndices) as tf.Tensor2D;
-    const y = tf.gather(trainY, batchIndices) as tf.Tensor2D;
-    let activation = x;
-    layers.forEach((layer, l) => {
-      const z = tf.add(tf.matMul(activation, layer.weights), layer.bias) as tf.Tensor2D;
-      activation = l < layers.length - 1 ? hidden(z) : z;
-    });
-    const logits = activation;
-    if (spec.loss === 'mse') {
-      const outputs = spec.outputActivation === 'softmax' ? tf.softmax(logits) : tf.sigmoid(logits);
-      return tf.losses.meanSquaredError(y, outputs);
-    }
-    return spec.outputActivation === 'softmax' ? tf.losses.softmaxCrossEntropy(y, logits) : tf.losses.sigmoidCrossEntropy(y, logits);
-  };
-  const last = layers[layers.length - 1].bias;
-  return {
-    async run(steps) {
-      for (let s = 0; s < steps; s++, step++) tf.tidy(() => void optimizer.minimize(loss, false, variables));
-      // The last step wrote this variable; reading it waits for every queued kernel.
-      await last.data();
-    },
-    dispose() {
-      tf.dispose([...variables, trainX, trainY]);
-      optimizer.dispose();
-    },
-  };
+  const trainer = await createTfjsTrainer(spec, dataset, backend);
+  return { run: (steps) => trainer.run(steps), plan: null, dispose: () => trainer.dispose() };
 }
 
 /** Median of a list of numbers. */
@@ -166,12 +114,13 @@ async function timeWindows(
 window.benchAdapter = adapterLabel;
 
 window.benchTrainer = async (request) => {
-  const dataset = await datasetFor(request.dataset);
+  const dataset = await cachedDataset(request.dataset);
   const make = request.implementation === 'ours' ? ourTrainer : tfjsTrainer;
   const trainer = await make(request.spec, dataset, request.backend);
   try {
     const { stepsPerWindow, stepsPerSecond } = await timeWindows((steps) => trainer.run(steps), request);
     return {
+      plan: trainer.plan,
       stepsPerWindow,
       windowSamplesPerSecond: stepsPerSecond.map((rate) => rate * request.spec.batchSize),
       medianSamplesPerSecond: median(stepsPerSecond) * request.spec.batchSize,
@@ -182,14 +131,16 @@ window.benchTrainer = async (request) => {
 };
 
 /**
- * GFLOP/s of our forward matrix-product kernel alone on size³ (linear activation, no gather):
- * the pipeline comes from the engine's PipelineCache and is dispatched with the engine's grid
- * helper. The GPU engine exposes no hook that runs just this kernel, so its uniform is packed here
- * following ForwardParams in shaders/matmul_forward.wgsl.
+ * GFLOP/s of our forward matrix-product kernel alone on size³ (linear activation, no gather), in
+ * `variant` or, when null, the variant our trainer picks for this adapter. The pipeline comes from
+ * the engine's PipelineCache and is dispatched with the engine's grid helper. The GPU engine
+ * exposes no hook that runs just this kernel, so its uniform is packed here following
+ * ForwardParams in shaders/matmul_forward_io.wgsl.
  */
-window.benchMatmul = async (size, windows, windowSeconds) => {
-  const { device, pipelines } = await acquireGpu();
-  const compiled = await pipelines.get(FORWARD_KERNEL);
+window.benchMatmul = async (size, requestedVariant, windows, windowSeconds) => {
+  const { device, pipelines, report } = await acquireGpu();
+  const variant = requestedVariant ?? chooseStepPlan([size, size, size], size, report.isCpuAdapter).matmul;
+  const compiled = await pipelines.get(matmulKernels(variant).forward);
   const floats = size * size;
   const storage = (label: string, count: number, usage = GPUBufferUsage.STORAGE) => device.createBuffer({ label, size: count * 4, usage });
   const input = storage('matmul A', floats, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
@@ -224,7 +175,7 @@ window.benchMatmul = async (size, windows, windowSeconds) => {
   try {
     const { stepsPerWindow, stepsPerSecond } = await timeWindows(run, { warmupSteps: 1, windows, windowSeconds, windowSteps: null });
     const flopsPerProduct = 2 * size ** 3;
-    return { size, productsPerWindow: stepsPerWindow, windowGflops: stepsPerSecond.map((rate) => (rate * flopsPerProduct) / 1e9), medianGflops: (median(stepsPerSecond) * flopsPerProduct) / 1e9 };
+    return { size, variant, productsPerWindow: stepsPerWindow, windowGflops: stepsPerSecond.map((rate) => (rate * flopsPerProduct) / 1e9), medianGflops: (median(stepsPerSecond) * flopsPerProduct) / 1e9 };
   } finally {
     for (const buffer of [input, parameters, rowIndex, output, uniform, stepParams]) buffer.destroy();
   }

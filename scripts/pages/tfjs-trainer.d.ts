@@ -1,0 +1,14 @@
+// Types of tfjs-trainer.js (see there why it is JavaScript).
+import type { Dataset } from '../../src/data/dataset';
+import type { NetworkSpec } from '../../src/model/spec';
+
+/** A TF.js training loop over one network. */
+export interface TfjsTrainer {
+  /** Trains `steps` steps and waits until the device has finished them. */
+  run(steps: number): Promise<void>;
+  /** Frees the variables, the data tensors and the optimizer. */
+  dispose(): void;
+}
+
+/** The benchmark network (sigmoid hidden layers) in TensorFlow.js on `backend`. */
+export function createTfjsTrainer(spec: NetworkSpec, dataset: Dataset, backend: 'webgpu' | 'cpu'): Promise<TfjsTrainer>;
