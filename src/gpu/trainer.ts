@@ -297,15 +297,17 @@ export class GpuTrainer {
   }
 
   /**
-   * A failed metrics readback is reported, unless the device was lost: mapAsync then rejects just
-   * before device.lost resolves, and the device loss (reported by the context) is the one cause.
+   * A failed metrics readback is reported, unless the trainer was disposed (which destroys the
+   * staging buffers on purpose) or the device was lost: mapAsync then rejects just before
+   * device.lost resolves, and the device loss (reported by the context) is the one cause.
    */
   private async reportReadbackFailure(message: string): Promise<void> {
+    if (this.disposed) return;
     const lost = await Promise.race([
       this.device.lost.then(() => true),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), READBACK_LOSS_GRACE_MS)),
     ]);
-    if (!lost) this.failureListener({ kind: 'internal', message });
+    if (!lost && !this.disposed) this.failureListener({ kind: 'internal', message });
   }
 
   /** Records one step's dispatches into `pass`; `stepOffset` selects the step's StepParams. */

@@ -6,6 +6,7 @@ import { acquireGpu, describeGpuAdapter, type GpuAdapterReport } from '../../src
 import { createSession } from '../../src/train/create-session';
 import { GpuSession } from '../../src/train/gpu-session';
 import type { Dataset } from '../../src/data/dataset';
+import type { LossName } from '../../src/model/activations';
 import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
 
 function datasetOf(input: HarnessCase): Dataset {
@@ -75,6 +76,18 @@ export interface MetricsStream {
   allFinite: boolean;
 }
 
+/** A TrainerSnapshot with its arrays as base64 Float64Arrays. */
+export interface WireSnapshot {
+  /** Steps taken when the snapshot was made. */
+  step: number;
+  /** Loss active then. */
+  loss: LossName;
+  /** Flat parameters. */
+  parameters: string;
+  /** Optimizer slots. */
+  optimizerSlots: string[];
+}
+
 /** Two runs of the same steps from one snapshot. */
 export interface RestoreRuns {
   /** Parameters after the steps, first run (base64 Float64Array). */
@@ -104,6 +117,8 @@ export interface GpuHarness {
   metricsStream(input: HarnessCase, chunks: number[]): Promise<MetricsStream>;
   /** Trains `before` steps, snapshots, trains `after`, restores the snapshot and trains `after` again. */
   restoreRuns(input: HarnessCase, before: number, after: number): Promise<RestoreRuns>;
+  /** Restores `snapshot` into a new session and trains `steps` more: parameters after them (base64 Float64Array) and the steps reported. */
+  continueFrom(input: HarnessCase, snapshot: WireSnapshot, steps: number): Promise<{ parameters: string; steps: number[]; losses: string[] }>;
   /** Destroys the device under a live session: what onError received and what train() threw afterwards. */
   deviceLoss(input: HarnessCase): Promise<{ kinds: string[]; message: string; trainError: string | null }>;
   /** Wall-clock time of `steps` steps after a warm-up, with the dispatch and submission counts. */
@@ -185,6 +200,24 @@ window.gpuHarness = {
         replayedMse: replayedMetrics.map((m) => m.mse),
         replayedSteps: replayedMetrics.map((m) => m.step),
       };
+    } finally {
+      session.dispose();
+    }
+  },
+  async continueFrom(input, snapshot, steps) {
+    const session = await openSession(input);
+    try {
+      await session.restore({
+        step: snapshot.step,
+        loss: snapshot.loss,
+        parameters: decodeFloat64(snapshot.parameters),
+        optimizerSlots: snapshot.optimizerSlots.map(decodeFloat64),
+      });
+      await session.train(steps);
+      await session.flush();
+      const metrics = await session.takeMetrics();
+      const parameters = (await session.snapshot()).parameters;
+      return { parameters: encodeArray(parameters), steps: metrics.map((m) => m.step), losses: metrics.map((m) => m.activeLoss) };
     } finally {
       session.dispose();
     }

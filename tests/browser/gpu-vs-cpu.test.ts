@@ -10,7 +10,9 @@ import { startBrowserFixture, openPage, type BrowserFixture } from './browser';
 import { cpuReference, prepareCase, type CaseRecipe, type PreparedCase } from './gpu-cases';
 import { checkAgainstCpu } from './gpu-check';
 import { formatErrorReport } from './gpu-compare';
-import { decodeFloat32, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
+import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
+import type { WireSnapshot } from './gpu-harness';
+import { CpuTrainer } from '../../src/cpu/trainer';
 import { expectClose } from './gpu-compare';
 import { forward } from '../../src/cpu/network';
 
@@ -151,6 +153,25 @@ describe('loss switch', () => {
     ]);
     for (const result of results.slice(0, LAYOUTS.length)) expect(result.metrics.map((m) => m.activeLoss)).toEqual([...Array(10).fill('mse'), ...Array(10).fill('cross_entropy')]);
     for (const result of results.slice(LAYOUTS.length)) expect(result.metrics.map((m) => m.activeLoss)).toEqual([...Array(10).fill('cross_entropy'), ...Array(10).fill('mse')]);
+  });
+});
+
+describe('snapshots across backends', () => {
+  it('a CPU snapshot restored on the GPU continues like the CPU run (parameters, Adam state and t, batch position, loss)', async () => {
+    const base = recipe({ name: 'continue tanh/softmax/adam', widths: [3, 17, 3], hidden: 'tanh', output: 'softmax', loss: 'mse', optimizer: 'adam', batchSize: 7, seed: 51 });
+    for (const layout of LAYOUTS) {
+      const prepared = prepareCase({ ...base, name: `${layoutName(layout)} ${base.name}`, ...layout });
+      const cpu = new CpuTrainer(prepared.spec, prepared.dataset, prepared.initial);
+      for (let s = 0; s < 5; s++) cpu.step();
+      cpu.setLoss('cross_entropy');
+      const saved = cpu.snapshot();
+      const wire: WireSnapshot = { step: saved.step, loss: saved.loss, parameters: encodeArray(saved.parameters), optimizerSlots: saved.optimizerSlots.map(encodeArray) };
+      const gpu = await page.evaluate((input, snapshot) => window.gpuHarness.continueFrom(input, snapshot, 5), prepared.wire, wire);
+      for (let s = 0; s < 5; s++) cpu.step();
+      expect(gpu.steps).toEqual([5, 6, 7, 8, 9]);
+      expect(gpu.losses).toEqual(Array(5).fill('cross_entropy'));
+      expectClose('parameters', `${prepared.recipe.name} parameters 5 steps after the restore`, decodeFloat64(gpu.parameters), cpu.parameters);
+    }
   });
 });
 
