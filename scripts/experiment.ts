@@ -198,7 +198,9 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
     host.stdout(`\n${table}\n\n`);
     const sweep = options.seeds > 0 ? await seedSweep(spec, dataset, steps, options.seeds, host) : null;
     const mdPath = join(outDir, 'saturation.md');
-    await writeFile(mdPath, explanation(runs, spec, dataset, steps, switchAt, table, sweep, relative(outDir, pngPath)));
+    // Links from the repository root (a leading "/"), so they hold in docs/saturation.md and once merged into README.md.
+    const fromRoot = (path: string) => `/${relative(host.projectRoot, path).split('\\').join('/')}`;
+    await writeFile(mdPath, explanation(runs, spec, dataset, steps, switchAt, table, sweep, fromRoot(pngPath), fromRoot(csvPath)));
     host.stdout(`wrote ${pngPath}, ${csvPath} and ${mdPath}\n`);
     return 0;
   } finally {
@@ -236,7 +238,8 @@ function explanation(
   switchAt: number,
   table: string,
   sweep: SweepResult[] | null,
-  pngName: string,
+  pngLink: string,
+  csvLink: string,
 ): string {
   const [mse, ce, switched] = runs.map((r) => r.record.metrics);
   const early = Math.round(switchAt / 4);
@@ -252,7 +255,7 @@ function explanation(
   return `<!-- Written by \`npm run experiment -- saturation\`; numbers come from that run. -->
 ## Why cross-entropy keeps learning when the outputs saturate
 
-![MSE, cross-entropy and a switch from one to the other, from identical saturated weights](${pngName})
+![MSE, cross-entropy and a switch from one to the other, from identical saturated weights](${pngLink})
 
 One network, [${spec.widths.join(', ')}] with sigmoid units in every layer, starts with weights ${spec.init.scale}× the ${INIT_LABELS[spec.init.kind]} limit,
 so most units sit on the flat tails of the sigmoid (${fmtPercent(mse[0].saturatedFraction)} of the outputs of the first batch have
@@ -269,7 +272,7 @@ The weights were never stuck; the MSE gradient was. Saturation as such is not th
 ${fmtPercent(ce[steps - 1].saturatedFraction)} of the cross-entropy run's outputs are saturated too, but on the right side, where o − t is small.${sweepText}
 
 Per-step values on that step's batch for the runs MSE (MSE throughout), CE (cross-entropy throughout) and MSE→CE (switched at
-step ${switchAt}); every step of the three runs is in [saturation.csv](saturation.csv):
+step ${switchAt}); every step of the three runs is in [saturation.csv](${csvLink}):
 
 ${table}
 `;
