@@ -182,13 +182,16 @@ async function cpuModel(): Promise<string> {
   }
 }
 
+const ENGINE_PATHS = ['src/model', 'src/cpu', 'src/gpu', 'src/data', 'src/train', 'shaders', 'scripts'];
+
 /** The commit measured, and whether the engine had uncommitted edits (others may be editing while a benchmark runs). */
 async function engineVersion(projectRoot: string): Promise<string> {
   const git = (...args: string[]) => promisify(execFile)('git', args, { cwd: projectRoot }).then((r) => r.stdout.trim());
   try {
     const commit = await git('rev-parse', '--short', 'HEAD');
-    const edits = await git('status', '--porcelain', '--', 'src', 'shaders');
-    return edits === '' ? `commit ${commit}` : `commit ${commit} with uncommitted edits in src/ or shaders/`;
+    // The engine only: the benchmark imports nothing from src/ui.
+    const edits = await git('status', '--porcelain', '--', ...ENGINE_PATHS);
+    return edits === '' ? `commit ${commit}` : `commit ${commit} with uncommitted edits in ${ENGINE_PATHS.join(', ')}`;
   } catch {
     return 'not a git checkout';
   }
