@@ -49,6 +49,20 @@ export function defaultConfig(): PlaygroundConfig {
   return { spec: cloneSpec(DEFAULT_SPEC), data: { ...DEFAULT_DATA } };
 }
 
+/**
+ * The saturation demo: sigmoid layers whose weights start 12× the Glorot limit, on XOR. Every unit
+ * begins pinned near 0 or 1; with MSE the output delta carries o(1−o) ≈ 0 and the loss sits still
+ * for a thousand steps; switched to cross-entropy it falls within a hundred.
+ */
+export function saturationDemoConfig(): PlaygroundConfig {
+  const spec = cloneSpec(DEFAULT_SPEC);
+  spec.hiddenActivations = ['sigmoid', 'sigmoid'];
+  spec.init = { kind: 'glorot', scale: 12 };
+  spec.seed = 3;
+  spec.loss = 'mse';
+  return { spec, data: { source: 'synthetic', kind: 'xor', samples: 500, noise: 0.1, classes: 2, seed: 1 } };
+}
+
 /** The menu entry of a synthetic kind. */
 export function syntheticInfo(kind: SyntheticKind) {
   const info = SYNTHETIC_KINDS.find((entry) => entry.kind === kind);

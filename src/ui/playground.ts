@@ -22,7 +22,7 @@ import { scoreOutputs } from './evaluation';
 import { MetricsHistory, type TestEvaluation } from './metrics-history';
 import './network-panel';
 import './optimizer-panel';
-import { configFromHash, configToHash, type DataConfig, type PlaygroundConfig } from './playground-config';
+import { configFromHash, configToHash, saturationDemoConfig, type DataConfig, type PlaygroundConfig } from './playground-config';
 import './run-stats';
 import './saturation-panel';
 import { downloadText } from './share-panel';
@@ -38,10 +38,12 @@ const TEST_MIN_MS = 250;
 /** The decision boundary and the saturation view refresh at most this often while training. */
 const VIEW_REFRESH_MS = 300;
 /**
- * Evaluations for the views and the test curves wait at least this many times their own last
- * duration, so on a large network they take at most about a fifth of the device's time.
+ * View refreshes (a GRID_SIZE² grid) wait at least this many times their own last duration, so on
+ * a large network they take at most about a fifth of the device's time; but never longer than
+ * VIEW_REFRESH_MAX_MS, since on the GPU that duration also counts the training queued before them.
  */
 const EVALUATION_DUTY_FACTOR = 4;
+const VIEW_REFRESH_MAX_MS = 3000;
 /** Rows of the fixed evaluation batch the saturation view shows. */
 const SATURATION_ROWS = 256;
 
@@ -121,6 +123,18 @@ export class MlpPlayground extends LitElement {
       margin: 0 0 0.6rem;
       max-width: 60rem;
     }
+    button.demo {
+      font: inherit;
+      padding: 0.2rem 0.7rem;
+      border: 1px solid #1a73e8;
+      border-radius: 4px;
+      background: #e8f0fe;
+      cursor: pointer;
+    }
+    button.demo:focus-visible {
+      outline: 3px solid #1a73e8;
+      outline-offset: 2px;
+    }
     .banner,
     .notice {
       border-radius: 6px;
@@ -193,7 +207,6 @@ export class MlpPlayground extends LitElement {
   private evaluatingTest = false;
   private lastTestStep = -Infinity;
   private lastTestTime = 0;
-  private lastTestDuration = 0;
   private refreshingViews = false;
   private lastViewTime = 0;
   private lastViewStep = -1;
@@ -271,8 +284,11 @@ export class MlpPlayground extends LitElement {
         <h1>Why cross-entropy keeps learning where MSE stalls</h1>
         <p>
           Train a small network, then switch the loss while it runs. With a sigmoid or softmax output, MSE's gradient carries the factor
-          o·(1−o), which vanishes when outputs saturate near 0 or 1; cross-entropy cancels it, leaving o − t. Try <em>Saturated start</em> with MSE,
-          then switch to cross-entropy.
+          o·(1−o), which vanishes when outputs saturate near 0 or 1; cross-entropy cancels it, leaving o − t.
+        </p>
+        <p>
+          <button type="button" class="demo" @click=${this._onDemo}>Load the saturation demo</button>
+          sigmoid layers started deep in saturation on XOR: play a few hundred steps with MSE (it stalls), then switch to cross-entropy.
         </p>
       </header>
       ${this._banner ? html`<div class="banner" role="note">${this._banner}</div>` : nothing}
@@ -495,8 +511,7 @@ export class MlpPlayground extends LitElement {
     if (!session || !dataset || !history || this.evaluatingTest || dataset.testCount === 0) return;
     const step = session.stepsTaken;
     const now = performance.now();
-    const wait = Math.max(TEST_MIN_MS, EVALUATION_DUTY_FACTOR * this.lastTestDuration);
-    if (!force && (step - this.lastTestStep < TEST_EVERY_STEPS || now - this.lastTestTime < wait)) return;
+    if (!force && (step - this.lastTestStep < TEST_EVERY_STEPS || now - this.lastTestTime < TEST_MIN_MS)) return;
     this.evaluatingTest = true;
     this.lastTestStep = step;
     this.lastTestTime = now;
@@ -505,7 +520,6 @@ export class MlpPlayground extends LitElement {
       const outputs = await this._evaluate(session, firstRows(dataset.testX, dataset.inputSize, rows), rows);
       if (session !== this.session || history !== this.history) return;
       const score = scoreOutputs(session.spec.outputActivation, outputs, dataset.testY, rows, dataset.outputSize, dataset.classNames !== undefined);
-      this.lastTestDuration = performance.now() - now;
       this.latestTest = { step, ...score };
       history.addTest(this.latestTest);
       this._revision = history.revision;
@@ -522,7 +536,7 @@ export class MlpPlayground extends LitElement {
     if (!session || !dataset || this.refreshingViews) return;
     const now = performance.now();
     const step = session.stepsTaken;
-    const wait = Math.max(VIEW_REFRESH_MS, EVALUATION_DUTY_FACTOR * this.lastViewDuration);
+    const wait = Math.max(VIEW_REFRESH_MS, Math.min(VIEW_REFRESH_MAX_MS, EVALUATION_DUTY_FACTOR * this.lastViewDuration));
     if (!force && (step === this.lastViewStep || now - this.lastViewTime < wait)) return;
     this.refreshingViews = true;
     this.lastViewTime = now;
@@ -568,8 +582,18 @@ export class MlpPlayground extends LitElement {
 
   private _onPlayToggle(): void {
     if (!this.session) return;
-    if (this.loop.running) this.loop.pause();
+    if (this.loop.running) void this._pause();
     else this.loop.play();
+  }
+
+  /** Pauses, and once the last issued steps are done shows the test score and views of the weights as they stand. */
+  private async _pause(): Promise<void> {
+    const session = this.session;
+    this.loop.pause();
+    await this.loop.idle();
+    if (!session || session !== this.session || this.loop.running) return;
+    await session.flush();
+    await Promise.all([this._evaluateTest(true), this._refreshViews(true)]);
   }
 
   private _onStepOnce(): void {
@@ -580,6 +604,10 @@ export class MlpPlayground extends LitElement {
   private _onReset(): void {
     if (!this._config) return;
     void this._apply(this._config, { fresh: true, reason: `Reset: new weights from seed ${this._config.spec.seed}, step 0.` });
+  }
+
+  private _onDemo(): void {
+    void this._apply(saturationDemoConfig(), { fresh: true, reason: 'Saturation demo loaded (new network): press Play, and switch to cross-entropy once MSE has stalled.' });
   }
 
   private _toggleLoss(): void {

@@ -10,12 +10,12 @@ import type { Session, StepMetrics } from '../train/session';
 /** Main-thread time per frame the loop aims at, leaving the rest of the frame to drawing and input. */
 const TARGET_FRAME_MS = 6;
 /** Never issue more steps per frame than this, however cheap they are. */
-const MAX_STEPS_PER_FRAME = 512;
+const MAX_STEPS_PER_FRAME = 256;
 /**
  * Steps that may be issued but not yet finished, in frames' worth. The GPU queue would otherwise
  * grow without bound when the GPU is slower than encoding; this is back-pressure without waiting.
  */
-const MAX_FRAMES_IN_FLIGHT = 3;
+const MAX_FRAMES_IN_FLIGHT = 2;
 
 /** Steps per second measured over this window. */
 const RATE_WINDOW_MS = 1000;

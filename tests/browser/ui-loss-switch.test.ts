@@ -87,20 +87,19 @@ describe('loss switch while training', () => {
     expect((await snapshot(page)).loss).toBe(before.loss === 'mse' ? 'cross_entropy' : 'mse');
   });
 
-  test('screenshot: a saturated start trained with MSE, then switched to cross-entropy', async () => {
+  test('screenshot: the saturation demo stalls under MSE, then learns after the switch to cross-entropy', async () => {
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    if ((await snapshot(page)).loss !== 'mse') await clickByName(page, 'MSE');
-    await clickByName(page, 'Saturated start');
-    await waitForStatus(page, 'restarted from step 0');
-    expect(await statusText(page)).toContain('initialisation');
+    await clickByName(page, 'Load the saturation demo');
+    await waitForStatus(page, 'Saturation demo loaded');
     const fresh = await snapshot(page);
     expect(fresh.recordedSteps).toBe(0);
+    expect(fresh.loss).toBe('mse');
 
     await clickByName(page, 'Play');
-    await waitForRecordedSteps(page, 300);
+    await waitForRecordedSteps(page, 500);
     await clickByName(page, 'Cross-entropy');
     const switched = await snapshot(page);
-    await waitForRecordedSteps(page, switched.recordedSteps + 300);
+    await waitForRecordedSteps(page, switched.recordedSteps + 400);
     await clickByName(page, 'Pause');
     // Give the charts and the decision boundary a frame or two to catch up before the picture.
     await new Promise((resolve) => setTimeout(resolve, 800));
