@@ -215,7 +215,12 @@ export class GuardedSession implements Session {
     }
     const inner = await options.createSession();
     const guard = new GuardedSession(inner, options, every, interval);
-    await guard.takeCandidate();
+    try {
+      await guard.takeCandidate();
+    } catch (error) {
+      guard.dispose();
+      throw error;
+    }
     return guard;
   }
 
@@ -277,7 +282,8 @@ export class GuardedSession implements Session {
 
   setLoss(loss: LossName): void {
     this.assertUsable();
-    this.inner.setLoss(loss);
+    // During a recovery the lost session may already be disposed; the new one gets the loss when it is ready.
+    if (!this.lostSessions.has(this.inner)) this.inner.setLoss(loss);
     this.selectedLoss = loss;
   }
 
@@ -428,11 +434,13 @@ export class GuardedSession implements Session {
       this.fail(`The GPU device was lost again before the recovered run completed a step (step ${this.recovered.step}); reload the page or train on the CPU backend.`, error);
       return;
     }
-    let fresh: Session;
+    let fresh: Session | null = null;
     try {
       fresh = await this.createInner();
       if (from) await fresh.restore(from);
+      if (fresh.spec.loss !== this.selectedLoss) fresh.setLoss(this.selectedLoss);
     } catch (cause) {
+      fresh?.dispose();
       this.fail(`Could not continue after the GPU device was lost: ${errorText(cause)}; reload the page or train on the CPU backend.`, error);
       return;
     }
@@ -440,7 +448,6 @@ export class GuardedSession implements Session {
       fresh.dispose();
       return;
     }
-    if (fresh.spec.loss !== this.selectedLoss) fresh.setLoss(this.selectedLoss);
     this.inner = fresh;
     this.attach(fresh);
     const resumeStep = fresh.stepsTaken;
@@ -463,6 +470,7 @@ export class GuardedSession implements Session {
   }
 
   private fail(message: string, error: SessionError): void {
+    if (this.currentCondition === 'disposed') return;
     this.currentCondition = 'failed';
     this.failureMessage = message;
     this.emit({ kind: 'recovery-failed', message });

@@ -279,6 +279,52 @@ describe('device loss: a new session continues from the last snapshot', () => {
     expect(guard.lastGoodSnapshot?.step).toBe(10);
   });
 
+  it('a loss chosen while the new session is being made reaches the new session', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sessions: FaultInjectingSession[] = [];
+    const guard = await GuardedSession.create({
+      createSession: async () => {
+        if (sessions.length > 0) await gate;
+        const session = new FaultInjectingSession(spec, dataset);
+        sessions.push(session);
+        return session;
+      },
+      minSnapshotIntervalMs: 0,
+    });
+    await guard.train(10);
+    sessions[0].report(DEVICE_LOST);
+    // The lost session is disposed by now; choosing a loss must neither throw nor be forgotten.
+    await Promise.resolve();
+    expect(sessions[0].disposed).toBe(true);
+    guard.setLoss('cross_entropy');
+    release();
+    await guard.train(2);
+    expect(sessions).toHaveLength(2);
+    expect(sessions[1].spec.loss).toBe('cross_entropy');
+    expect((await guard.takeMetrics()).map((m) => [m.step, m.activeLoss])).toEqual([[0, 'cross_entropy'], [1, 'cross_entropy']]);
+  });
+
+  it('a new session that cannot take the snapshot is disposed and the guard fails, saying why', async () => {
+    const sessions: FaultInjectingSession[] = [];
+    const wider: NetworkSpec = { ...spec, widths: [2, 6, 4, 1] };
+    const guard = await GuardedSession.create({
+      createSession: async () => {
+        // The second session has another shape, as when the factory reads settings changed since.
+        const session = new FaultInjectingSession(sessions.length === 0 ? spec : wider, dataset);
+        sessions.push(session);
+        return session;
+      },
+      minSnapshotIntervalMs: 0,
+    });
+    guard.onError = () => undefined;
+    await guard.train(5);
+    sessions[0].report(DEVICE_LOST);
+    await expect(guard.train(1)).rejects.toThrow(/Could not continue after the GPU device was lost: the network \[2, 6, 4, 1\] has \d+ parameters but \d+ were given/);
+    expect(sessions[1].disposed).toBe(true);
+    expect(guard.condition).toBe('failed');
+  });
+
   it('gives up when the recovered session loses its device before completing a step', async () => {
     const errors: SessionError[] = [];
     const { guard, sessions, events } = await guarded();
