@@ -69,7 +69,7 @@ function fitSpecToData(spec: NetworkSpec, dataset: Dataset): NetworkSpec {
   fitted.widths[0] = dataset.inputSize;
   fitted.widths[fitted.widths.length - 1] = dataset.outputSize;
   if (dataset.outputSize === 1 && fitted.outputActivation === 'softmax') fitted.outputActivation = 'sigmoid';
-  if (dataset.outputSize > 1 && fitted.outputActivation === 'sigmoid' && dataset.classNames) fitted.outputActivation = 'softmax';
+  if (dataset.outputSize > 1 && fitted.outputActivation === 'sigmoid') fitted.outputActivation = 'softmax';
   if (fitted.batchSize > dataset.trainCount) fitted.batchSize = dataset.trainCount;
   return fitted;
 }
@@ -416,6 +416,11 @@ export class MlpPlayground extends LitElement {
       return;
     }
     const previous = this._config;
+    if (!how.fresh && previous && this.session && sameJson(previous, next)) {
+      // An edit that undoes an invalid one: the running network already is this one.
+      this._status = 'Settings are back to those of the running network.';
+      return;
+    }
     const liveChange = !how.fresh && previous !== null && this.session !== null && sameJson(previous.data, next.data) && describeChange(previous.spec, next.spec).length === 0;
     const wasRunning = this.loop.running;
     const old = this.session;

@@ -2,6 +2,9 @@
  * Settings that need a new network reset the run and say so; invalid settings show the validator's
  * message next to their control while the old network keeps training; the URL carries the setup.
  */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
 import { DEFAULT_SPEC, cloneSpec } from '../../src/model/spec';
@@ -122,6 +125,51 @@ describe('the URL carries the configuration', () => {
     expect(configFromHash(await pageHash(page)).config).toEqual(defaultConfig());
     const visible = await page.$eval('::-p-aria(Play)', (button) => (button as HTMLButtonElement).disabled);
     expect(visible).toBe(false);
+    await page.close();
+  });
+});
+
+describe('share and keep', () => {
+  /** Waits for a finished download in `dir` whose name matches `pattern`, and returns its text. */
+  async function downloaded(dir: string, pattern: RegExp): Promise<string> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const name = readdirSync(dir).find((file) => pattern.test(file));
+      if (name) return readFileSync(join(dir, name), 'utf8');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`no download matching ${pattern} in ${dir}: ${readdirSync(dir).join(', ')}`);
+  }
+
+  test('the curves export as CSV and the run as JSON with the weights the session holds', async () => {
+    const page = await openPlayground(fixture, '/');
+    await waitForStatus(page, 'press Play');
+    const dir = mkdtempSync(join(tmpdir(), 'playground-export-'));
+    const cdp = await page.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
+
+    await clickByName(page, 'Play');
+    await waitForRecordedSteps(page, 30);
+    await clickByName(page, 'Pause');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const state = await snapshot(page);
+
+    await clickByName(page, 'Export curves CSV');
+    const lines = (await downloaded(dir, /\.csv$/)).trim().split('\n');
+    const header = lines[0].split(',');
+    expect(header.slice(0, 4)).toEqual(['step', 'active_loss', 'mse', 'cross_entropy']);
+    expect(lines).toHaveLength(state.recordedSteps + 1);
+    expect(lines.slice(1).map((line) => Number(line.split(',')[0]))).toEqual(Array.from({ length: state.recordedSteps }, (_, i) => i));
+
+    await clickByName(page, 'Export JSON (config, weights, metrics)');
+    const run = JSON.parse(await downloaded(dir, /\.json$/)) as {
+      config: PlaygroundConfig;
+      snapshot: { step: number; parameters: number[] };
+      metrics: { step: number[] };
+    };
+    expect(run.config).toEqual(configFromHash(await pageHash(page)).config);
+    expect(run.snapshot.step).toBe(state.step);
+    expect(run.snapshot.parameters).toEqual(state.parameters);
+    expect(run.metrics.step).toHaveLength(state.recordedSteps);
     await page.close();
   });
 });
