@@ -1,5 +1,7 @@
 /**
  * The GPU path under faults and long runs, in headless Chromium (SwiftShader):
+ * - divergence: learning rate 100 until float32 overflows; the guard must stop at the first
+ *   non-finite metric and go back to exactly the parameters it kept;
  * - device loss: a GuardedSession over a GPU session, the device destroyed mid-run, must report it,
  *   build a new session, hold exactly the parameters of its last snapshot, and keep training;
  * - a long run: GPU buffers are counted by wrapping createBuffer and destroy on the page. After
@@ -190,6 +192,81 @@ describe('GPU device loss under a GuardedSession', () => {
     expect(result.after.map((m) => m.step)).toEqual(Array.from({ length: 75 }, (_, i) => result.keptStep + i));
     expect(result.after.every((m) => m.finite)).toBe(true);
     expect(result.finalSteps).toBe(result.keptStep + 75);
+  });
+});
+
+describe('a diverging GPU run under a GuardedSession', () => {
+  it('stops at the first non-finite float32 metric, names it, and restores the kept parameters exactly', async () => {
+    const result = await page.evaluate(async () => {
+      const load = window.reliabilityImport!;
+      const { GuardedSession } = (await load('/src/train/guarded-session.ts')) as typeof import('../../src/train/guarded-session');
+      const { createSession } = (await load('/src/train/create-session.ts')) as typeof import('../../src/train/create-session');
+      const { makeSyntheticDataset } = (await load('/src/data/synthetic.ts')) as typeof import('../../src/data/synthetic');
+      const { DEFAULT_SPEC, cloneSpec } = (await load('/src/model/spec.ts')) as typeof import('../../src/model/spec');
+      const dataset = makeSyntheticDataset({ kind: 'gaussians', samples: 200, seed: 3 });
+      const spec = {
+        ...cloneSpec(DEFAULT_SPEC),
+        widths: [2, 6, 1],
+        hiddenActivations: ['tanh' as const],
+        outputActivation: 'linear' as const,
+        loss: 'mse' as const,
+        optimizer: { ...DEFAULT_SPEC.optimizer, kind: 'momentum' as const, learningRate: 100 },
+        batchSize: 16,
+      };
+      const events: GuardEvent[] = [];
+      const guard = await GuardedSession.create({
+        createSession: () => createSession({ spec, dataset, backend: 'webgpu' }),
+        onStatus: (event) => events.push(event),
+        snapshotEverySteps: 2,
+        minSnapshotIntervalMs: 0,
+      });
+      const taken: { step: number; values: number[] }[] = [];
+      let refusal = '';
+      for (let call = 0; call < 200 && guard.condition === 'ready'; call++) {
+        await guard.train(2).catch((error: unknown) => (refusal = String(error)));
+        await guard.flush();
+        for (const m of await guard.takeMetrics()) taken.push({ step: m.step, values: [m.mse, m.outputDeltaNorm, m.globalGradNorm, ...m.gradNormW, ...m.gradNormB] });
+      }
+      const fault = guard.fault;
+      await guard.train(1).catch((error: unknown) => (refusal = String(error)));
+      const kept = guard.lastGoodSnapshot!;
+      const keptParameters = Array.from(kept.parameters);
+      await guard.restoreLastGood();
+      const restored = await guard.snapshot();
+      await guard.train(1);
+      await guard.flush();
+      const [next] = await guard.takeMetrics();
+      guard.dispose();
+      return {
+        fault,
+        events: events.map((e) => ({ kind: e.kind, message: e.message })),
+        refusal,
+        takenSteps: taken.map((t) => t.step),
+        lastTakenFinite: taken.length > 0 && taken[taken.length - 1].values.every(Number.isFinite),
+        earlierFinite: taken.slice(0, -1).every((t) => t.values.every(Number.isFinite)),
+        keptStep: kept.step,
+        restoredStep: restored.step,
+        mismatches: keptParameters.filter((value, i) => !Object.is(value, restored.parameters[i])).length,
+        nextStep: next?.step,
+        nextFinite: next !== undefined && Number.isFinite(next.mse) && Number.isFinite(next.globalGradNorm),
+      };
+    });
+
+    expect(result.fault, 'learning rate 100 should overflow float32 within 400 steps').not.toBeNull();
+    const fault = result.fault!;
+    console.log(`GPU divergence: ${result.events[0].message}`);
+    expect(result.takenSteps).toEqual(Array.from({ length: fault.step + 1 }, (_, i) => i));
+    expect(result.earlierFinite).toBe(true);
+    expect(result.lastTakenFinite).toBe(false);
+    expect(result.events.map((e) => e.kind)).toEqual(['non-finite', 'restored']);
+    expect(result.events[0].message).toContain(`Step ${fault.step}: `);
+    if (fault.layer !== null) expect(result.events[0].message).toContain(`layer ${fault.layer}'s`);
+    expect(result.refusal).toContain(`training is stopped`);
+    expect(result.keptStep).toBeLessThan(fault.step);
+    expect(result.restoredStep).toBe(result.keptStep);
+    expect(result.mismatches).toBe(0);
+    expect(result.nextStep).toBe(result.keptStep);
+    expect(result.nextFinite).toBe(true);
   });
 });
 
