@@ -29,9 +29,10 @@
  *
  * Snapshots. Every `snapshotEverySteps` steps, but no sooner than `minSnapshotIntervalMs` after the
  * previous one, at the start of a train() call (between frames, never inside the wrapped session's
- * step loop), the guard takes a snapshot: on the GPU a readback that waits for the queued steps. The snapshot of step S is a candidate while any value in it is
- * finite, and becomes the last good snapshot once the metrics of steps 0…S (S being computed with
- * exactly these parameters) have all been seen finite. A new candidate is taken only after the
+ * step loop), the guard takes a snapshot: on the GPU a readback that waits for the queued steps.
+ * The snapshot of step S is a candidate while every value in it is finite, and becomes the last
+ * good snapshot once the metrics of steps 0…S (S being computed with exactly these parameters)
+ * have all been seen finite. A new candidate is taken only after the
  * previous one was confirmed, so at most two snapshots are held. A snapshot is also taken when the
  * guard is created (step 0 of a fresh run).
  *
