@@ -24,8 +24,12 @@ import optimizerSource from '../../shaders/optimizer.wgsl?raw';
 /** How a kernel binds one buffer of group 0. */
 export type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
 
-/** Outputs per invocation along each axis of the register-tiled matrix products (4×4 per invocation). */
-export const MATMUL_OUTPUTS_PER_INVOCATION = 4;
+/**
+ * Output block of one workgroup of every matrix product, rows × columns: register-tiled kernels
+ * cover it with 8×4 workgroups of 8×4 outputs each, workgroup-memory kernels with 8×8 workgroups
+ * of 4×4 outputs each, so one grid helper serves both.
+ */
+export const MATMUL_WORKGROUP_BLOCK = 32;
 
 /** One compute kernel: what its pipeline depends on and how its bindings are laid out. */
 export interface Kernel {
@@ -46,12 +50,16 @@ export function ceilDiv(count: number, size: number): number {
   return Math.ceil(count / size);
 }
 
-const MATMUL_WORKGROUP = { WORKGROUP_X: 8, WORKGROUP_Y: 8 } as const;
+/** Workgroup sizes per variant; each covers MATMUL_WORKGROUP_BLOCK² outputs (see above). */
+const MATMUL_WORKGROUP: Readonly<Record<MatmulVariant, Readonly<Record<string, number>>>> = {
+  registers: { WORKGROUP_X: 8, WORKGROUP_Y: 4 },
+  'workgroup-memory': { WORKGROUP_X: 8, WORKGROUP_Y: 8 },
+};
 
 /**
  * How the matrix products use the device: 'registers' keeps a 4×4 output block per invocation and
  * reads operands straight from storage; 'workgroup-memory' stages operand tiles in workgroup
- * memory first. Both cover 4·WORKGROUP_X × 4·WORKGROUP_Y outputs per workgroup.
+ * memory first. Both cover MATMUL_WORKGROUP_BLOCK² outputs per workgroup.
  */
 export type MatmulVariant = 'registers' | 'workgroup-memory';
 
@@ -75,27 +83,24 @@ export function matmulKernels(variant: MatmulVariant): MatmulKernels {
       sources: [forwardInterface, shared ? forwardShared : forwardRegisters],
       bindings: storage5,
       usesStepParams: true,
-      workgroup: MATMUL_WORKGROUP,
+      workgroup: MATMUL_WORKGROUP[variant],
     },
     weightGrad: {
       name: `matmul_weight_grad${suffix}`,
       sources: [weightGradInterface, shared ? weightGradShared : weightGradRegisters],
       bindings: storage5,
       usesStepParams: true,
-      workgroup: MATMUL_WORKGROUP,
+      workgroup: MATMUL_WORKGROUP[variant],
     },
     inputGrad: {
       name: `matmul_input_grad${suffix}`,
       sources: [inputGradInterface, shared ? inputGradShared : inputGradRegisters],
       bindings: storage5,
       usesStepParams: false,
-      workgroup: MATMUL_WORKGROUP,
+      workgroup: MATMUL_WORKGROUP[variant],
     },
   };
 }
-
-/** The register-tiled forward product (the CPU-adapter default), for benchmarks that time the product alone. */
-export const FORWARD_KERNEL: Kernel = matmulKernels('registers').forward;
 
 /** Both losses, the selected loss's output delta and the loss metrics; one workgroup of `workgroupSize`. */
 export function lossKernel(workgroupSize: number): Kernel {
@@ -219,10 +224,9 @@ export function chooseStepPlan(widths: readonly number[], batchSize: number, isC
   return { kernel, matmul, reductionWorkgroupSize, reason: reasons.join('; ') };
 }
 
-/** Workgroups of a register-tiled product covering an output of `rows` × `cols`: [x over cols, y over rows]. */
+/** Workgroups of a product (either variant) covering an output of `rows` × `cols`: [x over cols, y over rows]. */
 export function matmulGrid(rows: number, cols: number): [number, number] {
-  const { WORKGROUP_X, WORKGROUP_Y } = MATMUL_WORKGROUP;
-  return [ceilDiv(cols, MATMUL_OUTPUTS_PER_INVOCATION * WORKGROUP_X), ceilDiv(rows, MATMUL_OUTPUTS_PER_INVOCATION * WORKGROUP_Y)];
+  return [ceilDiv(cols, MATMUL_WORKGROUP_BLOCK), ceilDiv(rows, MATMUL_WORKGROUP_BLOCK)];
 }
 
 /**
