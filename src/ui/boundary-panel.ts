@@ -141,7 +141,7 @@ export class BoundaryPanel extends LitElement {
     }
     if (dataset && dataset.inputSize === 2) {
       return html`<h2>Decision boundary</h2>
-        <canvas class="plane" width="340" height="340" aria-label="Network output over the plane with the training points"></canvas>
+        <canvas class="plane" width="340" height="340" role="img" aria-label="Network output over the plane with the training points"></canvas>
         <p class="hint">Colour: predicted class, paler where the network is unsure. Test accuracy: <strong>${accuracy}</strong></p>`;
     }
     return html`<h2>Predictions</h2>

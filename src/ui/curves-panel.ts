@@ -19,6 +19,12 @@ const CE_COLOR = '#1c64d9';
 const LAYER_COLORS = ['#2b8a3e', '#7048e8', '#e67700', '#0b7285', '#c2255c', '#5c940d', '#1864ab', '#862e9c'];
 const SWITCH_COLOR = '#222';
 
+/** Tick labels of a log axis: plain decimals down to 0.01, then powers of ten (uPlot's default rounds 1e-4 to "0"). */
+function logTickLabels(_u: uPlot, splits: (number | null)[]): string[] {
+  // uPlot passes null for ticks it leaves unlabelled on a log axis.
+  return splits.map((v) => (v === null ? '' : v >= 0.01 ? String(v) : v.toExponential(0)));
+}
+
 /** Log axes cannot show 0, negative or missing values: those become gaps. */
 function positiveOrNull(value: number): number | null {
   return value > 0 && Number.isFinite(value) ? value : null;
@@ -36,7 +42,8 @@ function switchMarkers(getHistory: () => MetricsHistory | null): uPlot.Plugin {
         ctx.save();
         ctx.strokeStyle = SWITCH_COLOR;
         ctx.fillStyle = SWITCH_COLOR;
-        ctx.lineWidth = 1.5 * devicePixelRatio;
+        // Two device pixels wide on an integer x: both columns fully covered, a crisp line.
+        ctx.lineWidth = 2 * devicePixelRatio;
         ctx.setLineDash([]);
         ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
         ctx.textBaseline = 'top';
@@ -47,7 +54,14 @@ function switchMarkers(getHistory: () => MetricsHistory | null): uPlot.Plugin {
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
           ctx.stroke();
-          ctx.fillText(`→ ${LOSS_LABELS[change.loss]}`, x + 3 * devicePixelRatio, top + 2 * devicePixelRatio);
+          // A white box under the label keeps it readable over the curves.
+          const label = `→ ${LOSS_LABELS[change.loss]}`;
+          const pad = 2 * devicePixelRatio;
+          const labelWidth = ctx.measureText(label).width;
+          ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+          ctx.fillRect(x + pad, top + pad, labelWidth + 2 * pad, 13 * devicePixelRatio);
+          ctx.fillStyle = SWITCH_COLOR;
+          ctx.fillText(label, x + 2 * pad, top + 2 * pad);
         }
         ctx.restore();
       },
@@ -158,7 +172,7 @@ export class CurvesPanel extends LitElement {
       {
         ...common,
         scales: { x: { time: false }, y: { distr: 3 } },
-        axes: [xAxis, { label: 'loss' }],
+        axes: [xAxis, { label: 'loss', values: logTickLabels }],
         series: [
           { label: 'step' },
           { label: 'MSE (drives)', stroke: MSE_COLOR, width: 2 },
@@ -176,7 +190,7 @@ export class CurvesPanel extends LitElement {
       {
         ...common,
         scales: { x: { time: false }, y: { distr: 3 } },
-        axes: [xAxis, { label: 'norm' }],
+        axes: [xAxis, { label: 'norm', values: logTickLabels }],
         series: [
           { label: 'step' },
           ...Array.from({ length: history.layerCount }, (_, l) => ({ label: `‖∂L/∂W${l + 1}‖`, stroke: LAYER_COLORS[l % LAYER_COLORS.length], width: 1.5 })),

@@ -26,7 +26,7 @@ import { configFromHash, configToHash, saturationDemoConfig, type DataConfig, ty
 import './run-stats';
 import './saturation-panel';
 import { downloadText } from './share-panel';
-import { TrainingLoop } from './training-loop';
+import { MAIN_THREAD_FRAME_MS, TrainingLoop, WORKER_FRAME_MS } from './training-loop';
 import './transport-panel';
 import { WorkerSession } from './worker-session';
 
@@ -467,7 +467,7 @@ export class MlpPlayground extends LitElement {
       this._saturation = null;
     }
     this.lastViewStep = -1;
-    this.loop.setSession(session);
+    this.loop.setSession(session, session instanceof WorkerSession ? WORKER_FRAME_MS : MAIN_THREAD_FRAME_MS);
     this._writeHash();
     this._status = how.reason;
     void this._refreshViews(true);

@@ -106,7 +106,7 @@ export class SaturationPanel extends LitElement {
     const fmt = (v: number) => (Number.isFinite(v) ? v.toPrecision(2) : '–');
     return html`
       <h2>Saturation: output activations and |∂L/∂z| against o</h2>
-      <canvas aria-label="Histogram of outputs and the output delta of each loss against the output"></canvas>
+      <canvas role="img" aria-label="Histogram of outputs and the output delta of each loss against the output"></canvas>
       <div class="legend hint">
         <span><i class="swatch" style="background:${COLORS.mse}"></i>MSE |2(o−t)·o(1−o)|</span>
         <span><i class="swatch" style="background:${COLORS.cross_entropy}"></i>CE |o−t|</span>

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
 import { startBrowserFixture, type BrowserFixture } from './browser';
-import { clickByName, openPlayground, curveLengths, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
+import { chartPixels, clickByName, openPlayground, curveLengths, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
 
 let fixture: BrowserFixture;
 let page: Page;
@@ -52,6 +52,14 @@ describe('loss switch while training', () => {
     const lengthsAfter = await curveLengths(page);
     expect(lengthsAfter.loss).toBeGreaterThan(lengthsBefore.loss);
     expect(lengthsAfter.gradients).toBeGreaterThan(lengthsBefore.gradients);
+
+    // Drawn, not only stored: both loss curves are on the loss canvas, and every chart has the
+    // switch marker, an unbroken dark line the height of its plot area (the marker's label sits
+    // beside it, and no curve or text runs straight down that far).
+    const pixels = await chartPixels(page);
+    expect(pixels.loss.msePixels).toBeGreaterThan(100);
+    expect(pixels.loss.crossEntropyPixels).toBeGreaterThan(100);
+    for (const chart of Object.values(pixels)) expect(chart.tallestDarkRun).toBeGreaterThan(0.95);
   });
 
   test('a switch while paused leaves every parameter and the step count exactly as they were', async () => {

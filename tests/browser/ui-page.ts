@@ -92,3 +92,47 @@ export async function setInput(page: Page, name: string, value: string): Promise
   await input.type(value);
   await page.keyboard.press('Tab');
 }
+
+/** What the pixels of one chart canvas show. */
+export interface ChartPixels {
+  /** Pixels close to the MSE curve colour. */
+  msePixels: number;
+  /** Pixels close to the cross-entropy curve colour. */
+  crossEntropyPixels: number;
+  /** Longest unbroken run of near-black pixels in one pixel column, as a fraction of the plot area's height (a switch marker spans the plot). */
+  tallestDarkRun: number;
+}
+
+/**
+ * Reads the canvases of the curves panel. Colours are the panel's MSE (#d9480f) and
+ * cross-entropy (#1c64d9) strokes, matched within ±40 per channel for anti-aliasing.
+ */
+export function chartPixels(page: Page): Promise<Record<'loss' | 'gradients' | 'accuracy', ChartPixels>> {
+  return page.evaluate(() => {
+    const curves = document.querySelector('mlp-playground')!.shadowRoot!.querySelector('curves-panel')!;
+    const near = (data: Uint8ClampedArray, i: number, rgb: number[]) => rgb.every((c, k) => Math.abs(data[i + k] - c) <= 40) && data[i + 3] > 200;
+    const read = (id: string) => {
+      const canvas = curves.shadowRoot!.querySelector(`#${id} canvas`) as HTMLCanvasElement;
+      const { width, height } = canvas;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
+      let msePixels = 0;
+      let crossEntropyPixels = 0;
+      const run = new Array<number>(width).fill(0);
+      let tallest = 0;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const i = 4 * (y * width + x);
+          if (near(data, i, [217, 72, 15])) msePixels++;
+          if (near(data, i, [28, 100, 217])) crossEntropyPixels++;
+          const dark = data[i] < 60 && data[i + 1] < 60 && data[i + 2] < 60 && data[i + 3] > 200;
+          run[x] = dark ? run[x] + 1 : 0;
+          tallest = Math.max(tallest, run[x]);
+        }
+      }
+      // uPlot's .u-over element covers exactly the plot area, in CSS pixels.
+      const plotHeight = (curves.shadowRoot!.querySelector(`#${id} .u-over`) as HTMLElement).clientHeight * devicePixelRatio;
+      return { msePixels, crossEntropyPixels, tallestDarkRun: tallest / plotHeight };
+    };
+    return { loss: read('loss'), gradients: read('gradients'), accuracy: read('accuracy') };
+  });
+}
