@@ -19,7 +19,8 @@ struct LayerShape {
   activationOffset: u32,
   // Index in `scratch` of the layer's deltas ∂L/∂Z [batch, fanOut].
   deltaOffset: u32,
-  _pad: u32,
+  // Index in `scratch` of the layer's input [batch, fanIn]: the gathered batch for the first layer.
+  inputOffset: u32,
 }
 
 // MAX_LAYERS of src/model/validate.ts.
@@ -54,12 +55,13 @@ override WORKGROUP_SIZE: u32 = 64u;
 
 var<workgroup> partial: array<vec4<f32>, WORKGROUP_SIZE>;
 
-fn lastLayer() -> LayerShape {
-  return network.layers[network.layerCount - 1u];
-}
+// Where the loss kernel's logits and output delta sit in `scratch`; set once at the start of main
+// (a uniform array element read per logit is costly on CPU adapters).
+var<private> logitsOffset: u32;
+var<private> outputDeltaOffset: u32;
 
 fn logitAt(i: u32) -> f32 {
-  return scratch[lastLayer().activationOffset + i];
+  return scratch[logitsOffset + i];
 }
 
 fn targetAt(i: u32) -> f32 {
@@ -67,16 +69,7 @@ fn targetAt(i: u32) -> f32 {
 }
 
 fn storeOutputDelta(i: u32, value: f32) {
-  scratch[lastLayer().deltaOffset + i] = value;
-}
-
-// Element (r, k) of layer l's input: the gathered batch row for the first layer.
-fn layerInput(l: u32, r: u32, k: u32) -> f32 {
-  if (l == 0u) {
-    return inputs[rowIndex[step.indexOffset + r] * network.layers[0].fanIn + k];
-  }
-  let previous = network.layers[l - 1u];
-  return scratch[previous.activationOffset + r * previous.fanOut + k];
+  scratch[outputDeltaOffset + i] = value;
 }
 
 // Sum of `value` over the workgroup. Holds barriers: every invocation must call it.
@@ -99,14 +92,27 @@ fn workgroupSum(lane: u32, value: vec4<f32>) -> vec4<f32> {
 fn main(@builtin(local_invocation_index) lane: u32) {
   let batch = network.batch;
   let layerCount = network.layerCount;
+  let lastLayer = network.layers[layerCount - 1u];
+  logitsOffset = lastLayer.activationOffset;
+  outputDeltaOffset = lastLayer.deltaOffset;
+
+  // The batch's input rows, gathered once so every layer reads its input from `scratch` alike.
+  let first = network.layers[0];
+  for (var e = lane; e < batch * first.fanIn; e += WORKGROUP_SIZE) {
+    let r = e / first.fanIn;
+    scratch[first.inputOffset + e] = inputs[rowIndex[step.indexOffset + r] * first.fanIn + e % first.fanIn];
+  }
+  storageBarrier();
+
   for (var l = 0u; l < layerCount; l++) {
     let layer = network.layers[l];
     for (var e = lane; e < batch * layer.fanOut; e += WORKGROUP_SIZE) {
       let r = e / layer.fanOut;
       let j = e % layer.fanOut;
+      let a = layer.inputOffset + r * layer.fanIn;
       var z = 0.0;
       for (var k = 0u; k < layer.fanIn; k++) {
-        z += layerInput(l, r, k) * parameters[layer.weightOffset + k * layer.fanOut + j];
+        z += scratch[a + k] * parameters[layer.weightOffset + k * layer.fanOut + j];
       }
       scratch[layer.activationOffset + e] = activate(layer.activation, z + parameters[layer.biasOffset + j]);
     }
@@ -136,9 +142,14 @@ fn main(@builtin(local_invocation_index) lane: u32) {
       let j = e % layer.fanOut;
       let isBias = i == layer.fanIn;
       var g = 0.0;
-      for (var r = 0u; r < batch; r++) {
-        let a = select(layerInput(l, r, min(i, layer.fanIn - 1u)), 1.0, isBias);
-        g += a * scratch[layer.deltaOffset + r * layer.fanOut + j];
+      if (isBias) {
+        for (var r = 0u; r < batch; r++) {
+          g += scratch[layer.deltaOffset + r * layer.fanOut + j];
+        }
+      } else {
+        for (var r = 0u; r < batch; r++) {
+          g += scratch[layer.inputOffset + r * layer.fanIn + i] * scratch[layer.deltaOffset + r * layer.fanOut + j];
+        }
       }
       gradient[layer.weightOffset + e] = g;
       if (isBias) {

@@ -173,8 +173,14 @@ export interface StepPlanOverrides {
   matmul?: MatmulVariant;
 }
 
-/** Multiply-adds per step up to which one workgroup beats 3L + 2 dispatches (a dispatch costs ~13–45 µs on SwiftShader, a few µs on GPUs). */
-export const FUSED_STEP_MAX_MULTIPLY_ADDS = 1 << 17;
+/**
+ * Multiply-adds per step up to which one fused workgroup beats 3L + 2 dispatches. On SwiftShader
+ * (measured, best of 4-6 alternating runs): 2-8-8-1 B=64 (17k) fused 0.22 ms vs layered 0.44 ms;
+ * 2-16-16-1 B=64 (58k) fused 0.61 ms vs 0.52 ms; the fused step costs ~10 ns per multiply-add on
+ * one core, the layered one ~0.45 ms of dispatches. On GPUs a workgroup does 2^17 multiply-adds in
+ * a few µs, less than the eleven or more dispatches it replaces.
+ */
+export const FUSED_STEP_MAX_MULTIPLY_ADDS = { cpuAdapter: 1 << 15, gpu: 1 << 17 } as const;
 
 /** Multiply-adds of one training step: forward, weight gradients and input gradients, each B·n_in·n_out per layer. */
 export function stepMultiplyAdds(widths: readonly number[], batchSize: number): number {
@@ -191,24 +197,27 @@ export function stepMultiplyAdds(widths: readonly number[], batchSize: number): 
  * - CPU adapters (SwiftShader) get register-tiled products without workgroup memory, which
  *   measured 4.1 GFLOP/s there against 0.54 for workgroup-memory tiles at 1024³; GPUs get the
  *   workgroup-memory tiles, which reuse operands from on-chip memory;
- * - single-workgroup kernels use 16 invocations on CPU adapters (a barrier over 256 invocations
- *   cost more than the whole reduction there: a 2-8-8-1 step went from 2.7 ms to 0.5 ms) and 256
- *   on GPUs.
+ * - single-workgroup kernels (loss, norms, fused step) use 4 invocations on CPU adapters:
+ *   SwiftShader runs a workgroup on one thread, 4 invocations per SIMD group, so more invocations
+ *   only add switching at every barrier (a 2-8-8-1 B=64 step, layered with 256-invocation
+ *   reductions: 2.7 ms, with 16: 0.5 ms; fused with 16 invocations: 0.28 ms, with 4: 0.22 ms);
+ *   256 on GPUs.
  */
 export function chooseStepPlan(widths: readonly number[], batchSize: number, isCpuAdapter: boolean, overrides: StepPlanOverrides = {}): StepPlan {
-  const reductionWorkgroupSize = isCpuAdapter ? 16 : 256;
+  const reductionWorkgroupSize = isCpuAdapter ? 4 : 256;
   const multiplyAdds = stepMultiplyAdds(widths, batchSize);
+  const fusedLimit = isCpuAdapter ? FUSED_STEP_MAX_MULTIPLY_ADDS.cpuAdapter : FUSED_STEP_MAX_MULTIPLY_ADDS.gpu;
   const reasons: string[] = [];
   let kernel: StepPlan['kernel'];
   if (overrides.kernel) {
     kernel = overrides.kernel;
     reasons.push(`${kernel} step requested by the caller`);
-  } else if (multiplyAdds <= FUSED_STEP_MAX_MULTIPLY_ADDS) {
+  } else if (multiplyAdds <= fusedLimit) {
     kernel = 'fused';
-    reasons.push(`${multiplyAdds} multiply-adds per step ≤ ${FUSED_STEP_MAX_MULTIPLY_ADDS}: a dispatch costs more than the arithmetic, so the step runs in one workgroup`);
+    reasons.push(`${multiplyAdds} multiply-adds per step ≤ ${fusedLimit}: dispatches would cost more than the arithmetic, so the step runs in one workgroup`);
   } else {
     kernel = 'layered';
-    reasons.push(`${multiplyAdds} multiply-adds per step > ${FUSED_STEP_MAX_MULTIPLY_ADDS}: tiled products spread over the whole device`);
+    reasons.push(`${multiplyAdds} multiply-adds per step > ${fusedLimit}: tiled products spread over the whole device`);
   }
   let matmul: MatmulVariant;
   if (overrides.matmul) {

@@ -629,9 +629,11 @@ function buildResources(
   );
 
   if (plan.kernel === 'fused') {
-    // Scratch holds, per layer, the activations (logits for the last) and then the deltas, each [B, n_l].
+    // Scratch holds the gathered batch [B, n_0], then per layer the activations (logits for the
+    // last) and the deltas, each [B, n_l]; a layer's input is the previous layer's activations.
     const shape: { u32: number }[] = [{ u32: L }, { u32: B }, { u32: 0 }, { u32: 0 }];
-    let scratchFloats = 0;
+    let scratchFloats = B * spec.widths[0];
+    let inputOffset = 0;
     for (let l = 0; l < MAX_LAYERS; l++) {
       const layer = layers[l];
       if (!layer) {
@@ -650,8 +652,9 @@ function buildResources(
         { u32: activation },
         { u32: activationOffset },
         { u32: deltaOffset },
-        { u32: 0 },
+        { u32: inputOffset },
       );
+      inputOffset = activationOffset;
     }
     const networkParams = uniform('network shape', packUniform(shape));
     const scratch = storage('step scratch', scratchFloats);
