@@ -36,7 +36,9 @@ describe('loss switch while training', () => {
     expect(beforeSwitch.switches).toEqual([]);
 
     await clickByName(page, 'Cross-entropy');
-    await waitForRecordedSteps(page, beforeSwitch.recordedSteps + 40);
+    // Steps issued before the click still report MSE; the switch shows once steps after it report.
+    const atSwitch = await snapshot(page);
+    await waitForRecordedSteps(page, atSwitch.step + 40);
     const afterSwitch = await snapshot(page);
     expect(afterSwitch.loss).toBe('cross_entropy');
     // The step counter kept rising: no restart at the switch.
@@ -107,7 +109,7 @@ describe('loss switch while training', () => {
     await waitForRecordedSteps(page, 500);
     await clickByName(page, 'Cross-entropy');
     const switched = await snapshot(page);
-    await waitForRecordedSteps(page, switched.recordedSteps + 400);
+    await waitForRecordedSteps(page, switched.step + 400);
     await clickByName(page, 'Pause');
     // Give the charts and the decision boundary a frame or two to catch up before the picture.
     await new Promise((resolve) => setTimeout(resolve, 800));
