@@ -34,7 +34,7 @@ export function metricsStride(layers: number): number {
 }
 
 /** Every storage buffer the trainer allocates for `input`, largest concerns first. */
-export function planBuffers(input: CapacityInput): PlannedBuffer[] {
+function planBuffers(input: CapacityInput): PlannedBuffer[] {
   const { spec, trainCount, stepsPerSubmission, evaluationRows } = input;
   const { widths, batchSize } = spec;
   const parameters = parameterLayout(widths).totalParameters;

@@ -29,7 +29,7 @@ export type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
  * cover it with 8×4 workgroups of 8×4 outputs each, workgroup-memory kernels with 8×8 workgroups
  * of 4×4 outputs each, so one grid helper serves both.
  */
-export const MATMUL_WORKGROUP_BLOCK = 32;
+const MATMUL_WORKGROUP_BLOCK = 32;
 
 /** One compute kernel: what its pipeline depends on and how its bindings are laid out. */
 export interface Kernel {
@@ -180,7 +180,7 @@ export interface StepPlanOverrides {
  * one core, the layered one ~0.45 ms of dispatches. On GPUs a workgroup does 2^17 multiply-adds in
  * a few µs, less than the eleven or more dispatches it replaces.
  */
-export const FUSED_STEP_MAX_MULTIPLY_ADDS = { cpuAdapter: 1 << 15, gpu: 1 << 17 } as const;
+const FUSED_STEP_MAX_MULTIPLY_ADDS = { cpuAdapter: 1 << 15, gpu: 1 << 17 } as const;
 
 /** Multiply-adds of one training step: forward, weight gradients and input gradients, each B·n_in·n_out per layer. */
 export function stepMultiplyAdds(widths: readonly number[], batchSize: number): number {

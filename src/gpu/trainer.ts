@@ -4,10 +4,11 @@
  * encoded into one compute pass per submission, and per-step metrics copied out of a ring buffer
  * and mapped asynchronously, so the step loop never waits for the GPU.
  *
- * One training step is 3L + 2 dispatches for L weight layers: L forward products (the first
- * gathers its rows through the batch's indices), the loss kernel, L weight-and-bias gradient
- * products, L − 1 input-gradient products with the activation derivative fused, one norms kernel
- * and one optimizer dispatch over all parameters.
+ * chooseStepPlan (kernels.ts) lays a step out in one of two ways. Layered: 3L + 2 dispatches for
+ * L weight layers: L forward products (the first gathers its rows through the batch's indices),
+ * the loss kernel, L weight-and-bias gradient products, L − 1 input-gradient products with the
+ * activation derivative fused, one norms kernel and one optimizer dispatch over all parameters.
+ * Fused (small networks): the same work in one dispatch of one workgroup.
  */
 import { ACTIVATIONS, LOSS_IDS, OUTPUT_ACTIVATION_IDS, type LossName } from '../model/activations';
 import { BatchSchedule, shuffleSeed } from '../model/batches';
@@ -23,6 +24,7 @@ import { acquireGpu, type GpuContext, type GpuFailure } from './device';
 import {
   OPTIMIZER_KERNEL,
   OUTPUT_ACTIVATION_KERNEL,
+  STEP_PARAMS_BYTES,
   ceilDiv,
   chooseStepPlan,
   elementGrid,
@@ -32,6 +34,7 @@ import {
   matmulGrid,
   matmulKernels,
   packUniform,
+  stepMultiplyAdds,
   type CompiledKernel,
   type Kernel,
   type StepPlan,
@@ -81,15 +84,15 @@ const MAX_STEPS_PER_SUBMISSION = 64;
 const MAX_SUBMISSIONS_IN_FLIGHT = 8;
 /** Largest evaluation activation buffer, so evaluation of a wide network stays a modest allocation. */
 const EVALUATION_BYTES = 32 * 1024 * 1024;
+/** Most rows evaluated per submission (a 64×64 decision-boundary grid is one submission). */
 const MAX_EVALUATION_ROWS = 4096;
 /** How long a failed readback waits for device.lost before it is reported as a failure of its own. */
 const READBACK_LOSS_GRACE_MS = 200;
 
 /** Steps per submission for a network: the multiply-add budget divided by one step's work. */
 function chooseStepsPerSubmission(spec: NetworkSpec): number {
-  let multiplyAdds = 0;
-  for (let l = 1; l < spec.widths.length; l++) multiplyAdds += 3 * spec.batchSize * spec.widths[l - 1] * spec.widths[l];
-  return Math.max(1, Math.min(MAX_STEPS_PER_SUBMISSION, Math.floor(MULTIPLY_ADDS_PER_SUBMISSION / multiplyAdds)));
+  const perStep = stepMultiplyAdds(spec.widths, spec.batchSize);
+  return Math.max(1, Math.min(MAX_STEPS_PER_SUBMISSION, Math.floor(MULTIPLY_ADDS_PER_SUBMISSION / perStep)));
 }
 
 /** Rows evaluated per submission: as many as fit EVALUATION_BYTES in the widest layer. */
@@ -118,7 +121,7 @@ export class GpuTrainer {
   private readonly staging: StagingPool;
   private readonly metricsFloats: number;
   private readonly stepStride: number;
-  private readonly stepDispatches: Dispatch[] = [];
+  private readonly stepDispatches: Dispatch[];
   private readonly pending: PendingMetrics[] = [];
   private readonly completed: StepMetrics[] = [];
   private readonly indexScratch: Uint32Array<ArrayBuffer>;
@@ -247,6 +250,8 @@ export class GpuTrainer {
     let remaining = steps;
     while (remaining > 0) {
       while (this.pending.length >= MAX_SUBMISSIONS_IN_FLIGHT) await this.pending[0].done;
+      // The device may have been lost, or the trainer disposed, while this call waited.
+      this.assertUsable();
       const count = Math.min(remaining, this.stepsPerSubmission);
       this.submitSteps(count);
       remaining -= count;
@@ -593,12 +598,12 @@ function buildResources(
   const slotCount = OPTIMIZER_SLOT_COUNT[spec.optimizer.kind];
   const optimizerSlots = storage('optimizer slots', slotCount * P, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
   const rowIndices = makeBuffer('row indices', stepsPerSubmission * B * 4, STORAGE | GPUBufferUsage.COPY_DST);
-  const stepStride = Math.max(device.limits.minUniformBufferOffsetAlignment, 16);
+  const stepStride = Math.max(device.limits.minUniformBufferOffsetAlignment, STEP_PARAMS_BYTES);
   const stepParams = makeBuffer('step params', stepsPerSubmission * stepStride, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   const stepBindGroup = device.createBindGroup({
     label: 'step params',
     layout: context.pipelines.stepLayout,
-    entries: [{ binding: 0, resource: { buffer: stepParams, size: 16 } }],
+    entries: [{ binding: 0, resource: { buffer: stepParams, size: STEP_PARAMS_BYTES } }],
   });
   const stride = metricsStride(L);
   const metricsRing = storage('metrics ring', stepsPerSubmission * stride, GPUBufferUsage.COPY_SRC);
