@@ -9,7 +9,7 @@ import { argmaxRow } from './evaluation';
 import { panelStyles } from './form';
 
 /** Grid cells per side of the heatmap (GRID_SIZE² network evaluations per refresh). */
-export const GRID_SIZE = 64;
+const GRID_SIZE = 64;
 /** Test digits shown in the strip. */
 export const DIGIT_STRIP_COUNT = 16;
 /** Training points drawn over the heatmap at most. */

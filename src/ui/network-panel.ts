@@ -10,7 +10,7 @@ import type { ValidationProblem } from '../model/validate';
 import { emit, fieldProblems, numberValue, panelStyles } from './form';
 
 /** Init scale of the "saturated start" preset: large enough that sigmoid outputs start near 0 or 1. */
-export const SATURATED_INIT_SCALE = 8;
+const SATURATED_INIT_SCALE = 8;
 
 const INIT_LABELS: Record<InitKind, string> = { glorot: 'Glorot (uniform)', he: 'He (uniform)' };
 
@@ -76,7 +76,7 @@ export class NetworkPanel extends LitElement {
         })}
       </ol>
       <button type="button" @click=${this._onAdd}>Add hidden layer</button>
-      ${fieldProblems(problems, 'widths')}
+      ${fieldProblems(problems.filter((p) => p.field === 'widths'), 'widths')}
       <p class="fixed">Outputs: ${spec.widths[last]} (from the dataset)</p>
       <label
         ><span>Output activation</span

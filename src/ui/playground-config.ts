@@ -85,7 +85,7 @@ function wholeNumber(value: unknown, min: number, max: number): value is number 
 }
 
 /** Checks untrusted data options (from a URL); a CSV source cannot come from a link. */
-export function parseDataConfig(value: unknown): { data: DataConfig; problems: [] } | { data: null; problems: ValidationProblem[] } {
+function parseDataConfig(value: unknown): { data: DataConfig; problems: [] } | { data: null; problems: ValidationProblem[] } {
   const problems: ValidationProblem[] = [];
   if (!isRecord(value)) return { data: null, problems: [{ field: 'data', message: 'Expected an object describing the dataset.' }] };
   if (value.source === 'mnist') {

@@ -405,6 +405,8 @@ export class MlpPlayground extends LitElement {
         return;
       }
       if (token !== this.applyToken) return;
+    }
+    if (dataset !== this._dataset) {
       next = { ...next, spec: fitSpecToData(next.spec, dataset) };
       this._draft = next;
     }
@@ -659,27 +661,24 @@ export class MlpPlayground extends LitElement {
 
   private _onDataEdit(event: CustomEvent<DataConfig>): void {
     const data = event.detail;
-    const problems = this._checkData(data);
-    if (problems.length > 0) {
-      this._draft = { ...this._draft, data };
-      this._dataProblems = problems;
-      this._status = 'Not applied: fix the dataset setting shown. The current network keeps running.';
+    const reason = 'New dataset: the run restarted from step 0 with a network sized for it.';
+    if (data.source !== 'synthetic') {
+      void this._apply({ spec: this._draft.spec, data }, { fresh: true, reason });
       return;
     }
-    void this._apply({ spec: this._draft.spec, data }, { fresh: true, reason: 'New dataset: the run restarted from step 0 with a network sized for it.' });
-  }
-
-  /** Problems of edited data options (the generators' own checks, in the validator's form). */
-  private _checkData(data: DataConfig): ValidationProblem[] {
-    if (data.source !== 'synthetic') return Number.isInteger(data.source === 'mnist' ? data.seed : 0) ? [] : [{ field: 'data.seed', message: 'The data seed must be a whole number.' }];
+    // The generator checks its options itself; its message goes next to the option it names.
+    let dataset: Dataset;
     try {
-      makeSyntheticDataset({ kind: data.kind, samples: data.samples, noise: data.noise, classes: data.classes, seed: data.seed });
-      return [];
+      dataset = makeSyntheticDataset({ kind: data.kind, samples: data.samples, noise: data.noise, classes: data.classes, seed: data.seed });
     } catch (error) {
       const message = describeError(error);
       const field = /sample/i.test(message) ? 'data.samples' : /noise/i.test(message) ? 'data.noise' : /class/i.test(message) ? 'data.classes' : 'data.seed';
-      return [{ field, message }];
+      this._draft = { ...this._draft, data };
+      this._dataProblems = [{ field, message }];
+      this._status = 'Not applied: fix the dataset setting shown. The current network keeps running.';
+      return;
     }
+    void this._apply({ spec: this._draft.spec, data }, { fresh: true, dataset, reason });
   }
 
   private async _onCsvUpload(event: CustomEvent<File>): Promise<void> {

@@ -15,7 +15,7 @@ const FLOAT32_BYTES = 4;
  * Bytes of float32 storage a run needs: parameters, their gradient and optimizer slots; Z, A and
  * the delta of every layer for one batch; and the dataset (features and targets, train and test).
  */
-export function runMemoryBytes(spec: NetworkSpec, dataset: Dataset): number {
+function runMemoryBytes(spec: NetworkSpec, dataset: Dataset): number {
   const parameters = parameterLayout(spec.widths).totalParameters;
   const perParameter = 2 + OPTIMIZER_SLOT_COUNT[spec.optimizer.kind];
   const activations = 3 * spec.batchSize * spec.widths.reduce((sum, width) => sum + width, 0);

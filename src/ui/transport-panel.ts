@@ -7,7 +7,7 @@ import { LOSSES, LOSS_LABELS, type LossName } from '../model/activations';
 import { emit, panelStyles } from './form';
 
 /** Shortcut keys and what they do; the playground handles the keys, this list shows them. */
-export const SHORTCUTS: readonly { key: string; action: string }[] = [
+const SHORTCUTS: readonly { key: string; action: string }[] = [
   { key: 'Space', action: 'play / pause' },
   { key: 'S', action: 'one step' },
   { key: 'L', action: 'toggle the loss' },

@@ -2,11 +2,11 @@
  * Settings that need a new network reset the run and say so; invalid settings show the validator's
  * message next to their control while the old network keeps training; the URL carries the setup.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Page } from 'puppeteer';
+import type { ElementHandle, Page } from 'puppeteer';
 import { DEFAULT_SPEC, cloneSpec } from '../../src/model/spec';
 import { parameterLayout } from '../../src/model/layout';
 import { validate } from '../../src/model/validate';
@@ -84,6 +84,43 @@ describe('settings that need a new network', () => {
     expect(later.parameters).toHaveLength(running.parameters.length);
     expect(later.step).toBeGreaterThan(running.step);
     await clickByName(page, 'Pause');
+  });
+
+  test('undoing the invalid edit keeps the running network', async () => {
+    const running = await snapshot(page);
+    await setInput(page, 'Hidden layer 1 width', '5');
+    await waitForStatus(page, 'back to those of the running network');
+    expect((await snapshot(page)).parameters).toEqual(running.parameters);
+  });
+
+  test('a new dataset resets the run with a network sized for it; so does a CSV file', async () => {
+    const select = (await page.evaluateHandle(
+      () => document.querySelector('mlp-playground')!.shadowRoot!.querySelector('dataset-panel')!.shadowRoot!.querySelector('select')!,
+    )) as unknown as ElementHandle<HTMLSelectElement>;
+    await select.select('blobs');
+    await waitForStatus(page, 'New dataset');
+    const blobs = configFromHash(await pageHash(page)).config;
+    expect(blobs.data).toMatchObject({ source: 'synthetic', kind: 'blobs' });
+    const classes = blobs.data.source === 'synthetic' ? blobs.data.classes : 0;
+    expect(classes).toBeGreaterThan(2);
+    expect(blobs.spec.widths).toEqual([2, 5, 8, classes]);
+    expect(blobs.spec.outputActivation).toBe('softmax');
+    expect((await snapshot(page)).parameters).toHaveLength(parameterLayout(blobs.spec.widths).totalParameters);
+
+    // Three features and a label column with three classes: a 3-input, 3-output softmax network.
+    const dir = mkdtempSync(join(tmpdir(), 'playground-csv-'));
+    const file = join(dir, 'three-classes.csv');
+    const rows = Array.from({ length: 30 }, (_, i) => `${i % 7},${(i * 3) % 5},${i / 10},${['red', 'green', 'blue'][i % 3]}`);
+    writeFileSync(file, ['a,b,c,colour', ...rows].join('\n'));
+    await select.select('csv');
+    const fileInput = (await page.evaluateHandle(
+      () => document.querySelector('mlp-playground')!.shadowRoot!.querySelector('dataset-panel')!.shadowRoot!.querySelector('input[type=file]')!,
+    )) as unknown as ElementHandle<HTMLInputElement>;
+    await fileInput.uploadFile(file);
+    await waitForStatus(page, 'Loaded three-classes.csv');
+    const csvRun = await snapshot(page);
+    expect(csvRun.parameters).toHaveLength(parameterLayout([3, 5, 8, 3]).totalParameters);
+    expect(csvRun.recordedSteps).toBe(0);
   });
 });
 
