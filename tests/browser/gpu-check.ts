@@ -49,5 +49,11 @@ export function checkAgainstCpu(prepared: PreparedCase, result: HarnessResult, c
   // A count of thresholded elements: exact unless an output lies within float32 rounding of the threshold.
   expect(result.metrics.map((m) => m.saturatedFraction), `${name}: saturated fraction per step`).toEqual(cpu.metrics.map((m) => m.saturatedFraction));
 
-  expectClose('parameters', `${name} parameters after ${prepared.recipe.steps} steps`, decodeFloat64(result.parameters), cpu.parameters);
+  const gpuParameters = decodeFloat64(result.parameters);
+  expectClose(
+    'parameterChange',
+    `${name} parameter change after ${prepared.recipe.steps} steps`,
+    gpuParameters.map((p, i) => p - prepared.initial[i]),
+    cpu.parameters.map((p, i) => p - prepared.initial[i]),
+  );
 }

@@ -10,6 +10,8 @@ import { TOLERANCES, type ToleranceKind } from './tolerances';
 export const largestRelativeError = new Map<ToleranceKind, { error: number; where: string }>();
 /** Number of tensors compared per kind. */
 export const comparisons = new Map<ToleranceKind, number>();
+/** Largest |gpu − cpu| / bound seen per kind: how much of its bound each kind used (1 would fail). */
+export const largestBoundFraction = new Map<ToleranceKind, number>();
 
 function maxAbs(values: ArrayLike<number>): number {
   let max = 0;
@@ -38,6 +40,7 @@ export function expectClose(kind: ToleranceKind, what: string, gpu: ArrayLike<nu
     if (!(relative <= worstRelative)) worstRelative = relative;
   }
   comparisons.set(kind, (comparisons.get(kind) ?? 0) + 1);
+  if (!(worstExcess <= (largestBoundFraction.get(kind) ?? -Infinity))) largestBoundFraction.set(kind, worstExcess);
   const seen = largestRelativeError.get(kind);
   if (!seen || !(worstRelative <= seen.error)) largestRelativeError.set(kind, { error: worstRelative, where: what });
   if (worstIndex >= 0 && !(worstExcess <= 1)) {
@@ -50,9 +53,13 @@ export function expectClose(kind: ToleranceKind, what: string, gpu: ArrayLike<nu
   }
 }
 
-/** One line per kind: the largest relative error and where it was seen. */
+/** One line per kind: the largest relative error, where it was seen, and the largest fraction of the bound used. */
 export function formatErrorReport(): string {
   return [...largestRelativeError.entries()]
-    .map(([kind, { error, where }]) => `  ${kind.padEnd(13)} ${error.toExponential(2)}  (${comparisons.get(kind)} tensors; worst: ${where})`)
+    .map(
+      ([kind, { error, where }]) =>
+        `  ${kind.padEnd(16)} ${error.toExponential(2)}  (${comparisons.get(kind)} tensors; worst: ${where}; ` +
+        `largest fraction of the bound used: ${(largestBoundFraction.get(kind) ?? 0).toFixed(3)})`,
+    )
     .join('\n');
 }

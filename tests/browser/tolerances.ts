@@ -47,12 +47,14 @@ export const TOLERANCES = {
   /** Gradient norms, ‖∂L/∂z‖ of the output: a sum of squares of gradient entries, so the gradient bound. */
   gradientNorm: GRADIENT_BOUND,
   /**
-   * Parameters after 20 steps: p = p₀ + Σ updates, p₀ identical on both paths. Each update (lr·g,
-   * momentum's velocity, or Adam's α·m/(√v+ε), whose ratio has the relative error of g) carries the
-   * gradient bound, so the relative part is the gradient's; the 20 updates may cancel, so the
-   * absolute part is 20 gradient bounds on an update no larger than the largest parameter.
+   * Parameter change after up to 20 steps, p − p₀ (p₀ is identical on both paths, so comparing
+   * the change rather than p keeps the bound on the scale of the updates, not of the weights).
+   * The change is Σ updates; each update (lr·g, momentum's velocity, or Adam's α·m/(√v+ε), whose
+   * ratio carries the relative error of g) has the gradient bound, so the relative part is the
+   * gradient's; the updates may cancel, so the absolute part is 20 gradient bounds on the largest
+   * change.
    */
-  parameters: { rtol: 8 * 785 * U, scaledAtol: 20 * 8 * 785 * U },
+  parameterChange: { rtol: 8 * 785 * U, scaledAtol: 20 * 8 * 785 * U },
 } as const satisfies Record<string, Tolerance>;
 
 export type ToleranceKind = keyof typeof TOLERANCES;
