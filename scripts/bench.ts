@@ -152,23 +152,23 @@ function spread(result: BenchResult): string {
 }
 
 function gpuTable(rows: Row[], matmul: MatmulResult | null): string {
-  const header = '| config | loss | batch | ours samples/s | TF.js samples/s | ours / TF.js | ours GFLOP/s | of our matmul | TF.js GFLOP/s | window spread ours, TF.js | our step plan |';
-  const rule = '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|';
+  const header = '| config | loss | batch | ours samples/s | TF.js samples/s | ours / TF.js | ours GFLOP/s | of our matmul | TF.js GFLOP/s | steps per window ours, TF.js | window spread ours, TF.js | our step plan |';
+  const rule = '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|';
   const lines = rows.map(({ config, loss, spec, ours, tfjs }) => {
     const perSample = flopsPerStep(spec) / spec.batchSize;
     const oursGflops = (ours.medianSamplesPerSecond * perSample) / 1e9;
     const tfjsGflops = (tfjs.medianSamplesPerSecond * perSample) / 1e9;
     const share = matmul ? `${((100 * oursGflops) / matmul.medianGflops).toFixed(0)}%` : 'not measured';
-    return `| ${config} [${spec.widths.join('-')}] | ${LOSS_SHORT[loss]} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${oursGflops.toPrecision(3)} | ${share} | ${tfjsGflops.toPrecision(3)} | ${spread(ours)}, ${spread(tfjs)} | ${ours.plan ?? ''} |`;
+    return `| ${config} [${spec.widths.join('-')}] | ${LOSS_SHORT[loss]} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${oursGflops.toPrecision(3)} | ${share} | ${tfjsGflops.toPrecision(3)} | ${ours.stepsPerWindow}, ${tfjs.stepsPerWindow} | ${spread(ours)}, ${spread(tfjs)} | ${ours.plan ?? ''} |`;
   });
   return [header, rule, ...lines].join('\n');
 }
 
 function cpuTable(rows: Row[]): string {
-  const header = '| config | loss | batch | ours (float64) samples/s | TF.js cpu samples/s | ours / TF.js | window spread ours, TF.js |';
-  const rule = '|---|---|---:|---:|---:|---:|---|';
+  const header = '| config | loss | batch | ours (float64) samples/s | TF.js cpu samples/s | ours / TF.js | steps per window ours, TF.js | window spread ours, TF.js |';
+  const rule = '|---|---|---:|---:|---:|---:|---|---|';
   const lines = rows.map(({ config, loss, spec, ours, tfjs }) =>
-    `| ${config} [${spec.widths.join('-')}] | ${LOSS_SHORT[loss]} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${spread(ours)}, ${spread(tfjs)} |`,
+    `| ${config} [${spec.widths.join('-')}] | ${LOSS_SHORT[loss]} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${ours.stepsPerWindow}, ${tfjs.stepsPerWindow} | ${spread(ours)}, ${spread(tfjs)} |`,
   );
   return [header, rule, ...lines].join('\n');
 }
@@ -260,7 +260,7 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
       `- WebGPU adapter: ${adapter}`,
       `- Browser: ${headless.version} (headless, flags of scripts/find-browser.mjs)`,
       `- Load average (1 min) before / after: ${loadBefore[0].toFixed(2)} / ${loadAfter[0].toFixed(2)}; other work was running on the machine, so figures are noisy`,
-      `- Command: \`npm run bench -- ${args.join(' ')}\`, ${options.windows} windows, ${options.steps === null ? `about ${options.seconds} s each` : `${options.steps} steps each`}, ${options.warmup} warm-up steps`,
+      `- Command: \`npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\`, ${options.windows} windows, ${options.steps === null ? `about ${options.seconds} s each` : `${options.steps} steps each`}, ${options.warmup} warm-up steps`,
     ].join('\n');
     const gpuSection = gpuTable(gpuRows, matmul);
     const cpuSection = cpuRows.length > 0 ? cpuTable(cpuRows) : 'Not run (--cpu-configs none).';
@@ -295,6 +295,7 @@ ${machine}
 - Each measurement: warm-up steps, a calibration run that sizes the window, then ${options.windows} timed windows; a window issues
   its steps and synchronises once at its end (ours: session.flush(); TF.js: awaiting data() of the last layer's bias).
   Reported: the median window, in samples per second; "window spread" is the slowest and fastest window against it.
+  A step slower than a window makes a window of one step: then our GPU trainer cannot overlap steps within it.
 - GFLOP/s counts 6·B·Σ n_(l−1)·n_l FLOPs per step (forward, input gradient and weight gradient products), nothing else.
 
 ## WebGPU
