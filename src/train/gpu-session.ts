@@ -74,8 +74,8 @@ export class GpuSession implements Session {
     this.trainer.setLoss(loss);
   }
 
-  takeMetrics(): Promise<StepMetrics[]> {
-    return Promise.resolve(this.trainer.takeMetrics());
+  async takeMetrics(): Promise<StepMetrics[]> {
+    return this.trainer.takeMetrics();
   }
 
   flush(): Promise<void> {
@@ -86,9 +86,8 @@ export class GpuSession implements Session {
     return this.trainer.snapshot();
   }
 
-  restore(snapshot: TrainerSnapshot): Promise<void> {
+  async restore(snapshot: TrainerSnapshot): Promise<void> {
     this.trainer.restore(snapshot);
-    return Promise.resolve();
   }
 
   evaluate(inputs: Float32Array, count: number): Promise<Float32Array> {
