@@ -47,6 +47,8 @@ function switchMarkers(getHistory: () => MetricsHistory | null): uPlot.Plugin {
         ctx.setLineDash([]);
         ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
         ctx.textBaseline = 'top';
+        // uPlot leaves its axis alignment on the shared context.
+        ctx.textAlign = 'left';
         for (const change of history.switches) {
           const x = Math.round(u.valToPos(change.step, 'x', true));
           if (x < left || x > left + width) continue;

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
 import { startBrowserFixture, type BrowserFixture } from './browser';
-import { chartPixels, clickByName, openPlayground, curveLengths, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
+import { chartPixels, clickByName, confidentlyWrong, openPlayground, curveLengths, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
 
 let fixture: BrowserFixture;
 let page: Page;
@@ -104,18 +104,35 @@ describe('loss switch while training', () => {
     const fresh = await snapshot(page);
     expect(fresh.recordedSteps).toBe(0);
     expect(fresh.loss).toBe('mse');
+    // The page's point, in its own numbers: where outputs are confidently wrong at this start,
+    // MSE's |∂L/∂z| is tiny and cross-entropy's is not.
+    await page.waitForFunction(() => {
+      const panel = document.querySelector('mlp-playground')!.shadowRoot!.querySelector('saturation-panel') as unknown as { confidentlyWrong(): { count: number } };
+      return panel.confidentlyWrong().count > 0;
+    });
+    const atStart = await confidentlyWrong(page);
+    expect(atStart.meanDelta.mse).toBeLessThan(0.01 * atStart.meanDelta.cross_entropy);
 
     await clickByName(page, 'Play');
     await waitForRecordedSteps(page, 500);
     await clickByName(page, 'Cross-entropy');
     const switched = await snapshot(page);
     await waitForRecordedSteps(page, switched.step + 400);
-    await clickByName(page, 'Pause');
-    // Give the charts and the decision boundary a frame or two to catch up before the picture.
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // The views kept refreshing while training ran: cross-entropy has pulled most of those outputs back.
+    await page.waitForFunction(
+      (before: number) => {
+        const panel = document.querySelector('mlp-playground')!.shadowRoot!.querySelector('saturation-panel') as unknown as { confidentlyWrong(): { count: number } };
+        return panel.confidentlyWrong().count < before / 4;
+      },
+      { timeout: 30_000 },
+      atStart.count,
+    );
     const final = await snapshot(page);
     expect(final.switches.map((s) => s.loss)).toEqual(['cross_entropy']);
     mkdirSync('artifacts', { recursive: true });
+    // Mid-training, as a visitor sees it: the status still names the switch.
     await page.screenshot({ path: 'artifacts/playground.png', fullPage: true });
+    await clickByName(page, 'Pause');
+    await waitForStatus(page, 'Paused after');
   });
 });

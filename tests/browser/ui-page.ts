@@ -136,3 +136,13 @@ export function chartPixels(page: Page): Promise<Record<'loss' | 'gradients' | '
     return { loss: read('loss'), gradients: read('gradients'), accuracy: read('accuracy') };
   });
 }
+
+/** The saturation panel's count of confidently wrong outputs and their mean |∂L/∂z| per loss (SaturationPanel.confidentlyWrong). */
+export function confidentlyWrong(page: Page): Promise<{ count: number; meanDelta: Record<LossName, number> }> {
+  return page.evaluate(() => {
+    const panel = document.querySelector('mlp-playground')!.shadowRoot!.querySelector('saturation-panel') as unknown as {
+      confidentlyWrong(): { count: number; meanDelta: Record<LossName, number> };
+    };
+    return panel.confidentlyWrong();
+  });
+}
