@@ -69,7 +69,10 @@ export async function describeGpuAdapter(): Promise<GpuAdapterReport | null> {
   return adapter ? adapterReport(adapter) : null;
 }
 
+/** The context handed out to every trainer, until its device is lost. */
 let sharedContext: Promise<GpuContext> | null = null;
+/** The context `sharedContext` resolved to, so a loss of an older device does not drop a newer one. */
+let currentContext: GpuContext | null = null;
 
 async function createContext(): Promise<GpuContext> {
   const adapter = await requestAdapter();
@@ -109,8 +112,6 @@ async function createContext(): Promise<GpuContext> {
   currentContext = context;
   return context;
 }
-
-let currentContext: GpuContext | null = null;
 
 /** The shared GPU context, created on first use and again after a device loss. */
 export function acquireGpu(): Promise<GpuContext> {
