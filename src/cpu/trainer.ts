@@ -13,7 +13,25 @@ import { cloneSpec, type NetworkSpec } from '../model/spec';
 import { formatProblems, validate, validateForDataset } from '../model/validate';
 import type { StepMetrics, TrainerSnapshot } from '../train/session';
 import { computeGradients, forward } from './network';
-import { applyOptimizer, checkOptimizerState, createOptimizerState, type OptimizerState } from './optimizer';
+import { applyOptimizer, checkOptimizerState, createOptimizerState, OPTIMIZER_SLOT_COUNT, type OptimizerState } from './optimizer';
+
+/**
+ * The most memory one CPU trainer may hold. The GPU path is bounded by the adapter's limits; the
+ * CPU path (the reference in Node, the fallback in a browser worker) would otherwise try to allocate
+ * whatever a spec asks for and take the machine or the tab down with it.
+ */
+export const CPU_MEMORY_LIMIT_BYTES = 2 * 1024 ** 3;
+
+/**
+ * Bytes of float64 storage a CPU trainer needs: parameters, their gradient and the optimizer
+ * slots, plus Z, A and the backpropagated delta of every layer for one batch.
+ */
+export function cpuTrainerBytes(spec: NetworkSpec): number {
+  const parameters = parameterLayout(spec.widths).totalParameters;
+  const vectors = 2 + OPTIMIZER_SLOT_COUNT[spec.optimizer.kind];
+  const activations = spec.widths.reduce((sum, width) => sum + 3 * spec.batchSize * width, 0);
+  return 8 * (vectors * parameters + activations);
+}
 
 export class CpuTrainer {
   private readonly currentSpec: NetworkSpec;
@@ -37,6 +55,13 @@ export class CpuTrainer {
   ) {
     const problems = [...validate(spec), ...validateForDataset(spec, dataset)];
     if (problems.length > 0) throw new Error(`cannot train this network on "${dataset.name}":\n${formatProblems(problems)}`);
+    const bytes = cpuTrainerBytes(spec);
+    if (bytes > CPU_MEMORY_LIMIT_BYTES) {
+      throw new Error(
+        `the network [${spec.widths.join(', ')}] with batch ${spec.batchSize} needs ${(bytes / 1024 ** 3).toFixed(1)} GiB on the CPU path, ` +
+          `over its limit of ${CPU_MEMORY_LIMIT_BYTES / 1024 ** 3} GiB; use narrower layers or a smaller batch`,
+      );
+    }
     this.currentSpec = cloneSpec(spec);
     this.parameterCount = parameterLayout(spec.widths).totalParameters;
     this.schedule = new BatchSchedule(dataset.trainCount, spec.batchSize, shuffleSeed(spec.seed));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { computeGradients } from '../../src/cpu/network';
 import { applyOptimizer } from '../../src/cpu/optimizer';
 import { CpuSession } from '../../src/cpu/session';
-import { CpuTrainer } from '../../src/cpu/trainer';
+import { CPU_MEMORY_LIMIT_BYTES, CpuTrainer, cpuTrainerBytes } from '../../src/cpu/trainer';
 import type { Dataset } from '../../src/data/dataset';
 import { BatchSchedule, shuffleSeed } from '../../src/model/batches';
 import { initParameters } from '../../src/model/init';
@@ -238,6 +238,21 @@ describe('CpuSession', () => {
     expect(await session.takeMetrics()).toEqual([]);
     await session.train(1);
     expect((await session.takeMetrics()).map((m) => m.step)).toEqual([3]);
+  });
+
+  it('refuses a network whose float64 storage exceeds the CPU limit before allocating it, naming both sizes', () => {
+    const data = xorDataset(1);
+    const wide = xorSpec({ widths: [2, 65536, 65536, 1], hiddenActivations: ['tanh', 'tanh'] });
+    // Counted here independently: two 65536-wide layers hold 2·65536 + 65536² + 65536 + 65536 + 1
+    // parameters; SGD keeps parameters and gradient (2 vectors); 3 values per unit per sample.
+    const parameters = 2 * 65536 + 65536 + 65536 * 65536 + 65536 + 65536 + 1;
+    const activations = 3 * wide.batchSize * (2 + 65536 + 65536 + 1);
+    const bytes = 8 * (2 * parameters + activations);
+    expect(cpuTrainerBytes(wide)).toBe(bytes);
+    expect(bytes).toBeGreaterThan(CPU_MEMORY_LIMIT_BYTES);
+    const gib = (bytes / 1024 ** 3).toFixed(1);
+    expect(() => new CpuTrainer(wide, data)).toThrow(`needs ${gib} GiB on the CPU path, over its limit of 2 GiB`);
+    expect(cpuTrainerBytes(xorSpec())).toBeLessThan(CPU_MEMORY_LIMIT_BYTES);
   });
 
   it('refuses a fractional step count and any use after dispose', async () => {
