@@ -12,14 +12,17 @@ const OPTIMIZER_SGD: u32 = 0u;
 const OPTIMIZER_MOMENTUM: u32 = 1u;
 const OPTIMIZER_ADAM: u32 = 2u;
 
+// The update rule, fixed per pipeline: a switch on a uniform would run every case, masked, on
+// CPU adapters.
+override OPTIMIZER_KIND: u32 = OPTIMIZER_SGD;
+
 struct OptimizerParams {
   // Number of parameters.
   count: u32,
   // Invocations per row of the dispatch grid (workgroups in x × WORKGROUP_SIZE), for grids wider
   // than the per-dimension limit.
   rowPitch: u32,
-  // OPTIMIZER_SGD, OPTIMIZER_MOMENTUM or OPTIMIZER_ADAM.
-  kind: u32,
+  _pad: u32,
   // lr.
   learningRate: f32,
   // μ of momentum.
@@ -40,7 +43,7 @@ struct OptimizerParams {
 // Applies this step's update to parameter i (its gradient is gradient[i]).
 fn updateParameter(i: u32) {
   let g = gradient[i];
-  switch optimizer.kind {
+  switch OPTIMIZER_KIND {
     case OPTIMIZER_MOMENTUM: {
       let v = optimizer.momentum * slots[i] - optimizer.learningRate * g;
       slots[i] = v;

@@ -20,6 +20,7 @@ import fusedStepSource from '../../shaders/fused_step.wgsl?raw';
 import outputActivationSource from '../../shaders/output_activation.wgsl?raw';
 import gradNormsSource from '../../shaders/grad_norms.wgsl?raw';
 import optimizerSource from '../../shaders/optimizer.wgsl?raw';
+import type { OptimizerKind } from '../model/spec';
 
 /** How a kernel binds one buffer of group 0. */
 export type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
@@ -41,8 +42,8 @@ export interface Kernel {
   readonly bindings: readonly BindingKind[];
   /** Whether group 1 holds the per-step uniform (StepParams), bound with a dynamic offset. */
   readonly usesStepParams: boolean;
-  /** Override constants of the workgroup size, e.g. { WORKGROUP_X: 8, WORKGROUP_Y: 8 }. */
-  readonly workgroup: Readonly<Record<string, number>>;
+  /** Override constants: workgroup sizes (e.g. { WORKGROUP_X: 8, WORKGROUP_Y: 4 }) and, for kernels that update parameters, OPTIMIZER_KIND. */
+  readonly constants: Readonly<Record<string, number>>;
 }
 
 /** Number of groups of `size` needed to cover `count` items: the only place dispatch counts are rounded. */
@@ -83,21 +84,21 @@ export function matmulKernels(variant: MatmulVariant): MatmulKernels {
       sources: [forwardInterface, shared ? forwardShared : forwardRegisters],
       bindings: storage5,
       usesStepParams: true,
-      workgroup: MATMUL_WORKGROUP[variant],
+      constants: MATMUL_WORKGROUP[variant],
     },
     weightGrad: {
       name: `matmul_weight_grad${suffix}`,
       sources: [weightGradInterface, shared ? weightGradShared : weightGradRegisters],
       bindings: storage5,
       usesStepParams: true,
-      workgroup: MATMUL_WORKGROUP[variant],
+      constants: MATMUL_WORKGROUP[variant],
     },
     inputGrad: {
       name: `matmul_input_grad${suffix}`,
       sources: [inputGradInterface, shared ? inputGradShared : inputGradRegisters],
       bindings: storage5,
       usesStepParams: false,
-      workgroup: MATMUL_WORKGROUP[variant],
+      constants: MATMUL_WORKGROUP[variant],
     },
   };
 }
@@ -109,7 +110,7 @@ export function lossKernel(workgroupSize: number): Kernel {
     sources: [lossRowSource, lossSource],
     bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage'],
     usesStepParams: true,
-    workgroup: { WORKGROUP_SIZE: workgroupSize },
+    constants: { WORKGROUP_SIZE: workgroupSize },
   };
 }
 
@@ -119,7 +120,7 @@ export const OUTPUT_ACTIVATION_KERNEL: Kernel = {
   sources: [outputActivationSource],
   bindings: ['uniform', 'read-only-storage', 'storage'],
   usesStepParams: false,
-  workgroup: { WORKGROUP_SIZE: 64 },
+  constants: { WORKGROUP_SIZE: 64 },
 };
 
 /** Squared norms of ∂L/∂W_l and ∂L/∂b_l; one workgroup of `workgroupSize` per segment. */
@@ -129,27 +130,38 @@ export function gradNormsKernel(workgroupSize: number): Kernel {
     sources: [gradNormsSource],
     bindings: ['read-only-storage', 'read-only-storage', 'storage'],
     usesStepParams: true,
-    workgroup: { WORKGROUP_SIZE: workgroupSize },
+    constants: { WORKGROUP_SIZE: workgroupSize },
   };
 }
 
-/** One optimizer update over the whole flat parameter buffer. */
-export const OPTIMIZER_KERNEL: Kernel = {
-  name: 'optimizer',
-  sources: [optimizerUpdateSource, optimizerSource],
-  bindings: ['uniform', 'storage', 'read-only-storage', 'storage'],
-  usesStepParams: true,
-  workgroup: { WORKGROUP_SIZE: 256 },
-};
+/** OPTIMIZER_KIND of optimizer_update.wgsl per update rule. */
+const OPTIMIZER_KIND_IDS: Readonly<Record<OptimizerKind, number>> = { sgd: 0, momentum: 1, adam: 2 };
 
-/** A whole training step in one workgroup of `workgroupSize` (fused_step.wgsl). */
-export function fusedStepKernel(workgroupSize: number): Kernel {
+/** Invocations per workgroup of the optimizer dispatch. */
+export const OPTIMIZER_WORKGROUP_SIZE = 256;
+
+/**
+ * One optimizer update over the whole flat parameter buffer. The rule is an override constant, not
+ * a uniform: SwiftShader runs every case of a switch it cannot resolve, masked, for every element.
+ */
+export function optimizerKernel(kind: OptimizerKind): Kernel {
+  return {
+    name: 'optimizer',
+    sources: [optimizerUpdateSource, optimizerSource],
+    bindings: ['uniform', 'storage', 'read-only-storage', 'storage'],
+    usesStepParams: true,
+    constants: { WORKGROUP_SIZE: OPTIMIZER_WORKGROUP_SIZE, OPTIMIZER_KIND: OPTIMIZER_KIND_IDS[kind] },
+  };
+}
+
+/** A whole training step in one workgroup of `workgroupSize` (fused_step.wgsl), updating with `kind`. */
+export function fusedStepKernel(workgroupSize: number, kind: OptimizerKind): Kernel {
   return {
     name: 'fused_step',
     sources: [lossRowSource, optimizerUpdateSource, fusedStepSource],
     bindings: ['uniform', 'uniform', 'uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage'],
     usesStepParams: true,
-    workgroup: { WORKGROUP_SIZE: workgroupSize },
+    constants: { WORKGROUP_SIZE: workgroupSize, OPTIMIZER_KIND: OPTIMIZER_KIND_IDS[kind] },
   };
 }
 
@@ -301,8 +313,8 @@ export class PipelineCache {
 
   /** The compiled kernel, compiling it on first use. */
   get(kernel: Kernel): Promise<CompiledKernel> {
-    // The name determines the sources; the workgroup sizes are the only override constants.
-    const key = `${kernel.name}|${JSON.stringify(kernel.workgroup)}`;
+    // The name determines the sources; the override constants are the rest of what the module depends on.
+    const key = `${kernel.name}|${JSON.stringify(kernel.constants)}`;
     let compiled = this.pipelines.get(key);
     if (!compiled) {
       compiled = this.compile(kernel);
@@ -326,7 +338,7 @@ export class PipelineCache {
     const pipeline = await this.device.createComputePipelineAsync({
       label: kernel.name,
       layout,
-      compute: { module, entryPoint: 'main', constants: { ...kernel.workgroup } },
+      compute: { module, entryPoint: 'main', constants: { ...kernel.constants } },
     });
     return { kernel, pipeline, bindGroupLayout };
   }

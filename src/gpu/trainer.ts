@@ -22,7 +22,7 @@ import { OPTIMIZER_SLOT_COUNT } from '../cpu/optimizer';
 import { checkCapacity, metricsStride } from './capacity';
 import { acquireGpu, type GpuContext, type GpuFailure } from './device';
 import {
-  OPTIMIZER_KERNEL,
+  OPTIMIZER_WORKGROUP_SIZE,
   OUTPUT_ACTIVATION_KERNEL,
   STEP_PARAMS_BYTES,
   ceilDiv,
@@ -33,6 +33,7 @@ import {
   lossKernel,
   matmulGrid,
   matmulKernels,
+  optimizerKernel,
   packUniform,
   stepMultiplyAdds,
   type CompiledKernel,
@@ -75,7 +76,6 @@ interface PendingMetrics {
   done: Promise<void>;
 }
 
-const OPTIMIZER_IDS = { sgd: 0, momentum: 1, adam: 2 } as const;
 /** Multiply-adds a submission aims at (host-side estimate): keeps one submission of a big network short enough for the page to stay responsive. */
 const MULTIPLY_ADDS_PER_SUBMISSION = 2e8;
 /** Most steps encoded into one submission. */
@@ -188,7 +188,7 @@ export class GpuTrainer {
     const products = matmulKernels(plan.matmul);
     const roles: Partial<Record<KernelRole, Kernel>> =
       plan.kernel === 'fused'
-        ? { forward: products.forward, outputActivation: OUTPUT_ACTIVATION_KERNEL, fused: fusedStepKernel(size) }
+        ? { forward: products.forward, outputActivation: OUTPUT_ACTIVATION_KERNEL, fused: fusedStepKernel(size, spec.optimizer.kind) }
         : {
             forward: products.forward,
             outputActivation: OUTPUT_ACTIVATION_KERNEL,
@@ -196,7 +196,7 @@ export class GpuTrainer {
             inputGrad: products.inputGrad,
             loss: lossKernel(size),
             norms: gradNormsKernel(size),
-            optimizer: OPTIMIZER_KERNEL,
+            optimizer: optimizerKernel(spec.optimizer.kind),
           };
     const entries = Object.entries(roles) as [KernelRole, Kernel][];
     const compiled = await Promise.all(entries.map(([, kernel]) => context.pipelines.get(kernel)));
@@ -474,7 +474,7 @@ export class GpuTrainer {
       });
       pass.setPipeline(this.kernel('outputActivation').pipeline);
       pass.setBindGroup(0, evaluation.outputBindGroup);
-      pass.dispatchWorkgroups(ceilDiv(rows, OUTPUT_ACTIVATION_KERNEL.workgroup.WORKGROUP_SIZE));
+      pass.dispatchWorkgroups(ceilDiv(rows, OUTPUT_ACTIVATION_KERNEL.constants.WORKGROUP_SIZE));
       pass.end();
       const bytes = rows * outputs * 4;
       const staging = this.staging.acquire(bytes);
@@ -613,14 +613,14 @@ function buildResources(
   };
   const outputActivationId = OUTPUT_ACTIVATION_IDS[spec.outputActivation];
   const lossParams = uniform('loss', packUniform([{ u32: B }, { u32: outputsWidth }, { u32: outputActivationId }, { u32: 0 }]));
-  const optimizerGrid = elementGrid(P, OPTIMIZER_KERNEL.workgroup.WORKGROUP_SIZE, device.limits.maxComputeWorkgroupsPerDimension);
+  const optimizerGrid = elementGrid(P, OPTIMIZER_WORKGROUP_SIZE, device.limits.maxComputeWorkgroupsPerDimension);
   const { optimizer } = spec;
   const optimizerParams = uniform(
     'optimizer',
     packUniform([
       { u32: P },
       { u32: optimizerGrid.rowPitch },
-      { u32: OPTIMIZER_IDS[optimizer.kind] },
+      { u32: 0 },
       { f32: optimizer.learningRate },
       { f32: optimizer.momentum },
       { f32: optimizer.beta1 },
