@@ -50,6 +50,9 @@ const SATURATION_ROWS = 256;
 /** Optimizer fields that can change under a running network without a new one. */
 const LIVE_OPTIMIZER_FIELDS = ['learningRate', 'momentum', 'beta1', 'beta2', 'epsilon'] as const;
 
+/** Input types that take no typing, so shortcut keys may act while one has focus. */
+const NON_TEXT_INPUTS = new Set(['radio', 'checkbox', 'button', 'submit', 'reset', 'file']);
+
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -205,9 +208,11 @@ export class MlpPlayground extends LitElement {
   /** Incremented per requested change, so a slow one that finishes after a newer one is dropped. */
   private applyToken = 0;
   private evaluatingTest = false;
+  private testQueued = false;
   private lastTestStep = -Infinity;
   private lastTestTime = 0;
   private refreshingViews = false;
+  private viewsQueued = false;
   private lastViewTime = 0;
   private lastViewStep = -1;
   private lastViewDuration = 0;
@@ -515,7 +520,12 @@ export class MlpPlayground extends LitElement {
     const session = this.session;
     const dataset = this._dataset;
     const history = this.history;
-    if (!session || !dataset || !history || this.evaluatingTest || dataset.testCount === 0) return;
+    if (!session || !dataset || !history || dataset.testCount === 0) return;
+    if (this.evaluatingTest) {
+      // One evaluation at a time; a forced one (new run, pause) runs as soon as the current one ends.
+      this.testQueued ||= force;
+      return;
+    }
     const step = session.stepsTaken;
     const now = performance.now();
     if (!force && (step - this.lastTestStep < TEST_EVERY_STEPS || now - this.lastTestTime < TEST_MIN_MS)) return;
@@ -534,13 +544,23 @@ export class MlpPlayground extends LitElement {
       if (session === this.session) this._status = `Test evaluation failed: ${describeError(error)}`;
     } finally {
       this.evaluatingTest = false;
+      if (this.testQueued) {
+        this.testQueued = false;
+        void this._evaluateTest(true);
+      }
     }
   }
 
   private async _refreshViews(force: boolean): Promise<void> {
     const session = this.session;
     const dataset = this._dataset;
-    if (!session || !dataset || this.refreshingViews) return;
+    if (!session || !dataset) return;
+    if (this.refreshingViews) {
+      // One refresh at a time; a forced one (new run, pause) runs as soon as the current one ends,
+      // which may belong to a replaced session and then draws nothing.
+      this.viewsQueued ||= force;
+      return;
+    }
     const now = performance.now();
     const step = session.stepsTaken;
     const wait = Math.max(VIEW_REFRESH_MS, Math.min(VIEW_REFRESH_MAX_MS, EVALUATION_DUTY_FACTOR * this.lastViewDuration));
@@ -566,6 +586,10 @@ export class MlpPlayground extends LitElement {
       if (session === this.session) this._status = `Drawing the network's outputs failed: ${describeError(error)}`;
     } finally {
       this.refreshingViews = false;
+      if (this.viewsQueued) {
+        this.viewsQueued = false;
+        void this._refreshViews(true);
+      }
     }
   }
 
@@ -575,9 +599,11 @@ export class MlpPlayground extends LitElement {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.composedPath()[0];
     if (target instanceof HTMLElement) {
-      const typing = target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
-      // Space on a focused button already presses that button.
-      if (typing || (event.key === ' ' && target.tagName === 'BUTTON')) return;
+      const isInput = target instanceof HTMLInputElement;
+      const pressable = target.tagName === 'BUTTON' || (isInput && NON_TEXT_INPUTS.has(target.type));
+      const typing = target.isContentEditable || ['TEXTAREA', 'SELECT'].includes(target.tagName) || (isInput && !pressable);
+      // Space on a focused button, radio or checkbox already acts on that control.
+      if (typing || (event.key === ' ' && pressable)) return;
     }
     const key = event.key.toLowerCase();
     if (key === ' ') this._onPlayToggle();

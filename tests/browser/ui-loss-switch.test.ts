@@ -85,7 +85,7 @@ describe('loss switch while training', () => {
     expect(stepped.parameters).not.toEqual(before.parameters);
   });
 
-  test('keyboard: L toggles the loss, but not while typing in a field', async () => {
+  test('keyboard: L toggles the loss, but not while typing in a field; Space plays and pauses', async () => {
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     const before = await snapshot(page);
     await page.keyboard.press('l');
@@ -95,6 +95,13 @@ describe('loss switch while training', () => {
     await seed!.focus();
     await page.keyboard.press('l');
     expect((await snapshot(page)).loss).toBe(before.loss === 'mse' ? 'cross_entropy' : 'mse');
+
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    expect(await page.$('::-p-aria(Play)')).not.toBeNull();
+    await page.keyboard.press(' ');
+    await page.waitForSelector('::-p-aria(Pause)', { timeout: 5000 });
+    await page.keyboard.press(' ');
+    await page.waitForSelector('::-p-aria(Play)', { timeout: 5000 });
   });
 
   test('screenshot: the saturation demo stalls under MSE, then learns after the switch to cross-entropy', async () => {
