@@ -119,9 +119,9 @@ export class CurvesPanel extends LitElement {
   override render() {
     return html`
       <h2>Curves</h2>
-      <div class="chart"><h3>Loss on the training batch (solid: drives training; dashed: only watched) and on test rows</h3><div id="loss"></div></div>
-      <div class="chart"><h3>Gradient norms ‖∂L/∂W‖ per layer and ‖∂L/∂z‖ of the output (log scale)</h3><div id="gradients"></div></div>
-      <div class="chart"><h3>Test accuracy and fraction of saturated outputs</h3><div id="accuracy"></div></div>
+      <div class="chart"><h3>Loss on the training batch (solid: drives training; dashed: only watched) and on test rows</h3><div id="loss" role="img" aria-label="Loss per step: MSE and cross-entropy on the training batch, and on test rows"></div></div>
+      <div class="chart"><h3>Gradient norms ‖∂L/∂W‖ per layer and ‖∂L/∂z‖ of the output (log scale)</h3><div id="gradients" role="img" aria-label="Gradient norm per layer and output-delta norm per step, log scale"></div></div>
+      <div class="chart"><h3>Test accuracy and fraction of saturated outputs</h3><div id="accuracy" role="img" aria-label="Test accuracy and fraction of saturated outputs per step"></div></div>
     `;
   }
 

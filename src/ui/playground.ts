@@ -458,7 +458,6 @@ export class MlpPlayground extends LitElement {
       return;
     }
     this.session = session;
-    if (old) await this._retire(old);
     this._config = { spec: cloneSpec(next.spec), data: { ...next.data } as DataConfig };
     this._draft = { spec: cloneSpec(next.spec), data: { ...next.data } as DataConfig };
     if (dataset !== this._dataset) {
@@ -475,6 +474,8 @@ export class MlpPlayground extends LitElement {
     }
     this.lastViewStep = -1;
     this.loop.setSession(session, session instanceof WorkerSession ? WORKER_FRAME_MS : MAIN_THREAD_FRAME_MS);
+    // Everything now points at the new run; the old one is disposed once its own work is done.
+    if (old) void this._retire(old);
     this._writeHash();
     this._status = how.reason;
     void this._refreshViews(true);

@@ -69,7 +69,7 @@ export class RunStats extends LitElement {
       <dl>
         <div class="row"><dt>Network</dt><dd>${spec.widths.join(' → ')}</dd></div>
         <div class="row"><dt>Parameters</dt><dd data-testid="parameter-count">${parameters.toLocaleString('en')}</dd></div>
-        <div class="row"><dt>Memory (float32)</dt><dd>${formatBytes(runMemoryBytes(spec, trainingData))}</dd></div>
+        <div class="row"><dt>Memory needed</dt><dd>≈ ${formatBytes(runMemoryBytes(spec, trainingData))} (float32)</dd></div>
         <div class="row"><dt>Runs on</dt><dd data-testid="adapter">${this.adapter}</dd></div>
         <div class="row"><dt>Speed</dt><dd>${formatRate(this.stepsPerSecond)} steps/s · ${formatRate(this.stepsPerSecond * spec.batchSize)} samples/s</dd></div>
       </dl>
