@@ -184,14 +184,56 @@ async function cpuModel(): Promise<string> {
 
 const ENGINE_PATHS = ['src/model', 'src/cpu', 'src/gpu', 'src/data', 'src/train', 'shaders', 'scripts'];
 
+/** Runs kept in BENCHMARKS.md besides the new one: on a shared machine one run alone hides how much figures move. */
+const EARLIER_RUNS_KEPT = 3;
+const RUN_HEADING = '## Run of ';
+
+const BENCHMARKS_HEADER = `# Benchmarks
+
+Written by \`npm run bench\` (scripts/bench.ts). Each run adds its section at the top and the ${EARLIER_RUNS_KEPT} runs before it are kept,
+so the spread between runs on the same machine stays in view.
+
+## Method
+
+- Both implementations train the same network (sigmoid hidden layers), batch, SGD learning rate ${LEARNING_RATE}, initial
+  weights (initParameters) and batches (BatchSchedule, gathered on the device), in the same page of one headless browser.
+  Data: the circle set for toy, the 8,000 MNIST training digits for mnist and large.
+- TF.js: @tensorflow/tfjs-core 4.22 with tfjs-backend-webgpu (or tfjs-backend-cpu), tf.variable weights,
+  tf.matMul/tf.sigmoid/tf.softmax, tf.losses.meanSquaredError / sigmoidCrossEntropy / softmaxCrossEntropy, tf.train.sgd,
+  tf.tidy. It computes only the loss it trains on.
+- Ours: createSession, which every step also evaluates both losses, per-layer gradient norms, the output-delta norm and
+  the saturated fraction, and reads them back. The CPU path computes in float64; TF.js's cpu backend in float32.
+- Each figure: warm-up steps, a calibration run that sizes the window, then timed windows; a window issues its steps and
+  synchronises once at its end (ours: session.flush(); TF.js: awaiting data() of the last layer's bias). Reported: the
+  median window, in samples per second; "window spread" is the slowest and fastest window against it. A step slower
+  than a window makes a window of one step: then our GPU trainer cannot overlap steps within it.
+- GFLOP/s counts 6·B·Σ n_(l−1)·n_l FLOPs per step (forward, input gradient and weight gradient products), nothing else.
+`;
+
+function dateLine(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
+}
+
+/** The most recent run sections of an existing BENCHMARKS.md, or nothing. */
+async function earlierRuns(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return '';
+  }
+  const sections = text.split(`\n${RUN_HEADING}`).slice(1);
+  return sections.slice(0, EARLIER_RUNS_KEPT).map((section) => `\n${RUN_HEADING}${section.trimEnd()}\n`).join('');
+}
+
 /** The commit measured, and whether the engine had uncommitted edits (others may be editing while a benchmark runs). */
 async function engineVersion(projectRoot: string): Promise<string> {
   const git = (...args: string[]) => promisify(execFile)('git', args, { cwd: projectRoot }).then((r) => r.stdout.trim());
   try {
     const commit = await git('rev-parse', '--short', 'HEAD');
     // The engine only: the benchmark imports nothing from src/ui.
-    const edits = await git('status', '--porcelain', '--', ...ENGINE_PATHS);
-    return edits === '' ? `commit ${commit}` : `commit ${commit} with uncommitted edits in ${ENGINE_PATHS.join(', ')}`;
+    const edited = (await git('status', '--porcelain', '--', ...ENGINE_PATHS)).split('\n').filter((line) => line !== '').map((line) => line.slice(3));
+    return edited.length === 0 ? `commit ${commit}` : `commit ${commit} with uncommitted edits to ${edited.join(', ')}`;
   } catch {
     return 'not a git checkout';
   }
@@ -254,13 +296,11 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
     const loadAfter = loadavg();
 
     const machine = [
-      `- Code: ${version}`,
-      `- Date: ${started.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`,
       `- CPU: ${await cpuModel()}, ${cpus().length} logical cores (nproc); no GPU`,
       `- WebGPU adapter: ${adapter}`,
       `- Browser: ${headless.version} (headless, flags of scripts/find-browser.mjs)`,
       `- Load average (1 min) before / after: ${loadBefore[0].toFixed(2)} / ${loadAfter[0].toFixed(2)}; other work was running on the machine, so figures are noisy`,
-      `- Command: \`npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\`, ${options.windows} windows, ${options.steps === null ? `about ${options.seconds} s each` : `${options.steps} steps each`}, ${options.warmup} warm-up steps`,
+      `- Command: \`npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\`: ${options.windows} timed windows per figure, ${options.steps === null ? `each sized to about ${options.seconds} s` : `${options.steps} steps each`}, after ${options.warmup} warm-up steps`,
     ].join('\n');
     const gpuSection = gpuTable(gpuRows, matmul);
     const cpuSection = cpuRows.length > 0 ? cpuTable(cpuRows) : 'Not run (--cpu-configs none).';
@@ -274,42 +314,22 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
             )
             .join('\n')
         : 'The matrix-product kernel was not timed (--matmul-size 0).';
-    const report = `# Benchmarks
-
-Written by \`npm run bench\` (scripts/bench.ts). Figures from one machine, at one time; rerun it to compare.
-
-## Machine
+    const runSection = `## Run of ${dateLine(started)}, ${version}
 
 ${machine}
 
-## Method
-
-- Both implementations train the same network (sigmoid hidden layers), batch, SGD learning rate ${LEARNING_RATE}, initial
-  weights (initParameters) and batches (BatchSchedule, gathered on the device), in the same page of one headless browser.
-  Data: the circle set for toy, the 8,000 MNIST training digits for mnist and large.
-- TF.js: @tensorflow/tfjs-core 4.22 with tfjs-backend-webgpu (or tfjs-backend-cpu), tf.variable weights,
-  tf.matMul/tf.sigmoid/tf.softmax, tf.losses.meanSquaredError / sigmoidCrossEntropy / softmaxCrossEntropy, tf.train.sgd,
-  tf.tidy. It computes only the loss it trains on.
-- Ours: createSession, which every step also evaluates both losses, per-layer gradient norms, the output-delta norm and
-  the saturated fraction, and reads them back. The CPU path computes in float64; TF.js's cpu backend in float32.
-- Each measurement: warm-up steps, a calibration run that sizes the window, then ${options.windows} timed windows; a window issues
-  its steps and synchronises once at its end (ours: session.flush(); TF.js: awaiting data() of the last layer's bias).
-  Reported: the median window, in samples per second; "window spread" is the slowest and fastest window against it.
-  A step slower than a window makes a window of one step: then our GPU trainer cannot overlap steps within it.
-- GFLOP/s counts 6·B·Σ n_(l−1)·n_l FLOPs per step (forward, input gradient and weight gradient products), nothing else.
-
-## WebGPU
+### WebGPU
 
 ${matmulLine}
 
 ${gpuSection}
 
-## CPU
+### CPU
 
 ${cpuSection}
 `;
     const outPath = resolve(host.cwd, options.out);
-    await writeFile(outPath, report);
+    await writeFile(outPath, `${BENCHMARKS_HEADER}\n${runSection}${await earlierRuns(outPath)}`);
     host.stdout(`\n${gpuSection}\n\n${cpuSection}\n\nwrote ${outPath}\n`);
     return 0;
   } finally {
