@@ -7,10 +7,12 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
 import { startBrowserFixture, type BrowserFixture } from './browser';
-import { chartPixels, clickByName, confidentlyWrong, openPlayground, curveLengths, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
+import { chartPixels, clickByName, confidentlyWrong, type PlaygroundSnapshot, openPlayground, curveLengths, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
 
 let fixture: BrowserFixture;
 let page: Page;
+/** The run's state before its first step, read in the first test. */
+let start: PlaygroundSnapshot;
 
 beforeAll(async () => {
   fixture = await startBrowserFixture();
@@ -25,7 +27,7 @@ afterAll(async () => {
 
 describe('loss switch while training', () => {
   test('Play trains; switching to cross-entropy mid-run keeps steps, weights and history', async () => {
-    const start = await snapshot(page);
+    start = await snapshot(page);
     expect(start.step).toBe(0);
 
     await clickByName(page, 'Play');
@@ -102,6 +104,18 @@ describe('loss switch while training', () => {
     await page.waitForSelector('::-p-aria(Pause)', { timeout: 5000 });
     await page.keyboard.press(' ');
     await page.waitForSelector('::-p-aria(Play)', { timeout: 5000 });
+  });
+
+  test('R resets: step 0 and the seeded initial weights again, with an empty history', async () => {
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    expect((await snapshot(page)).step).toBeGreaterThan(0);
+    await page.keyboard.press('r');
+    await waitForStatus(page, 'Reset: new weights from seed');
+    const reset = await snapshot(page);
+    expect(reset.step).toBe(0);
+    expect(reset.recordedSteps).toBe(0);
+    expect(reset.switches).toEqual([]);
+    expect(reset.parameters).toEqual(start.parameters);
   });
 
   test('screenshot: the saturation demo stalls under MSE, then learns after the switch to cross-entropy', async () => {
