@@ -335,7 +335,10 @@ export class MlpPlayground extends LitElement {
             .outputSize=${this._dataset?.outputSize ?? 1}
           ></saturation-panel>
           <run-stats .spec=${config?.spec ?? null} .trainingData=${this._dataset} .adapter=${this._adapter} .stepsPerSecond=${this.loop.stepsPerSecond}></run-stats>
-          <share-panel .link=${config ? `${location.origin}${location.pathname}${configToHash(config)}` : ''} .ready=${this.session !== null} @export-json=${this._onExportJson} @export-csv=${this._onExportCsv}></share-panel>
+          <share-panel
+            .link=${config ? `${location.origin}${location.pathname}${configToHash(config)}` : ''}
+            .linkNote=${config?.data.source === 'csv' ? 'The link carries the network, not your CSV rows: whoever opens it gets the default dataset.' : ''}
+            .ready=${this.session !== null} @export-json=${this._onExportJson} @export-csv=${this._onExportCsv}></share-panel>
         </div>
       </div>
     `;
