@@ -1,4 +1,5 @@
-// Forward product, register-tiled variant (matmul_forward_io.wgsl holds the interface): each
+// Forward product, register-tiled variant for layers whose widths or offsets are not multiples of
+// 4 (matmul_forward_vec4.wgsl serves the others; matmul_forward_io.wgsl holds the interface): each
 // invocation computes an 8×4 block of the output (8 rows, 4 columns) held in registers, reading
 // its operands straight from storage; no workgroup memory, which is the fast form on CPU adapters
 // (SwiftShader: 8×4 blocks measured ~1.7× the throughput of 4×4 blocks at 512³ and 1024³).

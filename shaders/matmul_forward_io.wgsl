@@ -1,25 +1,8 @@
 // Forward product of one layer with bias and activation fused: out = f(A·W + b), A [rows, inner]
 // (rows gathered through the batch's row indices for the first layer), W [inner, cols] and b [cols]
-// read from the flat parameter buffer. The interface shared by both variants
-// (matmul_forward.wgsl: registers only; matmul_forward_shared.wgsl: workgroup-memory tiles).
-
-struct ForwardParams {
-  // Rows of A and of the output (batch size).
-  rows: u32,
-  // Columns of W and of the output (fan-out).
-  cols: u32,
-  // Columns of A, rows of W (fan-in).
-  inner: u32,
-  // Index of W[0][0] in the parameter buffer.
-  weightOffset: u32,
-  // Index of b[0] in the parameter buffer.
-  biasOffset: u32,
-  // Activation id (common.wgsl) applied to the output; ACT_LINEAR for the logits of the last layer.
-  activation: u32,
-  // 1: row r of A is input row rowIndex[step.indexOffset + r] (batch gather); 0: row r itself.
-  gatherRows: u32,
-  _pad: u32,
-}
+// read from the flat parameter buffer. The scalar bindings (ForwardParams is in matmul_params.wgsl)
+// shared by matmul_forward.wgsl (registers, layers not aligned to vec4) and
+// matmul_forward_shared.wgsl (workgroup-memory tiles); matmul_forward_vec4.wgsl binds vec4 arrays.
 
 @group(0) @binding(0) var<uniform> params: ForwardParams;
 @group(0) @binding(1) var<storage, read> input: array<f32>;

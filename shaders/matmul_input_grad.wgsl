@@ -1,4 +1,5 @@
-// Input-gradient product, register-tiled variant (matmul_input_grad_io.wgsl holds the
+// Input-gradient product, register-tiled variant for layers not aligned to vec4
+// (matmul_input_grad_vec4.wgsl serves the others; matmul_input_grad_io.wgsl holds the
 // interface): each invocation computes an 8×4 block (8 rows, 4 columns i) in registers, no
 // workgroup memory (the block shape of matmul_forward.wgsl, faster on CPU adapters).
 

@@ -1,4 +1,5 @@
-// Weight-gradient product, register-tiled variant (matmul_weight_grad_io.wgsl holds the
+// Weight-gradient product, register-tiled variant for layers not aligned to vec4
+// (matmul_weight_grad_vec4.wgsl serves the others; matmul_weight_grad_io.wgsl holds the
 // interface): each invocation computes an 8×4 block of G (8 rows i, 4 columns) in registers, no
 // workgroup memory (the block shape of matmul_forward.wgsl, faster on CPU adapters).
 

@@ -2,23 +2,9 @@
 // Rows 0…inner−1 of G are ∂L/∂W = Aᵀ·dZ; row `inner` (a column of ones appended to A) is
 // ∂L/∂b = Σ_rows dZ. In the flat layout b follows W directly, so G is written as one block at the
 // layer's weight offset. A's rows are gathered through the batch's row indices for the first layer.
-// The interface shared by both variants (registers only, and workgroup-memory tiles).
-
-struct WeightGradParams {
-  // Rows of A and dZ (batch size): the length of the sum.
-  batch: u32,
-  // Columns of A (fan-in); G has inner + 1 rows.
-  inner: u32,
-  // Columns of dZ and G (fan-out).
-  cols: u32,
-  // Index of ∂L/∂W[0][0] in the gradient buffer (∂L/∂b follows).
-  weightOffset: u32,
-  // 1: row r of A is input row rowIndex[step.indexOffset + r]; 0: row r itself.
-  gatherRows: u32,
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
-}
+// The scalar bindings (WeightGradParams is in matmul_params.wgsl) shared by the registers kernel for
+// layers not aligned to vec4 and the workgroup-memory kernel; matmul_weight_grad_vec4.wgsl binds
+// vec4 arrays.
 
 @group(0) @binding(0) var<uniform> params: WeightGradParams;
 @group(0) @binding(1) var<storage, read> input: array<f32>;

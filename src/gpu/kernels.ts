@@ -4,14 +4,18 @@
  * cache. WGSL lives in shaders/*.wgsl; common.wgsl is prepended to each kernel's module.
  */
 import commonSource from '../../shaders/common.wgsl?raw';
+import matmulParams from '../../shaders/matmul_params.wgsl?raw';
 import forwardInterface from '../../shaders/matmul_forward_io.wgsl?raw';
 import forwardRegisters from '../../shaders/matmul_forward.wgsl?raw';
+import forwardVec4 from '../../shaders/matmul_forward_vec4.wgsl?raw';
 import forwardShared from '../../shaders/matmul_forward_shared.wgsl?raw';
 import weightGradInterface from '../../shaders/matmul_weight_grad_io.wgsl?raw';
 import weightGradRegisters from '../../shaders/matmul_weight_grad.wgsl?raw';
+import weightGradVec4 from '../../shaders/matmul_weight_grad_vec4.wgsl?raw';
 import weightGradShared from '../../shaders/matmul_weight_grad_shared.wgsl?raw';
 import inputGradInterface from '../../shaders/matmul_input_grad_io.wgsl?raw';
 import inputGradRegisters from '../../shaders/matmul_input_grad.wgsl?raw';
+import inputGradVec4 from '../../shaders/matmul_input_grad_vec4.wgsl?raw';
 import inputGradShared from '../../shaders/matmul_input_grad_shared.wgsl?raw';
 import lossRowSource from '../../shaders/loss_row.wgsl?raw';
 import lossSource from '../../shaders/loss.wgsl?raw';
@@ -26,9 +30,10 @@ import type { OptimizerKind } from '../model/spec';
 export type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
 
 /**
- * Output block of one workgroup of every matrix product, rows × columns: register-tiled kernels
- * cover it with 8×4 workgroups of 8×4 outputs each, workgroup-memory kernels with 8×8 workgroups
- * of 4×4 outputs each, so one grid helper serves both.
+ * Output block of one workgroup of every matrix product, rows × columns: vec4 register kernels
+ * cover it with 4×4 workgroups of 8×8 outputs each, scalar register kernels with 8×4 workgroups of
+ * 8×4 outputs each, workgroup-memory kernels with 8×8 workgroups of 4×4 outputs each, so one grid
+ * helper serves all three.
  */
 const MATMUL_WORKGROUP_BLOCK = 32;
 
@@ -51,18 +56,24 @@ export function ceilDiv(count: number, size: number): number {
   return Math.ceil(count / size);
 }
 
-/** Workgroup sizes per variant; each covers MATMUL_WORKGROUP_BLOCK² outputs (see above). */
-const MATMUL_WORKGROUP: Readonly<Record<MatmulVariant, Readonly<Record<string, number>>>> = {
-  registers: { WORKGROUP_X: 8, WORKGROUP_Y: 4 },
-  'workgroup-memory': { WORKGROUP_X: 8, WORKGROUP_Y: 8 },
-};
-
 /**
- * How the matrix products use the device: 'registers' keeps a 4×4 output block per invocation and
- * reads operands straight from storage; 'workgroup-memory' stages operand tiles in workgroup
- * memory first. Both cover MATMUL_WORKGROUP_BLOCK² outputs per workgroup.
+ * How the matrix products use the device: 'registers' keeps an output block per invocation in
+ * registers and reads operands straight from storage; 'workgroup-memory' stages operand tiles in
+ * workgroup memory first. Both cover MATMUL_WORKGROUP_BLOCK² outputs per workgroup.
  */
 export type MatmulVariant = 'registers' | 'workgroup-memory';
+
+/**
+ * How a layer's operands may be read: 'vec4' when both its widths and its parameter offset are
+ * multiples of 4, so every row of A, W, b, dZ, the output and the gradient starts on a 16-byte
+ * boundary and can be bound as array<vec4<f32>>; 'scalar' otherwise.
+ */
+export type LayerAlignment = 'vec4' | 'scalar';
+
+/** The alignment of a layer of `fanIn` → `fanOut` whose weights start at `weightOffset` in the flat parameters. */
+export function layerAlignment(fanIn: number, fanOut: number, weightOffset: number): LayerAlignment {
+  return fanIn % 4 === 0 && fanOut % 4 === 0 && weightOffset % 4 === 0 ? 'vec4' : 'scalar';
+}
 
 /** The three products of a layer in one variant. */
 export interface MatmulKernels {
@@ -74,32 +85,42 @@ export interface MatmulKernels {
   inputGrad: Kernel;
 }
 
-export function matmulKernels(variant: MatmulVariant): MatmulKernels {
-  const shared = variant === 'workgroup-memory';
-  const suffix = shared ? '_shared' : '';
+/**
+ * The products of `variant` for a layer of `alignment` (layerAlignment). The registers variant has
+ * vec4 kernels (8×8 blocks, 4×4 workgroups) for aligned layers and scalar ones (8×4 blocks, 8×4
+ * workgroups) for the rest; the workgroup-memory kernels read scalars and serve both. The default
+ * fits square products whose size is a multiple of 4.
+ */
+export function matmulKernels(variant: MatmulVariant, alignment: LayerAlignment = 'vec4'): MatmulKernels {
   const storage5: readonly BindingKind[] = ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'];
+  const kernel = (name: string, sources: readonly string[], usesStepParams: boolean, constants: Readonly<Record<string, number>>): Kernel => ({
+    name,
+    sources: [matmulParams, ...sources],
+    bindings: storage5,
+    usesStepParams,
+    constants,
+  });
+  if (variant === 'workgroup-memory') {
+    const constants = { WORKGROUP_X: 8, WORKGROUP_Y: 8 };
+    return {
+      forward: kernel('matmul_forward_shared', [forwardInterface, forwardShared], true, constants),
+      weightGrad: kernel('matmul_weight_grad_shared', [weightGradInterface, weightGradShared], true, constants),
+      inputGrad: kernel('matmul_input_grad_shared', [inputGradInterface, inputGradShared], false, constants),
+    };
+  }
+  if (alignment === 'vec4') {
+    const constants = { WORKGROUP_X: 4, WORKGROUP_Y: 4 };
+    return {
+      forward: kernel('matmul_forward_vec4', [forwardVec4], true, constants),
+      weightGrad: kernel('matmul_weight_grad_vec4', [weightGradVec4], true, constants),
+      inputGrad: kernel('matmul_input_grad_vec4', [inputGradVec4], false, constants),
+    };
+  }
+  const constants = { WORKGROUP_X: 8, WORKGROUP_Y: 4 };
   return {
-    forward: {
-      name: `matmul_forward${suffix}`,
-      sources: [forwardInterface, shared ? forwardShared : forwardRegisters],
-      bindings: storage5,
-      usesStepParams: true,
-      constants: MATMUL_WORKGROUP[variant],
-    },
-    weightGrad: {
-      name: `matmul_weight_grad${suffix}`,
-      sources: [weightGradInterface, shared ? weightGradShared : weightGradRegisters],
-      bindings: storage5,
-      usesStepParams: true,
-      constants: MATMUL_WORKGROUP[variant],
-    },
-    inputGrad: {
-      name: `matmul_input_grad${suffix}`,
-      sources: [inputGradInterface, shared ? inputGradShared : inputGradRegisters],
-      bindings: storage5,
-      usesStepParams: false,
-      constants: MATMUL_WORKGROUP[variant],
-    },
+    forward: kernel('matmul_forward', [forwardInterface, forwardRegisters], true, constants),
+    weightGrad: kernel('matmul_weight_grad', [weightGradInterface, weightGradRegisters], true, constants),
+    inputGrad: kernel('matmul_input_grad', [inputGradInterface, inputGradRegisters], false, constants),
   };
 }
 
@@ -237,7 +258,7 @@ export function chooseStepPlan(widths: readonly number[], batchSize: number, isC
     reasons.push(`${matmul} products requested by the caller`);
   } else if (isCpuAdapter) {
     matmul = 'registers';
-    reasons.push('CPU adapter: register tiles without workgroup memory (faster on SwiftShader)');
+    reasons.push('CPU adapter: register tiles without workgroup memory, vec4 loads where a layer\'s widths are multiples of 4 (faster on SwiftShader)');
   } else {
     matmul = 'workgroup-memory';
     reasons.push('GPU adapter: operand tiles staged in workgroup memory');

@@ -30,6 +30,7 @@ import {
   elementGrid,
   fusedStepKernel,
   gradNormsKernel,
+  layerAlignment,
   lossKernel,
   matmulGrid,
   matmulKernels,
@@ -38,6 +39,8 @@ import {
   stepMultiplyAdds,
   type CompiledKernel,
   type Kernel,
+  type LayerAlignment,
+  type MatmulKernels,
   type StepPlan,
   type StepPlanOverrides,
 } from './kernels';
@@ -59,8 +62,16 @@ export interface GpuTrainerOptions {
   overrides?: StepPlanOverrides;
 }
 
+/** A layer product in the form that serves layers of one alignment, e.g. 'forward vec4'. */
+type ProductRole = `${keyof MatmulKernels} ${LayerAlignment}`;
+
 /** What each kernel role of a trainer is compiled from. */
-type KernelRole = 'forward' | 'outputActivation' | 'fused' | 'weightGrad' | 'inputGrad' | 'loss' | 'norms' | 'optimizer';
+type KernelRole = ProductRole | 'outputActivation' | 'fused' | 'loss' | 'norms' | 'optimizer';
+
+/** The role of `product` for `layer`: its vec4 form when the layer's widths and offset allow it. */
+function productRole(product: keyof MatmulKernels, layer: { fanIn: number; fanOut: number; weightOffset: number }): ProductRole {
+  return `${product} ${layerAlignment(layer.fanIn, layer.fanOut, layer.weightOffset)}`;
+}
 
 /** One recorded dispatch of a step: a compiled kernel, its group-0 bind group and its grid. */
 interface Dispatch {
@@ -185,19 +196,20 @@ export class GpuTrainer {
     }
     const plan = chooseStepPlan(spec.widths, spec.batchSize, context.report.isCpuAdapter, options.overrides);
     const size = plan.reductionWorkgroupSize;
-    const products = matmulKernels(plan.matmul);
     const roles: Partial<Record<KernelRole, Kernel>> =
       plan.kernel === 'fused'
-        ? { forward: products.forward, outputActivation: OUTPUT_ACTIVATION_KERNEL, fused: fusedStepKernel(size, spec.optimizer.kind) }
-        : {
-            forward: products.forward,
-            outputActivation: OUTPUT_ACTIVATION_KERNEL,
-            weightGrad: products.weightGrad,
-            inputGrad: products.inputGrad,
-            loss: lossKernel(size),
-            norms: gradNormsKernel(size),
-            optimizer: optimizerKernel(spec.optimizer.kind),
-          };
+        ? { outputActivation: OUTPUT_ACTIVATION_KERNEL, fused: fusedStepKernel(size, spec.optimizer.kind) }
+        : { outputActivation: OUTPUT_ACTIVATION_KERNEL, loss: lossKernel(size), norms: gradNormsKernel(size), optimizer: optimizerKernel(spec.optimizer.kind) };
+    // Only the product forms some layer uses are compiled (evaluation runs the forward products of both plans).
+    layout.layers.forEach((layer, l) => {
+      const alignment = layerAlignment(layer.fanIn, layer.fanOut, layer.weightOffset);
+      const products = matmulKernels(plan.matmul, alignment);
+      roles[`forward ${alignment}`] = products.forward;
+      if (plan.kernel === 'layered') {
+        roles[`weightGrad ${alignment}`] = products.weightGrad;
+        if (l > 0) roles[`inputGrad ${alignment}`] = products.inputGrad;
+      }
+    });
     const entries = Object.entries(roles) as [KernelRole, Kernel][];
     const compiled = await Promise.all(entries.map(([, kernel]) => context.pipelines.get(kernel)));
     const kernels: Partial<Record<KernelRole, CompiledKernel>> = Object.fromEntries(entries.map(([role], i) => [role, compiled[i]]));
@@ -467,7 +479,7 @@ export class GpuTrainer {
       const pass = encoder.beginComputePass();
       pass.setBindGroup(1, this.resources.stepBindGroup, [0]);
       this.layout.layers.forEach((layer, l) => {
-        pass.setPipeline(this.kernel('forward').pipeline);
+        pass.setPipeline(this.kernel(productRole('forward', layer)).pipeline);
         pass.setBindGroup(0, evaluation.forwardBindGroups[l]);
         const [x, y] = matmulGrid(rows, layer.fanOut);
         pass.dispatchWorkgroups(x, y);
@@ -669,7 +681,7 @@ function buildResources(
     const deltas = layers.map((layer, l) => storage(`deltas ${l + 1}`, B * layer.fanOut));
     layers.forEach((layer, l) => {
       const params = uniform(`forward ${l}`, forwardUniform(spec, layer, l, B, l === 0));
-      add('forward', `forward ${l}`, [params, l === 0 ? trainX : activations[l - 1], parameters, rowIndices, activations[l]], matmulGrid(B, layer.fanOut));
+      add(productRole('forward', layer), `forward ${l}`, [params, l === 0 ? trainX : activations[l - 1], parameters, rowIndices, activations[l]], matmulGrid(B, layer.fanOut));
     });
     add('loss', 'loss', [lossParams, activations[L - 1], trainY, rowIndices, deltas[L - 1], metricsRing], [1, 1]);
     for (let l = L - 1; l >= 0; l--) {
@@ -678,7 +690,7 @@ function buildResources(
         `weight gradient ${l}`,
         packUniform([{ u32: B }, { u32: layer.fanIn }, { u32: layer.fanOut }, { u32: layer.weightOffset }, { u32: l === 0 ? 1 : 0 }, { u32: 0 }, { u32: 0 }, { u32: 0 }]),
       );
-      add('weightGrad', `weight gradient ${l}`, [weightParams, l === 0 ? trainX : activations[l - 1], deltas[l], rowIndices, gradient], matmulGrid(layer.fanIn + 1, layer.fanOut));
+      add(productRole('weightGrad', layer), `weight gradient ${l}`, [weightParams, l === 0 ? trainX : activations[l - 1], deltas[l], rowIndices, gradient], matmulGrid(layer.fanIn + 1, layer.fanOut));
       if (l > 0) {
         const inputParams = uniform(
           `input gradient ${l}`,
@@ -693,7 +705,7 @@ function buildResources(
             { u32: 0 },
           ]),
         );
-        add('inputGrad', `input gradient ${l}`, [inputParams, deltas[l], parameters, activations[l - 1], deltas[l - 1]], matmulGrid(B, layer.fanIn));
+        add(productRole('inputGrad', layer), `input gradient ${l}`, [inputParams, deltas[l], parameters, activations[l - 1], deltas[l - 1]], matmulGrid(B, layer.fanIn));
       }
     }
     const segments = new Uint32Array(4 * L);
@@ -709,8 +721,8 @@ function buildResources(
   const evaluationActivations = layers.map((layer, l) => storage(`evaluation activations ${l + 1}`, evaluationRows * layer.fanOut));
   const evaluationOutputs = storage('evaluation outputs', evaluationRows * outputsWidth, GPUBufferUsage.COPY_SRC);
   const forwardUniforms = layers.map((layer, l) => uniform(`evaluation forward ${l}`, forwardUniform(spec, layer, l, evaluationRows, false)));
-  const forwardBindGroups = layers.map((_, l) =>
-    bindGroup('forward', `evaluation forward ${l}`, [forwardUniforms[l], l === 0 ? evaluationInputs : evaluationActivations[l - 1], parameters, rowIndices, evaluationActivations[l]]),
+  const forwardBindGroups = layers.map((layer, l) =>
+    bindGroup(productRole('forward', layer), `evaluation forward ${l}`, [forwardUniforms[l], l === 0 ? evaluationInputs : evaluationActivations[l - 1], parameters, rowIndices, evaluationActivations[l]]),
   );
   const outputUniform = uniform('evaluation output', packUniform([{ u32: evaluationRows }, { u32: outputsWidth }, { u32: outputActivationId }, { u32: 0 }]));
   const outputBindGroup = bindGroup('outputActivation', 'evaluation output', [outputUniform, evaluationActivations[L - 1], evaluationOutputs]);

@@ -127,6 +127,16 @@ describe('GPU vs CPU on MNIST-shaped layers', () => {
       ...allLayouts(recipe({ name: 'mnist-shaped sigmoid/sigmoid/mse/momentum', widths: [784, 17, 3], hidden: 'sigmoid', output: 'sigmoid', loss: 'mse', optimizer: 'momentum', batchSize: 7, inputs: 'digits', seed: 12 })),
     ]);
   });
+
+  it('matches where the vec4 products serve layers whose widths end a block part-way', async () => {
+    // 784→12 (gathered rows, last quad of columns alone in its 8-column block) and 12→20 (bias row
+    // and the last 4 inputs in one 8-row block) use the vec4 register kernels; 20→3 the scalar ones.
+    await checkCases(
+      LAYOUTS.slice(1).map((layout) =>
+        recipe({ name: `${layoutName(layout)} vec4 layers tanh/softmax/cross_entropy/sgd`, widths: [784, 12, 20, 3], hidden: 'tanh', output: 'softmax', loss: 'cross_entropy', optimizer: 'sgd', batchSize: 13, inputs: 'digits', seed: 13, ...layout }),
+      ),
+    );
+  });
 });
 
 describe('evaluate', () => {
