@@ -5,7 +5,7 @@
  * 0 with t = 1) sits where the MSE curve is flat at 0 and the CE curve is at its largest: that is
  * why MSE stalls there and CE does not.
  */
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, unsafeCSS } from 'lit';
 import { LOSSES, LOSS_LABELS, lossDenominator, rowOutputDelta, type LossName, type OutputActivation } from '../model/activations';
 import { panelStyles } from './form';
 
@@ -53,6 +53,13 @@ export class SaturationPanel extends LitElement {
         height: 0.2rem;
         vertical-align: middle;
         margin-right: 0.25rem;
+      }
+      /* Classes, not style attributes: the page's Content-Security-Policy blocks inline style attributes. */
+      .swatch.mse {
+        background: ${unsafeCSS(COLORS.mse)};
+      }
+      .swatch.cross_entropy {
+        background: ${unsafeCSS(COLORS.cross_entropy)};
       }
     `,
   ];
@@ -108,8 +115,8 @@ export class SaturationPanel extends LitElement {
       <h2>Saturation: output activations and |∂L/∂z| against o</h2>
       <canvas role="img" aria-label="Histogram of outputs and the output delta of each loss against the output"></canvas>
       <div class="legend hint">
-        <span><i class="swatch" style="background:${COLORS.mse}"></i>MSE |2(o−t)·o(1−o)|</span>
-        <span><i class="swatch" style="background:${COLORS.cross_entropy}"></i>CE |o−t|</span>
+        <span><i class="swatch mse"></i>MSE |2(o−t)·o(1−o)|</span>
+        <span><i class="swatch cross_entropy"></i>CE |o−t|</span>
         <span>curves: solid target 1, dashed target 0; ● sample with target 1, ○ target 0</span>
         <span>thicker: ${LOSS_LABELS[this.loss]}, which drives training</span>
       </div>

@@ -6,20 +6,10 @@ import type { Page } from 'puppeteer';
 import type { LossName } from '../../src/model/activations';
 import { openPage, type BrowserFixture } from './browser';
 
-/**
- * Opens the playground at `path` (e.g. "/" or "/#spec=…"). When Vite re-optimises its
- * dependencies during the first load it answers "504 Outdated Optimize Dep" and the page never
- * defines its element; one reload then loads the fresh bundle.
- */
+/** Opens the playground at `path` (e.g. "/" or "/#spec=…") once its element is defined. */
 export async function openPlayground(fixture: BrowserFixture, path: string): Promise<Page> {
   const page = await openPage(fixture, path);
-  const defined = () => page.waitForFunction(() => customElements.get('mlp-playground') !== undefined, { timeout: 15_000 });
-  try {
-    await defined();
-  } catch {
-    await page.reload({ waitUntil: 'load' });
-    await defined();
-  }
+  await page.waitForFunction(() => customElements.get('mlp-playground') !== undefined, { timeout: 15_000 });
   return page;
 }
 
