@@ -205,9 +205,11 @@ so the spread between runs on the same machine stays in view.
   the saturated fraction, and reads them back. The CPU path computes in float64; TF.js's cpu backend in float32.
 - Each figure: warm-up steps, a calibration run that sizes the window, then timed windows; a window issues its steps and
   synchronises once at its end (ours: session.flush(); TF.js: awaiting data() of the last layer's bias). Reported: the
-  median window, in samples per second; "window spread" is the slowest and fastest window against it. A step slower
-  than a window makes a window of one step: then our GPU trainer cannot overlap steps within it.
+  median window, in samples per second; "window spread" is the slowest and fastest window against it. A calibrated
+  window has at least 3 steps, so on slow configs it lasts longer than asked.
 - GFLOP/s counts 6·B·Σ n_(l−1)·n_l FLOPs per step (forward, input gradient and weight gradient products), nothing else.
+  "Of our matmul" divides it by the GFLOP/s of our forward product alone on a square matrix, timed in the same run; above
+  100% the square product ran slower than the training products did (other sizes, and a machine whose load moves).
 `;
 
 function dateLine(date: Date): string {

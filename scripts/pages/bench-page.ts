@@ -81,6 +81,12 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * Fewest steps in a calibrated window, even when that makes it longer than asked: a window of one
+ * step lets our GPU trainer overlap nothing and, on a loaded machine, swings with every hiccup.
+ */
+const MIN_CALIBRATED_STEPS = 3;
+
 /** Warm-up, calibration, then timed windows of `run`; returns steps per second of each window. */
 async function timeWindows(
   run: (steps: number) => Promise<void>,
@@ -96,7 +102,7 @@ async function timeWindows(
       await run(probe);
       const seconds = (performance.now() - start) / 1000;
       if (seconds >= options.windowSeconds / 10 || probe >= 1 << 16) {
-        stepsPerWindow = Math.max(1, Math.round((probe * options.windowSeconds) / seconds));
+        stepsPerWindow = Math.max(MIN_CALIBRATED_STEPS, Math.round((probe * options.windowSeconds) / seconds));
         break;
       }
       probe *= 4;
