@@ -99,6 +99,23 @@ export class MetricsHistory {
     if (metrics.length > 0) this.revision++;
   }
 
+  /**
+   * Forgets every step from `step` on, with the switches and test evaluations made after the
+   * parameters of `step`: the run went back there (a restored snapshot, a device-loss recovery)
+   * and those steps will be trained, and reported, again.
+   */
+  trimFrom(step: number): void {
+    const steps = this.columns.step;
+    let keep = steps.length;
+    while (keep > 0 && steps.at(keep - 1) >= step) keep--;
+    for (const column of [...Object.values(this.columns), ...this.layerNorms]) column.length = keep;
+    // A switch at `step` itself is undone too: the restored run picks its loss again from there.
+    this.switches.splice(0, this.switches.length, ...this.switches.filter((s) => s.step < step));
+    // A test at `step` evaluated exactly the parameters the run goes back to.
+    this.tests.splice(0, this.tests.length, ...this.tests.filter((t) => t.step <= step));
+    this.revision++;
+  }
+
   addTest(evaluation: TestEvaluation): void {
     this.tests.push(evaluation);
     this.revision++;

@@ -13,12 +13,15 @@ import { LOSS_LABELS, type LossName } from '../model/activations';
 import { cloneSpec, type NetworkSpec } from '../model/spec';
 import { validate, validateForDataset, type ValidationProblem } from '../model/validate';
 import { createSession, describeBackend } from '../train/create-session';
-import type { Session, StepMetrics } from '../train/session';
+import { GuardedSession, type GuardEvent, type NonFiniteFault } from '../train/guarded-session';
+import type { Session, StepMetrics, TrainerSnapshot } from '../train/session';
 import './boundary-panel';
 import { boundaryGrid, DIGIT_STRIP_COUNT } from './boundary-panel';
 import './curves-panel';
 import './dataset-panel';
 import { scoreOutputs } from './evaluation';
+import './fault-panel';
+import type { RunFault } from './fault-panel';
 import { MetricsHistory, type TestEvaluation } from './metrics-history';
 import './network-panel';
 import './optimizer-panel';
@@ -50,6 +53,9 @@ const SATURATION_ROWS = 256;
 /** Optimizer fields that can change under a running network without a new one. */
 const LIVE_OPTIMIZER_FIELDS = ['learningRate', 'momentum', 'beta1', 'beta2', 'epsilon'] as const;
 
+/** What the adapter line says when the network trains in the CPU worker. */
+const CPU_ADAPTER = 'CPU (float64, in a Web Worker)';
+
 /** Input types that take no typing, so shortcut keys may act while one has focus. */
 const NON_TEXT_INPUTS = new Set(['radio', 'checkbox', 'button', 'submit', 'reset', 'file']);
 
@@ -64,6 +70,16 @@ function describeError(error: unknown): string {
 /** Rows [0, count) of a row-major array of `width` columns. */
 function firstRows(values: Float32Array, width: number, count: number): Float32Array {
   return values.subarray(0, count * width);
+}
+
+/**
+ * Where a non-finite value first showed, in layers: the losses and the output delta belong to the
+ * output layer; the global norm can overflow while every layer's own norm is finite.
+ */
+function faultPlace(fault: NonFiniteFault): string {
+  if (fault.layer !== null) return `weight layer ${fault.layer} of ${fault.layerCount}`;
+  if (fault.metric === 'globalGradNorm') return `the sum over all ${fault.layerCount} weight layers (each layer's own gradient norm is finite)`;
+  return `the output layer (weight layer ${fault.layerCount} of ${fault.layerCount})`;
 }
 
 /** The spec adjusted to a dataset: input and output widths, and an output activation that fits the targets. */
@@ -97,6 +113,7 @@ export class MlpPlayground extends LitElement {
     _specProblems: { state: true },
     _dataProblems: { state: true },
     _status: { state: true },
+    _fault: { state: true },
     _notice: { state: true },
     _banner: { state: true },
     _dataset: { state: true },
@@ -191,6 +208,7 @@ export class MlpPlayground extends LitElement {
   private declare _specProblems: ValidationProblem[];
   private declare _dataProblems: ValidationProblem[];
   private declare _status: string;
+  private declare _fault: RunFault | null;
   private declare _notice: string;
   private declare _banner: string;
   private declare _dataset: Dataset | null;
@@ -201,7 +219,8 @@ export class MlpPlayground extends LitElement {
   private declare _gridOutputs: Float32Array | null;
   private declare _digitOutputs: Float32Array | null;
 
-  private session: Session | null = null;
+  /** The run: every session the page opens is wrapped in a guard against divergence and device loss. */
+  private session: GuardedSession | null = null;
   private history: MetricsHistory | null = null;
   private useGpu = false;
   private uploadedCsv: Dataset | null = null;
@@ -219,10 +238,14 @@ export class MlpPlayground extends LitElement {
   private latestTest: TestEvaluation | null = null;
   private writtenHash = '';
   private readonly pendingEvaluations = new Set<Promise<Float32Array>>();
+  /** Device losses so far: an evaluation that fails across one failed because of it, which the guard reports itself. */
+  private deviceLosses = 0;
 
   private readonly loop = new TrainingLoop(this, {
     onMetrics: (metrics) => this._onMetrics(metrics),
     onError: (error) => {
+      // A train() refused because the guard stopped the run adds nothing to what the guard said.
+      if (this.session?.condition === 'non-finite' || this.session?.condition === 'failed') return;
       this._status = `Training stopped: ${describeError(error)}`;
     },
   });
@@ -233,6 +256,7 @@ export class MlpPlayground extends LitElement {
     this._specProblems = [];
     this._dataProblems = [];
     this._status = 'Starting…';
+    this._fault = null;
     this._notice = '';
     this._banner = '';
     this._dataset = null;
@@ -262,17 +286,35 @@ export class MlpPlayground extends LitElement {
 
   /**
    * Test hook (used by tests/browser/ui-*.test.ts, harmless for users): the current parameters and
-   * step count, read from the session, and what the history holds.
+   * step count, read from the session, what the history holds, and what the run's guard keeps.
    */
-  async debugSnapshot(): Promise<{ step: number; loss: LossName; parameters: number[]; recordedSteps: number; switches: { step: number; loss: LossName }[] }> {
+  async debugSnapshot(): Promise<{
+    step: number;
+    loss: LossName;
+    parameters: number[];
+    recordedSteps: number;
+    lastRecorded: { step: number; mse: number; globalGradNorm: number } | null;
+    switches: { step: number; loss: LossName }[];
+    backend: Session['backend'];
+    guard: { condition: GuardedSession['condition']; fault: NonFiniteFault | null; lastGoodStep: number | null; lastGoodParameters: number[] | null };
+  }> {
     if (!this.session || !this.history) throw new Error('no run yet');
     const snapshot = await this.session.snapshot();
+    const lastGood = this.session.lastGoodSnapshot;
     return {
       step: snapshot.step,
       loss: snapshot.loss,
       parameters: Array.from(snapshot.parameters),
       recordedSteps: this.history.length,
+      lastRecorded: this.history.length > 0 ? { step: this.history.latest('step')!, mse: this.history.latest('mse')!, globalGradNorm: this.history.latest('globalGradNorm')! } : null,
       switches: this.history.switches.map((s) => ({ ...s })),
+      backend: this.session.backend,
+      guard: {
+        condition: this.session.condition,
+        fault: this.session.fault,
+        lastGoodStep: lastGood ? lastGood.step : null,
+        lastGoodParameters: lastGood ? Array.from(lastGood.parameters) : null,
+      },
     };
   }
 
@@ -299,6 +341,7 @@ export class MlpPlayground extends LitElement {
       ${this._banner ? html`<div class="banner" role="note">${this._banner}</div>` : nothing}
       ${this._notice ? html`<div class="notice" role="alert" data-testid="url-notice">${this._notice}</div>` : nothing}
       <div class="status" role="status" aria-live="polite" data-testid="status">${this._status}</div>
+      <fault-panel .fault=${this._fault} @restore-last-good=${this._onRestoreLastGood} @reset-run=${this._onReset} @continue-on-cpu=${this._onContinueOnCpu}></fault-panel>
       <div class="layout">
         <div class="column">
           <transport-panel
@@ -353,7 +396,7 @@ export class MlpPlayground extends LitElement {
       this._adapter = `WebGPU: ${[report.vendor, report.architecture, report.device, report.description].filter(Boolean).join(' · ') || 'unnamed adapter'}`;
       if (report.isCpuAdapter) this._banner = 'WebGPU runs here on a CPU implementation (no GPU found), so training is slower than on a real GPU.';
     } else {
-      this._adapter = 'CPU (float64, in a Web Worker)';
+      this._adapter = CPU_ADAPTER;
       this._banner = 'This browser offers no WebGPU, so the network trains on the CPU in a Web Worker: the same maths in float64, only slower. Use a recent Chrome or Edge for the GPU path.';
     }
     await this._loadHash(location.hash);
@@ -381,16 +424,79 @@ export class MlpPlayground extends LitElement {
     return this.uploadedCsv;
   }
 
-  private async _openSession(spec: NetworkSpec, dataset: Dataset): Promise<Session> {
-    if (!this.useGpu) return WorkerSession.create(spec, dataset);
-    const session = await createSession({ spec, dataset, backend: 'webgpu' });
-    session.onError = (error) => {
-      // A replaced session's in-flight readbacks fail when it is disposed; that is not news.
-      if (session !== this.session) return;
-      this.loop.pause();
-      this._status = `The GPU reported ${error.kind === 'device-lost' ? 'the loss of its device' : `an error (${error.kind})`}: ${error.message}. Press Reset to start again.`;
-    };
-    return session;
+  /**
+   * A guarded session on the page's backend. After a device loss the guard calls the factory again
+   * for a new GPU session; the CPU path is offered only once that fails (the user chooses it).
+   */
+  private async _openSession(spec: NetworkSpec, dataset: Dataset): Promise<GuardedSession> {
+    const onGpu = this.useGpu;
+    let guard: GuardedSession | null = null;
+    guard = await GuardedSession.create({
+      createSession: () => (onGpu ? createSession({ spec, dataset, backend: 'webgpu' }) : WorkerSession.create(spec, dataset)),
+      // A replaced run's late events (its readbacks failing once disposed) are not news.
+      onStatus: (event) => {
+        if (guard !== null && guard === this.session) this._onGuardEvent(guard, event);
+      },
+    });
+    return guard;
+  }
+
+  /** What the run's guard reports, turned into the status line, the fault panel and the loop's state. */
+  private _onGuardEvent(guard: GuardedSession, event: GuardEvent): void {
+    switch (event.kind) {
+      case 'non-finite': {
+        this.loop.pause();
+        const message = `${event.message} It first showed at ${faultPlace(event.fault)}.`;
+        this._status = message;
+        this._fault = { kind: 'non-finite', message, keptStep: event.keptStep, learningRate: guard.spec.optimizer.learningRate };
+        return;
+      }
+      case 'device-lost':
+        this.deviceLosses++;
+        this._status = `${event.message} The page keeps running; training resumes by itself.`;
+        return;
+      case 'recovered':
+        this._rewind(event.resumeStep);
+        this._status = event.message;
+        return;
+      case 'recovery-failed':
+        this.loop.pause();
+        this._status = event.message;
+        this._fault = { kind: 'recovery-failed', message: event.message, keptStep: guard.lastGoodSnapshot?.step ?? null };
+        return;
+      case 'restored': {
+        this._rewind(event.step);
+        this._fault = null;
+        this._status = `${event.message} Press Play to go on; lower the learning rate first if it diverged.`;
+        // The restored snapshot brings its own loss back; the loss switch must show that one.
+        const loss = guard.spec.loss;
+        if (this._config && this._config.spec.loss !== loss) {
+          this._config = { ...this._config, spec: { ...this._config.spec, loss } };
+          this._draft = { ...this._draft, spec: { ...this._draft.spec, loss } };
+          this._writeHash();
+        }
+        return;
+      }
+      case 'gpu-error':
+        this.loop.pause();
+        this._status = `${event.message}. Training paused.`;
+        this._fault = { kind: 'gpu-error', message: event.message };
+        return;
+    }
+  }
+
+  /** The run went back to `step`: its later history is dropped, and the views are redrawn from the weights there. */
+  private _rewind(step: number): void {
+    const history = this.history;
+    if (history) {
+      history.trimFrom(step);
+      this._revision = history.revision;
+      this.latestTest = history.tests.at(-1) ?? null;
+    }
+    this.lastTestStep = Math.min(this.lastTestStep, step);
+    this.loop.rewound();
+    void this._refreshViews(true);
+    void this._evaluateTest(true);
   }
 
   /**
@@ -398,7 +504,7 @@ export class MlpPlayground extends LitElement {
    * or when the change needs a new network, else the same run with new optimizer settings. Invalid
    * settings or a refused network leave the current run going and say why.
    */
-  private async _apply(next: PlaygroundConfig, how: { fresh: boolean; reason: string; dataset?: Dataset }): Promise<void> {
+  private async _apply(next: PlaygroundConfig, how: { fresh: boolean; reason: string; dataset?: Dataset; from?: TrainerSnapshot }): Promise<void> {
     const token = ++this.applyToken;
     this._draft = next;
     let dataset = how.dataset ?? (sameJson(next.data, this._config?.data) ? this._dataset : null);
@@ -426,7 +532,7 @@ export class MlpPlayground extends LitElement {
       return;
     }
     const previous = this._config;
-    if (!how.fresh && previous && this.session && sameJson(previous, next)) {
+    if (!how.fresh && !how.from && previous && this.session && sameJson(previous, next)) {
       // An edit that undoes an invalid one: the running network already is this one.
       this._status = 'Settings are back to those of the running network.';
       return;
@@ -438,13 +544,20 @@ export class MlpPlayground extends LitElement {
     // and a live change can carry its exact state over.
     this.loop.pause();
     await this.loop.idle();
-    let snapshot = null;
-    if (liveChange && old) {
+    let snapshot = how.from ?? null;
+    let reason = how.reason;
+    if (liveChange && old && !how.from) {
       await old.flush();
-      this._onMetrics(await old.takeMetrics());
-      snapshot = await old.snapshot();
+      if (old.condition === 'ready') {
+        this._onMetrics(await old.takeMetrics());
+        snapshot = await old.snapshot();
+      } else {
+        // Stopped at a non-finite metric, or without a GPU: the weights the guard kept are the ones to go on from.
+        snapshot = old.lastGoodSnapshot;
+        if (snapshot) reason += ` The run had stopped, so it goes on from the last good weights, of step ${snapshot.step}.`;
+      }
     }
-    let session: Session;
+    let session: GuardedSession;
     try {
       session = await this._openSession(next.spec, dataset);
       if (snapshot) await session.restore(snapshot);
@@ -469,18 +582,24 @@ export class MlpPlayground extends LitElement {
       this._gridOutputs = null;
       this._digitOutputs = null;
     }
-    if (!snapshot) {
+    this._fault = null;
+    if (!snapshot || !this.history) {
       this.history = new MetricsHistory(next.spec.widths.length - 1);
       this.latestTest = null;
       this.lastTestStep = -Infinity;
       this._saturation = null;
+    } else {
+      // Going on from kept weights older than the last recorded step (after a fault) drops what came after them.
+      this.history.trimFrom(snapshot.step);
+      this.latestTest = this.history.tests.at(-1) ?? null;
+      this.lastTestStep = Math.min(this.lastTestStep, snapshot.step);
     }
     this.lastViewStep = -1;
-    this.loop.setSession(session, session instanceof WorkerSession ? WORKER_FRAME_MS : MAIN_THREAD_FRAME_MS);
+    this.loop.setSession(session, session.backend === 'cpu' ? WORKER_FRAME_MS : MAIN_THREAD_FRAME_MS);
     // Everything now points at the new run; the old one is disposed once its own work is done.
     if (old) void this._retire(old);
     this._writeHash();
-    this._status = how.reason;
+    this._status = reason;
     void this._refreshViews(true);
     void this._evaluateTest(true);
     if (wasRunning) this.loop.play();
@@ -536,6 +655,7 @@ export class MlpPlayground extends LitElement {
     this.evaluatingTest = true;
     this.lastTestStep = step;
     this.lastTestTime = now;
+    const losses = this.deviceLosses;
     try {
       const rows = Math.min(TEST_ROWS, dataset.testCount);
       const outputs = await this._evaluate(session, firstRows(dataset.testX, dataset.inputSize, rows), rows);
@@ -545,7 +665,7 @@ export class MlpPlayground extends LitElement {
       history.addTest(this.latestTest);
       this._revision = history.revision;
     } catch (error) {
-      if (session === this.session) this._status = `Test evaluation failed: ${describeError(error)}`;
+      if (session === this.session && losses === this.deviceLosses && session.condition === 'ready') this._status = `Test evaluation failed: ${describeError(error)}`;
     } finally {
       this.evaluatingTest = false;
       if (this.testQueued) {
@@ -572,6 +692,7 @@ export class MlpPlayground extends LitElement {
     this.refreshingViews = true;
     this.lastViewTime = now;
     this.lastViewStep = step;
+    const losses = this.deviceLosses;
     try {
       const rows = Math.min(SATURATION_ROWS, dataset.trainCount);
       const outputs = await this._evaluate(session, firstRows(dataset.trainX, dataset.inputSize, rows), rows);
@@ -587,7 +708,7 @@ export class MlpPlayground extends LitElement {
       // A forced refresh (a new run) includes compiling the evaluation pipelines: not its usual cost.
       if (!force) this.lastViewDuration = performance.now() - now;
     } catch (error) {
-      if (session === this.session) this._status = `Drawing the network's outputs failed: ${describeError(error)}`;
+      if (session === this.session && losses === this.deviceLosses && session.condition === 'ready') this._status = `Drawing the network's outputs failed: ${describeError(error)}`;
     } finally {
       this.refreshingViews = false;
       if (this.viewsQueued) {
@@ -622,6 +743,8 @@ export class MlpPlayground extends LitElement {
     if (!this.session) return;
     if (this.loop.running) void this._pause();
     else {
+      if (!this._canTrain()) return;
+      this._fault = null;
       this.loop.play();
       if (this._config) this._status = `Training with ${LOSS_LABELS[this._config.spec.loss]}.`;
     }
@@ -639,8 +762,53 @@ export class MlpPlayground extends LitElement {
   }
 
   private _onStepOnce(): void {
-    if (!this.session || this.loop.running) return;
+    if (!this.session || this.loop.running || !this._canTrain()) return;
+    this._fault = null;
     void this.loop.stepOnce();
+  }
+
+  /** False, with the way on in the status line, while the guard holds the run stopped. */
+  private _canTrain(): boolean {
+    const condition = this.session?.condition;
+    if (condition === 'non-finite') {
+      this._status = 'Training is stopped at a non-finite value: restore the last good weights (or Reset) before training on.';
+      return false;
+    }
+    if (condition === 'failed') {
+      this._status = 'The GPU could not be recovered: continue on the CPU, reload the page, or Reset.';
+      return false;
+    }
+    return true;
+  }
+
+  /** Goes back to the weights the guard kept before the run diverged; the loop stays paused until Play. */
+  private async _onRestoreLastGood(): Promise<void> {
+    const guard = this.session;
+    if (!guard || guard.condition !== 'non-finite') return;
+    this.loop.pause();
+    await this.loop.idle();
+    try {
+      await guard.restoreLastGood();
+    } catch (error) {
+      if (guard === this.session) this._status = `Could not restore: ${describeError(error)}`;
+    }
+  }
+
+  /** After the GPU could not be recovered: the same network on the CPU worker, from the weights the guard kept. */
+  private _onContinueOnCpu(): void {
+    const config = this._config;
+    const guard = this.session;
+    if (!config || !guard) return;
+    this.useGpu = false;
+    this._adapter = CPU_ADAPTER;
+    this._banner = 'The GPU was lost, so the network now trains on the CPU in a Web Worker: the same maths in float64, only slower. Reload the page to try the GPU again.';
+    const kept = guard.lastGoodSnapshot;
+    void this._apply(
+      config,
+      kept
+        ? { fresh: false, from: kept, reason: `Continuing on the CPU from the weights of step ${kept.step}: press Play.` }
+        : { fresh: true, reason: 'Started again on the CPU from new weights: press Play.' },
+    );
   }
 
   private _onReset(): void {

@@ -71,6 +71,18 @@ export class TrainingLoop implements ReactiveController {
     this.schedule();
   }
 
+  /**
+   * The session went back to an earlier step (a restored snapshot, or a device-loss recovery that
+   * replayed from one): steps from there on are issued and reported again, so forget which had
+   * finished and the rate measured over them.
+   */
+  rewound(): void {
+    this.lastFinishedStep = this.session ? this.session.stepsTaken - 1 : -1;
+    this.finishTimes.length = 0;
+    this.stepsPerSecond = 0;
+    this.schedule();
+  }
+
   play(): void {
     this.running = true;
     this.schedule();

@@ -88,6 +88,29 @@ describe('MetricsHistory', () => {
     expect(history.latest('mse')).toBe(1 / steps);
   });
 
+  test('trimFrom forgets the steps from a restored step on, with the switches and tests made after its weights', () => {
+    const history = new MetricsHistory(2);
+    history.append([metrics(0, 'mse'), metrics(1, 'mse'), metrics(2, 'cross_entropy'), metrics(3, 'cross_entropy'), metrics(4, 'mse')]);
+    history.addTest({ step: 2, mse: 0.2, crossEntropy: 0.4, accuracy: 0.6 });
+    history.addTest({ step: 3, mse: 0.3, crossEntropy: 0.5, accuracy: 0.7 });
+    const revision = history.revision;
+
+    history.trimFrom(2);
+    expect(history.length).toBe(2);
+    expect(Array.from(history.column('step'))).toEqual([0, 1]);
+    expect(Array.from(history.layerNorm(1))).toEqual([0, 2]);
+    // The switch at step 2 is undone: step 2 is trained again with whatever loss is chosen then.
+    expect(history.switches).toEqual([]);
+    // The test at step 2 scored exactly the weights the run went back to.
+    expect(history.tests.map((t) => t.step)).toEqual([2]);
+    expect(history.revision).toBeGreaterThan(revision);
+
+    // The steps trained again append where the trimmed ones were, and a new switch is noted.
+    history.append([metrics(2, 'mse'), metrics(3, 'cross_entropy')]);
+    expect(Array.from(history.column('step'))).toEqual([0, 1, 2, 3]);
+    expect(history.switches).toEqual([{ step: 3, loss: 'cross_entropy' }]);
+  });
+
   test('CSV: one row per step, test columns filled at the steps they were taken', () => {
     const history = new MetricsHistory(2);
     history.append([metrics(0, 'mse'), metrics(1, 'cross_entropy')]);

@@ -4,6 +4,7 @@
  */
 import type { Page } from 'puppeteer';
 import type { LossName } from '../../src/model/activations';
+import type { GuardCondition, NonFiniteFault } from '../../src/train/guarded-session';
 import { openPage, type BrowserFixture } from './browser';
 
 /** Opens the playground at `path` (e.g. "/" or "/#spec=…") once its element is defined. */
@@ -19,7 +20,12 @@ export interface PlaygroundSnapshot {
   loss: LossName;
   parameters: number[];
   recordedSteps: number;
+  /** The newest row of the history, or null before the first step. */
+  lastRecorded: { step: number; mse: number; globalGradNorm: number } | null;
   switches: { step: number; loss: LossName }[];
+  backend: 'webgpu' | 'cpu';
+  /** What the run's GuardedSession holds. */
+  guard: { condition: GuardCondition; fault: NonFiniteFault | null; lastGoodStep: number | null; lastGoodParameters: number[] | null };
 }
 
 export function snapshot(page: Page): Promise<PlaygroundSnapshot> {
