@@ -453,7 +453,7 @@ export class MlpPlayground extends LitElement {
       }
       case 'device-lost':
         this.deviceLosses++;
-        this._status = `${event.message} The page keeps running; training resumes by itself.`;
+        this._status = `${event.message} No reload is needed.`;
         return;
       case 'recovered':
         this._rewind(event.resumeStep);
@@ -757,6 +757,8 @@ export class MlpPlayground extends LitElement {
     await this.loop.idle();
     if (!session || session !== this.session || this.loop.running) return;
     await session.flush();
+    // A fault found while the last steps finished keeps its own message.
+    if (session.condition !== 'ready') return;
     this._status = `Paused after ${session.stepsTaken} steps.`;
     await Promise.all([this._evaluateTest(true), this._refreshViews(true)]);
   }
