@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkCapacity } from '../../src/gpu/capacity';
-import { chooseStepPlan, elementGrid, matmulGrid, packUniform, stepMultiplyAdds } from '../../src/gpu/kernels';
+import { chooseStepPlan, elementGrid, layerAlignment, matmulGrid, matmulKernels, packUniform, stepMultiplyAdds } from '../../src/gpu/kernels';
 import { DEFAULT_SPEC, cloneSpec } from '../../src/model/spec';
 
 describe('packUniform', () => {
@@ -27,6 +27,15 @@ describe('dispatch grids', () => {
     expect(matmulGrid(1, 1)).toEqual([1, 1]);
     expect(matmulGrid(100, 785)).toEqual([Math.ceil(785 / 32), Math.ceil(100 / 32)]);
     expect(matmulGrid(64, 32)).toEqual([1, 2]);
+  });
+
+  it('give vec4 register products only to layers whose widths and weight offset are multiples of 4', () => {
+    expect(layerAlignment(784, 256, 0)).toBe('vec4');
+    expect(layerAlignment(256, 10, 784 * 256 + 256)).toBe('scalar');
+    expect(layerAlignment(17, 8, 0)).toBe('scalar');
+    expect(layerAlignment(8, 8, 2)).toBe('scalar');
+    expect(matmulKernels('registers', 'vec4').weightGrad.name).not.toBe(matmulKernels('registers', 'scalar').weightGrad.name);
+    expect(matmulKernels('workgroup-memory', 'vec4').forward.name).toBe(matmulKernels('workgroup-memory', 'scalar').forward.name);
   });
 
   it('fold a long element dispatch into rows no wider than the per-dimension limit', () => {
