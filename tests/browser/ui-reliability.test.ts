@@ -85,13 +85,9 @@ describe('numerical divergence', () => {
 
     await clickByName(page, 'Play');
     await waitForRecordedSteps(page, 30);
-    // The learning rate applies live: the run goes on from its current weights, which the new guard keeps as good.
+    // The learning rate applies live: the run goes on from its current weights, which the new guard
+    // keeps as good. Its status line may last only a few steps before the fault replaces it.
     await setInput(page, 'Learning rate', '100');
-    await waitForStatus(page, 'weights and optimizer state kept');
-    const atChange = await snapshot(page);
-    // Still training (faster than this read), so the step may be past the one carried over.
-    expect(atChange.guard.lastGoodStep).toBeGreaterThanOrEqual(30);
-    expect(atChange.guard.lastGoodStep).toBeLessThanOrEqual(atChange.step);
 
     await page.waitForFunction(() => document.querySelector('mlp-playground')!.shadowRoot!.querySelector('fault-panel')!.shadowRoot?.querySelector('[role=alert]') != null, {
       polling: 100,
@@ -105,8 +101,10 @@ describe('numerical divergence', () => {
     expect(fault.valueFinite).toBe(false);
     expect(report.lastRecorded?.step).toBe(fault.step);
     expect(report.lastRecorded!.mseFinite && report.lastRecorded!.globalGradNormFinite).toBe(false);
-    expect(fault.step).toBeGreaterThan(atChange.guard.lastGoodStep!);
     expect(stopped.guard.condition).toBe('non-finite');
+    // What is kept are the weights carried over at the change, not the initial ones.
+    expect(stopped.guard.lastGoodStep).toBeGreaterThanOrEqual(30);
+    expect(fault.step).toBeGreaterThan(stopped.guard.lastGoodStep!);
 
     const status = await statusText(page);
     expect(status).toContain(`Step ${fault.step}:`);
