@@ -479,7 +479,7 @@ export class MlpPlayground extends LitElement {
       }
       case 'gpu-error':
         this.loop.pause();
-        this._status = `${event.message}. Training paused.`;
+        this._status = `${event.message.trimEnd().replace(/\.$/, '')}. Training paused.`;
         this._fault = { kind: 'gpu-error', message: event.message };
         return;
     }

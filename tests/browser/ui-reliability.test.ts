@@ -8,7 +8,8 @@
  *   on a new device from a snapshot no later than the loss, trim the curves to where it resumed,
  *   and keep counting steps, all without a reload;
  * - a device loss with no GPU to come back to: the page must say so and offer the CPU, which goes
- *   on from exactly the weights the guard kept.
+ *   on from exactly the weights the guard kept;
+ * - a validation error on the device: shown and training paused, never swallowed; Play goes on.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
@@ -251,6 +252,29 @@ describe('GPU device loss with no GPU left', () => {
     expect(trained.step).toBeGreaterThanOrEqual(kept.step + 20);
     expect(trained.guard.condition).toBe('ready');
     expect(await page.evaluate(() => window.reliabilityMarker)).toBe('recovery-failed');
+    await page.close();
+  });
+});
+
+describe('a GPU validation error', () => {
+  test('is shown in the status line and the alert, training pauses, and Play goes on', async () => {
+    const page = await openPlayground(fixture, '/');
+    await waitForStatus(page, 'press Play');
+    await clickByName(page, 'Play');
+    await waitForRecordedSteps(page, 20);
+    // A buffer with no usage is invalid: the device reports an uncaptured validation error.
+    await page.evaluate(`import('/src/gpu/device.ts').then(async ({ acquireGpu }) => { (await acquireGpu()).device.createBuffer({ size: 4, usage: 0, label: 'invalid on purpose' }); })`);
+    await waitForStatus(page, 'The GPU reported a validation error');
+    expect(await statusText(page)).toContain('Training paused');
+    expect(await faultAlertText(page)).toContain('invalid on purpose');
+    await page.waitForSelector('::-p-aria(Play)', { timeout: 10_000 });
+    const paused = await snapshot(page);
+    expect(paused.guard.condition).toBe('ready');
+
+    await clickByName(page, 'Play');
+    await waitForRecordedSteps(page, paused.recordedSteps + 20);
+    await clickByName(page, 'Pause');
+    expect(await faultAlertText(page)).toBeNull();
     await page.close();
   });
 });
