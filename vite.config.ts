@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * The production page runs only its own files: scripts, the CPU worker, styles, and the fetches of
- * the MNIST asset, all from its origin. Images may be data: or blob: URLs (canvas exports, the icon).
+ * the MNIST asset, all from its origin. Images may also be data: or blob: URLs (the icon is a data: URL).
  */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data: blob:; base-uri 'none'; form-action 'none'; object-src 'none'";
