@@ -212,6 +212,10 @@ so the spread between runs on the same machine stays in view.
   100% the square product ran slower than the training products did (other sizes, and a machine whose load moves).
 `;
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 function dateLine(date: Date): string {
   return date.toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
 }
@@ -302,7 +306,7 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
       `- WebGPU adapter: ${adapter}`,
       `- Browser: ${headless.version} (headless, flags of scripts/find-browser.mjs)`,
       `- Load average (1 min) before / after: ${loadBefore[0].toFixed(2)} / ${loadAfter[0].toFixed(2)}; other work was running on the machine, so figures are noisy`,
-      `- Command: \`npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\`: ${options.windows} timed windows per figure, ${options.steps === null ? `each sized to about ${options.seconds} s` : `${options.steps} steps each`}, after ${options.warmup} warm-up steps`,
+      `- Command: \`npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\`: ${plural(options.windows, 'timed window')} per figure, ${options.steps === null ? `each sized to about ${options.seconds} s` : `${plural(options.steps, 'step')} each`}, after ${plural(options.warmup, 'warm-up step')}`,
     ].join('\n');
     const gpuSection = gpuTable(gpuRows, matmul);
     const cpuSection = cpuRows.length > 0 ? cpuTable(cpuRows) : 'Not run (--cpu-configs none).';
