@@ -11,24 +11,12 @@
  * object with its options), { "kind": "mnist", ... } or { "kind": "csv", "path": "file.csv", ... }.
  */
 import { DEFAULT_SPEC, parseSpec, type NetworkSpec, type ValidationProblem } from '../../src/model';
-import { SYNTHETIC_KINDS, type SyntheticKind } from '../../src/data/synthetic';
+import { SYNTHETIC_KINDS, type SyntheticOptions } from '../../src/data/synthetic';
 
 /** A dataset as a run file records it: enough to build exactly the same data again. */
 export type DatasetDescription =
-  | {
-      /** A seeded 2-D dataset of src/data/synthetic.ts. */
-      kind: SyntheticKind;
-      /** Total samples (train and test); the kind's default when absent. */
-      samples?: number;
-      /** Gaussian σ added to each coordinate; the kind's default when absent. */
-      noise?: number;
-      /** Fraction held out for testing; 0.2 when absent. */
-      testFraction?: number;
-      /** Classes of the multiclass kinds. */
-      classes?: number;
-      /** Seed of the points and of the split. */
-      seed: number;
-    }
+  /** A seeded 2-D dataset of src/data/synthetic.ts, with its own options. */
+  | SyntheticOptions
   | {
       /** The MNIST digits asset (public/data/mnist.bin). */
       kind: 'mnist';
