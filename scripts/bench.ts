@@ -123,11 +123,18 @@ function specFor(config: string, loss: LossName): NetworkSpec {
   };
 }
 
-/** FLOPs of one training step: forward A·W, and the two backward products, 2·B·n_in·n_out each. */
+/**
+ * FLOPs of the products one training step computes, 2·B·n_in·n_out each: the forward product and the
+ * weight gradient of every layer, and the input gradient of every layer but the first (nothing
+ * needs ∂L/∂X of the data).
+ */
 function flopsPerStep(spec: NetworkSpec): number {
-  let products = 0;
-  for (let l = 1; l < spec.widths.length; l++) products += spec.widths[l - 1] * spec.widths[l];
-  return 6 * spec.batchSize * products;
+  let multiplyAdds = 0;
+  for (let l = 1; l < spec.widths.length; l++) {
+    const products = l === 1 ? 2 : 3;
+    multiplyAdds += products * spec.widths[l - 1] * spec.widths[l];
+  }
+  return 2 * spec.batchSize * multiplyAdds;
 }
 
 interface Row {
@@ -207,7 +214,8 @@ so the spread between runs on the same machine stays in view.
   synchronises once at its end (ours: session.flush(); TF.js: awaiting data() of the last layer's bias). Reported: the
   median window, in samples per second; "window spread" is the slowest and fastest window against it. A calibrated
   window has at least 3 steps, so on slow configs it lasts longer than asked.
-- GFLOP/s counts 6·B·Σ n_(l−1)·n_l FLOPs per step (forward, input gradient and weight gradient products), nothing else.
+- GFLOP/s counts the FLOPs of the products a step computes, 2·B·n_(l−1)·n_l each: forward and weight gradient of every
+  layer, input gradient of every layer but the first (both implementations skip ∂L/∂X of the data); nothing else.
   "Of our matmul" divides it by the GFLOP/s of our forward product alone on a square matrix, timed in the same run; above
   100% the square product ran slower than the training products did (other sizes, and a machine whose load moves).
 `;

@@ -14,7 +14,7 @@ import type { Dataset } from '../../src/data/dataset';
 import { createSession } from '../../src/train/create-session';
 import { GpuSession } from '../../src/train/gpu-session';
 import { acquireGpu } from '../../src/gpu/device';
-import { STEP_PARAMS_BYTES, chooseStepPlan, matmulGrid, matmulKernels, packUniform, type MatmulVariant } from '../../src/gpu/kernels';
+import { STEP_PARAMS_BYTES, chooseStepPlan, layerAlignment, matmulGrid, matmulKernels, packUniform, type MatmulVariant } from '../../src/gpu/kernels';
 import type { BenchRequest, BenchResult, MatmulResult } from '../lib/bench-types';
 import type { DatasetDescription } from '../lib/run-config';
 import { adapterLabel } from './adapter';
@@ -146,7 +146,8 @@ window.benchTrainer = async (request) => {
 window.benchMatmul = async (size, requestedVariant, windows, windowSeconds) => {
   const { device, pipelines, report } = await acquireGpu();
   const variant = requestedVariant ?? chooseStepPlan([size, size, size], size, report.isCpuAdapter).matmul;
-  const compiled = await pipelines.get(matmulKernels(variant).forward);
+  // The kernel form the trainer would give a [size, size] layer at weight offset 0.
+  const compiled = await pipelines.get(matmulKernels(variant, layerAlignment(size, size, 0)).forward);
   const floats = size * size;
   const storage = (label: string, count: number, usage = GPUBufferUsage.STORAGE) => device.createBuffer({ label, size: count * 4, usage });
   const input = storage('matmul A', floats, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
