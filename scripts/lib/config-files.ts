@@ -8,13 +8,30 @@ import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import type { Dataset } from '../../src/data/dataset';
 import { parameterLayout } from '../../src/model/layout';
 import { formatProblems, validateForDataset, type ValidationProblem } from '../../src/model/validate';
+import { SATURATION_DEMO_DATA, saturationDemoSpec } from '../../src/train/saturation-demo';
 import presets from '../presets.json';
 import { buildDataset, type DatasetFiles } from './datasets';
 import { parseRunConfig, type RunConfig } from './run-config';
 import type { RunRecord } from './run-session';
 
-/** Names of the presets in scripts/presets.json. */
-export const PRESET_NAMES = Object.keys(presets);
+/**
+ * The presets: xor-saturated is the page's saturation demo (src/train/saturation-demo.ts), the
+ * others are in scripts/presets.json.
+ */
+const PRESETS: Record<string, unknown> = {
+  'xor-saturated': {
+    description:
+      'The saturation demo: sigmoid layers started deep in saturation (Glorot limit x12) on XOR. With MSE the output delta carries o(1-o) and training stalls; with cross-entropy it does not. Switches from MSE to cross-entropy halfway.',
+    spec: saturationDemoSpec(),
+    dataset: { ...SATURATION_DEMO_DATA },
+    steps: 2000,
+    switchLossAt: 1000,
+  },
+  ...presets,
+};
+
+/** Names of the presets. */
+export const PRESET_NAMES = Object.keys(PRESETS);
 
 /** A problem the user can fix (arguments, config, data): printed as field: message lines. */
 export class ConfigError extends Error {
@@ -45,12 +62,11 @@ export interface LoadedConfig {
 
 /** A preset by name, or a config file by path, with overrides applied and `switchLossAt` checked against `steps`. */
 export async function loadRunConfig(nameOrPath: string, cwd: string, overrides: ConfigOverrides = {}): Promise<LoadedConfig> {
-  const presetTable = presets as Record<string, unknown>;
   let raw: unknown;
   let source: string;
   let baseDir: string;
-  if (Object.hasOwn(presetTable, nameOrPath)) {
-    raw = presetTable[nameOrPath];
+  if (Object.hasOwn(PRESETS, nameOrPath)) {
+    raw = PRESETS[nameOrPath];
     source = `preset ${nameOrPath}`;
     baseDir = cwd;
   } else {

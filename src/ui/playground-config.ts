@@ -6,6 +6,7 @@
 import { SYNTHETIC_KINDS, type SyntheticKind } from '../data/synthetic';
 import { cloneSpec, DEFAULT_SPEC, type NetworkSpec } from '../model/spec';
 import { parseSpec, type ValidationProblem } from '../model/validate';
+import { SATURATION_DEMO_DATA, saturationDemoSpec } from '../train/saturation-demo';
 
 /** Where the training data comes from. */
 export type DataConfig =
@@ -49,18 +50,9 @@ export function defaultConfig(): PlaygroundConfig {
   return { spec: cloneSpec(DEFAULT_SPEC), data: { ...DEFAULT_DATA } };
 }
 
-/**
- * The saturation demo: sigmoid layers whose weights start 12× the Glorot limit, on XOR. Every unit
- * begins pinned near 0 or 1; with MSE the output delta carries o(1−o) ≈ 0 and the loss sits still
- * for a thousand steps; switched to cross-entropy it falls within a hundred.
- */
+/** The saturation demo (src/train/saturation-demo.ts), the same setup as the headless runs' xor-saturated preset. */
 export function saturationDemoConfig(): PlaygroundConfig {
-  const spec = cloneSpec(DEFAULT_SPEC);
-  spec.hiddenActivations = ['sigmoid', 'sigmoid'];
-  spec.init = { kind: 'glorot', scale: 12 };
-  spec.seed = 3;
-  spec.loss = 'mse';
-  return { spec, data: { source: 'synthetic', kind: 'xor', samples: 500, noise: 0.1, classes: 2, seed: 1 } };
+  return { spec: saturationDemoSpec(), data: { source: 'synthetic', ...SATURATION_DEMO_DATA, classes: 2 } };
 }
 
 /** The menu entry of a synthetic kind. */
