@@ -43,6 +43,8 @@ export async function startBrowserFixture(): Promise<BrowserFixture> {
 export async function openPage(fixture: BrowserFixture, path: string): Promise<Page> {
   const page = await fixture.browser.newPage();
   page.on('console', (message) => {
+    // The dev server serves Lit's development build, which says so on every page: not a clue.
+    if (message.text().startsWith('Lit is in dev mode')) return;
     if (message.type() === 'error' || message.type() === 'warn') console.log(`[page ${message.type()}] ${message.text()}`);
   });
   page.on('pageerror', (error) => console.log(`[page error] ${String(error)}`));
