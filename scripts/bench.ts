@@ -17,10 +17,10 @@ import { resolve } from 'node:path';
 import type { MatmulVariant } from '../src/gpu/kernels';
 import type { LossName } from '../src/model/activations';
 import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
-import { formatProblems, type ValidationProblem } from '../src/model/validate';
+import type { ValidationProblem } from '../src/model/validate';
 import type { BenchRequest, BenchResult, MatmulResult } from './lib/bench-types';
 import { launchHeadless } from './lib/browser';
-import { ConfigError } from './lib/config-files';
+import { ConfigError, parseCommandArgs } from './lib/config-files';
 import type { ScriptHost } from './lib/host';
 import type { DatasetDescription } from './lib/run-config';
 
@@ -254,18 +254,8 @@ async function engineVersion(projectRoot: string): Promise<string> {
 }
 
 export async function main(args: string[], host: ScriptHost): Promise<number> {
-  let options: BenchOptions | null;
-  try {
-    options = parseBenchArgs(args);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    host.stderr(`error in ${error.source}:\n${formatProblems(error.problems)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (!options) {
-    host.stdout(USAGE);
-    return 0;
-  }
+  const options = parseCommandArgs(parseBenchArgs, args, host, USAGE);
+  if (typeof options === 'number') return options;
   const started = new Date();
   const version = await engineVersion(host.projectRoot);
   const loadBefore = loadavg();

@@ -15,10 +15,10 @@ import type { Dataset } from '../src/data/dataset';
 import type { LossName } from '../src/model/activations';
 import { initParameters } from '../src/model/init';
 import type { NetworkSpec } from '../src/model/spec';
-import { formatProblems, type ValidationProblem } from '../src/model/validate';
+import type { ValidationProblem } from '../src/model/validate';
 import type { StepMetrics } from '../src/train/session';
 import { launchHeadless } from './lib/browser';
-import { ConfigError, datasetFor, loadRunConfig, nodeDatasetFiles } from './lib/config-files';
+import { ConfigError, datasetFor, loadRunConfig, nodeDatasetFiles, parseCommandArgs } from './lib/config-files';
 import type { ComparisonFigure } from './lib/figure';
 import type { ScriptHost } from './lib/host';
 import { createProgressBar } from './lib/progress';
@@ -120,18 +120,8 @@ function tailMeanMse(metrics: StepMetrics[]): number {
 }
 
 export async function main(args: string[], host: ScriptHost): Promise<number> {
-  let options: ExperimentOptions | null;
-  try {
-    options = parseExperimentArgs(args);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    host.stderr(`error in ${error.source}:\n${formatProblems(error.problems)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (!options) {
-    host.stdout(USAGE);
-    return 0;
-  }
+  const options = parseCommandArgs(parseExperimentArgs, args, host, USAGE);
+  if (typeof options === 'number') return options;
   const loaded = await loadRunConfig(PRESET, host.cwd, { steps: options.steps, switchLossAt: null });
   const steps = loaded.config.steps;
   const switchAt = options.switchAt ?? Math.floor(steps / 2);
