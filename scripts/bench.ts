@@ -87,23 +87,31 @@ function parseBenchArgs(args: readonly string[]): BenchOptions | null {
     }
     return parsed;
   };
+  const setters: Record<string, (flag: string, value: string) => void> = {
+    '--configs': (flag, value) => (options.configs = list(flag, value, Object.keys(BENCH_CONFIGS), false)),
+    '--cpu-configs': (flag, value) => (options.cpuConfigs = list(flag, value, Object.keys(BENCH_CONFIGS), true)),
+    '--losses': (flag, value) => (options.losses = list(flag, value, LOSS_NAMES, false) as LossName[]),
+    '--windows': (flag, value) => (options.windows = number(flag, value, 1, true)),
+    '--seconds': (flag, value) => (options.seconds = number(flag, value, 0.05, false)),
+    '--steps': (flag, value) => (options.steps = number(flag, value, 1, true)),
+    '--warmup': (flag, value) => (options.warmup = number(flag, value, 1, true)),
+    '--matmul-size': (flag, value) => (options.matmulSize = number(flag, value, 0, true)),
+    '--out': (_flag, value) => (options.out = value),
+  };
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i], args[i + 1]];
     if (flag === '--help') return null;
+    const set = Object.hasOwn(setters, flag) ? setters[flag] : null;
+    if (!set) {
+      // An unknown flag's value cannot be told from the next flag, so stop here.
+      problems.push({ field: flag, message: 'Unknown argument; see --help.' });
+      break;
+    }
     if (value === undefined) {
       problems.push({ field: flag, message: 'Needs a value.' });
       break;
     }
-    if (flag === '--configs') options.configs = list(flag, value, Object.keys(BENCH_CONFIGS), false);
-    else if (flag === '--cpu-configs') options.cpuConfigs = list(flag, value, Object.keys(BENCH_CONFIGS), true);
-    else if (flag === '--losses') options.losses = list(flag, value, LOSS_NAMES, false) as LossName[];
-    else if (flag === '--windows') options.windows = number(flag, value, 1, true);
-    else if (flag === '--seconds') options.seconds = number(flag, value, 0.05, false);
-    else if (flag === '--steps') options.steps = number(flag, value, 1, true);
-    else if (flag === '--warmup') options.warmup = number(flag, value, 1, true);
-    else if (flag === '--matmul-size') options.matmulSize = number(flag, value, 0, true);
-    else if (flag === '--out') options.out = value;
-    else problems.push({ field: flag, message: 'Unknown argument; see --help.' });
+    set(flag, value);
   }
   if (problems.length > 0) throw new ConfigError('arguments', problems);
   return options;
