@@ -50,11 +50,6 @@ struct NetworkShape {
 @group(0) @binding(10) var<storage, read_write> metrics: array<f32>;
 @group(1) @binding(0) var<uniform> step: StepParams;
 
-// A power of two: the tree reduction halves it.
-override WORKGROUP_SIZE: u32 = 64u;
-
-var<workgroup> partial: array<vec4<f32>, WORKGROUP_SIZE>;
-
 // Where the loss kernel's logits and output delta sit in `scratch`; set once at the start of main
 // (a uniform array element read per logit is costly on CPU adapters).
 var<private> logitsOffset: u32;
@@ -74,14 +69,7 @@ fn storeOutputDelta(i: u32, value: f32) {
 
 // Sum of `value` over the workgroup. Holds barriers: every invocation must call it.
 fn workgroupSum(lane: u32, value: vec4<f32>) -> vec4<f32> {
-  partial[lane] = value;
-  workgroupBarrier();
-  for (var half = WORKGROUP_SIZE / 2u; half > 0u; half /= 2u) {
-    if (lane < half) {
-      partial[lane] += partial[lane + half];
-    }
-    workgroupBarrier();
-  }
+  reduceToPartial0(lane, value);
   let total = partial[0];
   // Nobody may overwrite partial[0] (next call) before everyone has read it.
   workgroupBarrier();

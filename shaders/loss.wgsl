@@ -1,5 +1,6 @@
 // Loss kernel of one step, one workgroup for the whole batch: lossRowSums (loss_row.wgsl) per row,
-// then a tree reduction of the four sums into this step's slot of the metrics ring.
+// then a tree reduction (workgroup_sum.wgsl) of the four sums into this step's slot of the metrics
+// ring.
 
 @group(0) @binding(0) var<uniform> lossShape: LossParams;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
@@ -8,12 +9,6 @@
 @group(0) @binding(4) var<storage, read_write> outputDelta: array<f32>;
 @group(0) @binding(5) var<storage, read_write> metrics: array<f32>;
 @group(1) @binding(0) var<uniform> step: StepParams;
-
-// A power of two: the tree reduction halves it.
-override WORKGROUP_SIZE: u32 = 64u;
-
-// Per-invocation partial sums: (Σ (o − t)², Σ cross-entropy terms, Σ (∂L/∂z)², saturated count).
-var<workgroup> partial: array<vec4<f32>, WORKGROUP_SIZE>;
 
 fn logitAt(i: u32) -> f32 {
   return logits[i];
@@ -33,14 +28,8 @@ fn main(@builtin(local_invocation_index) lane: u32) {
   for (var row = lane; row < lossShape.batch; row += WORKGROUP_SIZE) {
     sums += lossRowSums(row);
   }
-  partial[lane] = sums;
-  workgroupBarrier();
-  for (var half = WORKGROUP_SIZE / 2u; half > 0u; half /= 2u) {
-    if (lane < half) {
-      partial[lane] += partial[lane + half];
-    }
-    workgroupBarrier();
-  }
+  // This invocation's sums: (Σ (o − t)², Σ cross-entropy terms, Σ (∂L/∂z)², saturated count).
+  reduceToPartial0(lane, sums);
   if (lane == 0u) {
     let total = partial[0];
     metrics[step.metricsOffset] = total.x;

@@ -22,6 +22,7 @@ import lossSource from '../../shaders/loss.wgsl?raw';
 import optimizerUpdateSource from '../../shaders/optimizer_update.wgsl?raw';
 import fusedStepSource from '../../shaders/fused_step.wgsl?raw';
 import outputActivationSource from '../../shaders/output_activation.wgsl?raw';
+import workgroupSumSource from '../../shaders/workgroup_sum.wgsl?raw';
 import gradNormsSource from '../../shaders/grad_norms.wgsl?raw';
 import optimizerSource from '../../shaders/optimizer.wgsl?raw';
 import type { OptimizerKind } from '../model/spec';
@@ -128,7 +129,7 @@ export function matmulKernels(variant: MatmulVariant, alignment: LayerAlignment 
 export function lossKernel(workgroupSize: number): Kernel {
   return {
     name: 'loss',
-    sources: [lossRowSource, lossSource],
+    sources: [workgroupSumSource, lossRowSource, lossSource],
     bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage'],
     usesStepParams: true,
     constants: { WORKGROUP_SIZE: workgroupSize },
@@ -179,7 +180,7 @@ export function optimizerKernel(kind: OptimizerKind): Kernel {
 export function fusedStepKernel(workgroupSize: number, kind: OptimizerKind): Kernel {
   return {
     name: 'fused_step',
-    sources: [lossRowSource, optimizerUpdateSource, fusedStepSource],
+    sources: [workgroupSumSource, lossRowSource, optimizerUpdateSource, fusedStepSource],
     bindings: ['uniform', 'uniform', 'uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage'],
     usesStepParams: true,
     constants: { WORKGROUP_SIZE: workgroupSize, OPTIMIZER_KIND: OPTIMIZER_KIND_IDS[kind] },
