@@ -87,6 +87,9 @@ export class GpuSession implements Session {
   }
 
   async restore(snapshot: TrainerSnapshot): Promise<void> {
+    // Steps still in flight would report metrics of the history being abandoned.
+    await this.trainer.flush();
+    this.trainer.takeMetrics();
     this.trainer.restore(snapshot);
   }
 

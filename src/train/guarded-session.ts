@@ -320,9 +320,6 @@ export class GuardedSession implements Session {
       if (bad) {
         throw new Error(`the snapshot of step ${snapshot.step} holds ${bad}; restore a snapshot taken before the run diverged (lastGoodSnapshot)`);
       }
-      // Metrics still on their way belong to the history being abandoned.
-      await this.inner.flush();
-      await this.inner.takeMetrics();
       await this.inner.restore(snapshot);
       this.selectedLoss = snapshot.loss;
       this.restartHistory(snapshot);

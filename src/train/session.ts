@@ -71,7 +71,10 @@ export interface Session {
   flush(): Promise<void>;
   /** Current parameters and optimizer state. */
   snapshot(): Promise<TrainerSnapshot>;
-  /** Replaces parameters and optimizer state (e.g. to restore a snapshot or start two runs alike). */
+  /**
+   * Replaces parameters and optimizer state (e.g. to restore a snapshot or start two runs alike).
+   * Metrics of earlier steps not yet taken are discarded: they belong to the abandoned history.
+   */
   restore(snapshot: TrainerSnapshot): Promise<void>;
   /** Network outputs (after the output activation) for `count` rows of `inputs`, row-major. */
   evaluate(inputs: Float32Array, count: number): Promise<Float32Array>;

@@ -115,7 +115,7 @@ export interface GpuHarness {
   creationError(input: HarnessCase): Promise<string | null>;
   /** Trains `chunks` of steps back to back without waiting, then collects every metrics record. */
   metricsStream(input: HarnessCase, chunks: number[]): Promise<MetricsStream>;
-  /** Trains `before` steps, snapshots, trains `after`, restores the snapshot and trains `after` again. */
+  /** Trains `before` steps, snapshots, trains `after`, issues `after` more, restores the snapshot and trains `after` again. */
   restoreRuns(input: HarnessCase, before: number, after: number): Promise<RestoreRuns>;
   /** Restores `snapshot` into a new session and trains `steps` more: parameters after them (base64 Float64Array) and the steps reported. */
   continueFrom(input: HarnessCase, snapshot: WireSnapshot, steps: number): Promise<{ parameters: string; steps: number[]; losses: string[] }>;
@@ -188,6 +188,8 @@ window.gpuHarness = {
       await session.flush();
       const firstMetrics = await session.takeMetrics();
       const first = (await session.snapshot()).parameters;
+      // Steps issued and never taken: restore must drop their metrics, still in flight.
+      await session.train(after);
       await session.restore(saved);
       await session.train(after);
       await session.flush();
