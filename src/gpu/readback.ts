@@ -12,9 +12,15 @@ export class StagingPool {
     private readonly label: string,
   ) {}
 
-  /** A mappable buffer of at least `bytes`, from the pool when one is free. */
+  /**
+   * A mappable buffer of at least `bytes`, from the pool when one is free: the smallest that fits,
+   * so a small metrics readback does not take a parameter-sized buffer and force a new one.
+   */
   acquire(bytes: number): GPUBuffer {
-    const index = this.free.findIndex((buffer) => buffer.size >= bytes);
+    let index = -1;
+    this.free.forEach((buffer, i) => {
+      if (buffer.size >= bytes && (index < 0 || buffer.size < this.free[index].size)) index = i;
+    });
     if (index >= 0) return this.free.splice(index, 1)[0];
     const size = Math.max(16, Math.ceil(bytes / 16) * 16);
     const buffer = this.device.createBuffer({ label: this.label, size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
