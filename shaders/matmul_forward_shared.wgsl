@@ -1,16 +1,8 @@
-// Forward product, workgroup-memory variant (matmul_forward_io.wgsl holds the interface), for GPUs
-// with fast on-chip memory: the workgroup stages a [TILE_ROWS × TILE_K] block of A and a
-// [TILE_K × TILE_COLS] block of W in workgroup memory, then each invocation accumulates a 4×4
-// block of the output from them. Out-of-range invocations still load and reach every barrier.
-
-override WORKGROUP_X: u32 = 8u;
-override WORKGROUP_Y: u32 = 8u;
-override TILE_ROWS: u32 = 4u * WORKGROUP_Y;
-override TILE_COLS: u32 = 4u * WORKGROUP_X;
-const TILE_K: u32 = 16u;
-
-var<workgroup> tileA: array<f32, TILE_ROWS * TILE_K>;
-var<workgroup> tileB: array<f32, TILE_K * TILE_COLS>;
+// Forward product, workgroup-memory variant (matmul_forward_io.wgsl holds the interface,
+// matmul_tiles.wgsl the tiles and their product), for GPUs with fast on-chip memory: the workgroup
+// stages a [TILE_ROWS × TILE_K] block of A and a [TILE_K × TILE_COLS] block of W in workgroup
+// memory, then each invocation accumulates a 4×4 block of the output from them. Out-of-range
+// invocations still load and reach every barrier.
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
@@ -41,15 +33,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
       tileB[e] = value;
     }
     workgroupBarrier();
-    let a = local.y * 4u * TILE_K;
-    for (var kk = 0u; kk < TILE_K; kk++) {
-      let b = kk * TILE_COLS + local.x * 4u;
-      let wk = vec4<f32>(tileB[b], tileB[b + 1u], tileB[b + 2u], tileB[b + 3u]);
-      acc0 += tileA[a + kk] * wk;
-      acc1 += tileA[a + TILE_K + kk] * wk;
-      acc2 += tileA[a + 2u * TILE_K + kk] * wk;
-      acc3 += tileA[a + 3u * TILE_K + kk] * wk;
-    }
+    multiplyTiles(local, &acc0, &acc1, &acc2, &acc3);
     workgroupBarrier();
   }
   let row0 = rowBase + local.y * 4u;

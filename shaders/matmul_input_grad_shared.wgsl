@@ -1,17 +1,8 @@
 // Input-gradient product, workgroup-memory variant (matmul_input_grad_io.wgsl holds the
-// interface), for GPUs with fast on-chip memory: per block of TILE_K outputs of this layer the
-// workgroup stages dZ and W (transposed) in workgroup memory, then each invocation accumulates a
-// 4×4 block. Out-of-range invocations still load and reach every barrier.
-
-override WORKGROUP_X: u32 = 8u;
-override WORKGROUP_Y: u32 = 8u;
-override TILE_ROWS: u32 = 4u * WORKGROUP_Y;
-override TILE_COLS: u32 = 4u * WORKGROUP_X;
-const TILE_K: u32 = 16u;
-
-var<workgroup> tileA: array<f32, TILE_ROWS * TILE_K>;
-// tileB[j][i] = W[i][j] for the block's columns i of dZ_prev.
-var<workgroup> tileB: array<f32, TILE_K * TILE_COLS>;
+// interface, matmul_tiles.wgsl the tiles and their product), for GPUs with fast on-chip memory: per
+// block of TILE_K outputs of this layer the workgroup stages dZ and W (transposed) in workgroup
+// memory, then each invocation accumulates a 4×4 block. Out-of-range invocations still load and
+// reach every barrier.
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
@@ -32,6 +23,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
       }
       tileA[e] = value;
     }
+    // tileB[j][i] = W[i][j] for the block's columns i of dZ_prev.
     for (var e = lane; e < TILE_K * TILE_COLS; e += invocations) {
       let j = j0 + e / TILE_COLS;
       let i = iBase + e % TILE_COLS;
@@ -42,15 +34,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
       tileB[e] = value;
     }
     workgroupBarrier();
-    let a = local.y * 4u * TILE_K;
-    for (var kk = 0u; kk < TILE_K; kk++) {
-      let b = kk * TILE_COLS + local.x * 4u;
-      let wj = vec4<f32>(tileB[b], tileB[b + 1u], tileB[b + 2u], tileB[b + 3u]);
-      acc0 += tileA[a + kk] * wj;
-      acc1 += tileA[a + TILE_K + kk] * wj;
-      acc2 += tileA[a + 2u * TILE_K + kk] * wj;
-      acc3 += tileA[a + 3u * TILE_K + kk] * wj;
-    }
+    multiplyTiles(local, &acc0, &acc1, &acc2, &acc3);
     workgroupBarrier();
   }
   let row0 = rowBase + local.y * 4u;

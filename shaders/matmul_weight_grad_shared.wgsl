@@ -1,17 +1,8 @@
 // Weight-gradient product, workgroup-memory variant (matmul_weight_grad_io.wgsl holds the
-// interface), for GPUs with fast on-chip memory: per block of TILE_K batch rows the workgroup
-// stages [A | 1] (transposed) and dZ in workgroup memory, then each invocation accumulates a 4×4
-// block of G. Out-of-range invocations still load and reach every barrier.
-
-override WORKGROUP_X: u32 = 8u;
-override WORKGROUP_Y: u32 = 8u;
-override TILE_ROWS: u32 = 4u * WORKGROUP_Y;
-override TILE_COLS: u32 = 4u * WORKGROUP_X;
-const TILE_K: u32 = 16u;
-
-// tileA[i][r] = [A | 1](r, i) for the block's rows i of G and batch rows r.
-var<workgroup> tileA: array<f32, TILE_ROWS * TILE_K>;
-var<workgroup> tileB: array<f32, TILE_K * TILE_COLS>;
+// interface, matmul_tiles.wgsl the tiles and their product), for GPUs with fast on-chip memory: per
+// block of TILE_K batch rows the workgroup stages [A | 1] (transposed) and dZ in workgroup memory,
+// then each invocation accumulates a 4×4 block of G. Out-of-range invocations still load and reach
+// every barrier.
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
@@ -23,6 +14,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var r0 = 0u; r0 < params.batch; r0 += TILE_K) {
+    // tileA[i][r] = [A | 1](r, i) for the block's rows i of G and batch rows r.
     for (var e = lane; e < TILE_ROWS * TILE_K; e += invocations) {
       let i = iBase + e / TILE_K;
       let r = r0 + e % TILE_K;
@@ -49,15 +41,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
       tileB[e] = value;
     }
     workgroupBarrier();
-    let a = local.y * 4u * TILE_K;
-    for (var kk = 0u; kk < TILE_K; kk++) {
-      let b = kk * TILE_COLS + local.x * 4u;
-      let dv = vec4<f32>(tileB[b], tileB[b + 1u], tileB[b + 2u], tileB[b + 3u]);
-      acc0 += tileA[a + kk] * dv;
-      acc1 += tileA[a + TILE_K + kk] * dv;
-      acc2 += tileA[a + 2u * TILE_K + kk] * dv;
-      acc3 += tileA[a + 3u * TILE_K + kk] * dv;
-    }
+    multiplyTiles(local, &acc0, &acc1, &acc2, &acc3);
     workgroupBarrier();
   }
   let i0 = iBase + local.y * 4u;

@@ -17,6 +17,7 @@ import inputGradInterface from '../../shaders/matmul_input_grad_io.wgsl?raw';
 import inputGradRegisters from '../../shaders/matmul_input_grad.wgsl?raw';
 import inputGradVec4 from '../../shaders/matmul_input_grad_vec4.wgsl?raw';
 import inputGradShared from '../../shaders/matmul_input_grad_shared.wgsl?raw';
+import matmulTiles from '../../shaders/matmul_tiles.wgsl?raw';
 import lossRowSource from '../../shaders/loss_row.wgsl?raw';
 import lossSource from '../../shaders/loss.wgsl?raw';
 import optimizerUpdateSource from '../../shaders/optimizer_update.wgsl?raw';
@@ -104,9 +105,9 @@ export function matmulKernels(variant: MatmulVariant, alignment: LayerAlignment 
   if (variant === 'workgroup-memory') {
     const constants = { WORKGROUP_X: 8, WORKGROUP_Y: 8 };
     return {
-      forward: kernel('matmul_forward_shared', [forwardInterface, forwardShared], true, constants),
-      weightGrad: kernel('matmul_weight_grad_shared', [weightGradInterface, weightGradShared], true, constants),
-      inputGrad: kernel('matmul_input_grad_shared', [inputGradInterface, inputGradShared], false, constants),
+      forward: kernel('matmul_forward_shared', [forwardInterface, matmulTiles, forwardShared], true, constants),
+      weightGrad: kernel('matmul_weight_grad_shared', [weightGradInterface, matmulTiles, weightGradShared], true, constants),
+      inputGrad: kernel('matmul_input_grad_shared', [inputGradInterface, matmulTiles, inputGradShared], false, constants),
     };
   }
   if (alignment === 'vec4') {
