@@ -46,12 +46,5 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   }
   let b = params.biasOffset;
   let bias = vec4<f32>(parameters[b + cols.x], parameters[b + cols.y], parameters[b + cols.z], parameters[b + cols.w]);
-  storeRow(row0 + 0u, col0, acc0 + bias);
-  storeRow(row0 + 1u, col0, acc1 + bias);
-  storeRow(row0 + 2u, col0, acc2 + bias);
-  storeRow(row0 + 3u, col0, acc3 + bias);
-  storeRow(row0 + 4u, col0, acc4 + bias);
-  storeRow(row0 + 5u, col0, acc5 + bias);
-  storeRow(row0 + 6u, col0, acc6 + bias);
-  storeRow(row0 + 7u, col0, acc7 + bias);
+  storeRows8(row0, col0, acc0 + bias, acc1 + bias, acc2 + bias, acc3 + bias, acc4 + bias, acc5 + bias, acc6 + bias, acc7 + bias);
 }

@@ -27,7 +27,7 @@ fn inputRowQuad(row: u32) -> u32 {
   return r * quadsPerRow;
 }
 
-fn storeQuad(row: u32, col0: u32, z: vec4<f32>) {
+fn storeRow(row: u32, col0: u32, z: vec4<f32>) {
   if (row >= params.rows || col0 >= params.cols) {
     return;
   }
@@ -110,20 +110,6 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let b = (params.biasOffset + col0) / 4u;
   let leftBias = parameters[b];
   let rightBias = parameters[b + rightOffset];
-  storeQuad(row0 + 0u, col0, left0 + leftBias);
-  storeQuad(row0 + 1u, col0, left1 + leftBias);
-  storeQuad(row0 + 2u, col0, left2 + leftBias);
-  storeQuad(row0 + 3u, col0, left3 + leftBias);
-  storeQuad(row0 + 4u, col0, left4 + leftBias);
-  storeQuad(row0 + 5u, col0, left5 + leftBias);
-  storeQuad(row0 + 6u, col0, left6 + leftBias);
-  storeQuad(row0 + 7u, col0, left7 + leftBias);
-  storeQuad(row0 + 0u, col0 + 4u, right0 + rightBias);
-  storeQuad(row0 + 1u, col0 + 4u, right1 + rightBias);
-  storeQuad(row0 + 2u, col0 + 4u, right2 + rightBias);
-  storeQuad(row0 + 3u, col0 + 4u, right3 + rightBias);
-  storeQuad(row0 + 4u, col0 + 4u, right4 + rightBias);
-  storeQuad(row0 + 5u, col0 + 4u, right5 + rightBias);
-  storeQuad(row0 + 6u, col0 + 4u, right6 + rightBias);
-  storeQuad(row0 + 7u, col0 + 4u, right7 + rightBias);
+  storeRows8(row0, col0, left0 + leftBias, left1 + leftBias, left2 + leftBias, left3 + leftBias, left4 + leftBias, left5 + leftBias, left6 + leftBias, left7 + leftBias);
+  storeRows8(row0, col0 + 4u, right0 + rightBias, right1 + rightBias, right2 + rightBias, right3 + rightBias, right4 + rightBias, right5 + rightBias, right6 + rightBias, right7 + rightBias);
 }

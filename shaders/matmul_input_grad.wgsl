@@ -43,12 +43,5 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     acc6 += delta[d6 + j] * wj;
     acc7 += delta[d7 + j] * wj;
   }
-  storeRow(row0 + 0u, i0, acc0);
-  storeRow(row0 + 1u, i0, acc1);
-  storeRow(row0 + 2u, i0, acc2);
-  storeRow(row0 + 3u, i0, acc3);
-  storeRow(row0 + 4u, i0, acc4);
-  storeRow(row0 + 5u, i0, acc5);
-  storeRow(row0 + 6u, i0, acc6);
-  storeRow(row0 + 7u, i0, acc7);
+  storeRows8(row0, i0, acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);
 }

@@ -15,7 +15,7 @@
 override WORKGROUP_X: u32 = 4u;
 override WORKGROUP_Y: u32 = 4u;
 
-fn storeQuad(row: u32, i0: u32, g: vec4<f32>) {
+fn storeRow(row: u32, i0: u32, g: vec4<f32>) {
   if (row >= params.rows || i0 >= params.inner) {
     return;
   }
@@ -106,20 +106,6 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     left7 += vec4<f32>(dot(d, x0), dot(d, x1), dot(d, x2), dot(d, x3));
     right7 += vec4<f32>(dot(d, x4), dot(d, x5), dot(d, x6), dot(d, x7));
   }
-  storeQuad(row0 + 0u, i0, left0);
-  storeQuad(row0 + 1u, i0, left1);
-  storeQuad(row0 + 2u, i0, left2);
-  storeQuad(row0 + 3u, i0, left3);
-  storeQuad(row0 + 4u, i0, left4);
-  storeQuad(row0 + 5u, i0, left5);
-  storeQuad(row0 + 6u, i0, left6);
-  storeQuad(row0 + 7u, i0, left7);
-  storeQuad(row0 + 0u, i0 + 4u, right0);
-  storeQuad(row0 + 1u, i0 + 4u, right1);
-  storeQuad(row0 + 2u, i0 + 4u, right2);
-  storeQuad(row0 + 3u, i0 + 4u, right3);
-  storeQuad(row0 + 4u, i0 + 4u, right4);
-  storeQuad(row0 + 5u, i0 + 4u, right5);
-  storeQuad(row0 + 6u, i0 + 4u, right6);
-  storeQuad(row0 + 7u, i0 + 4u, right7);
+  storeRows8(row0, i0, left0, left1, left2, left3, left4, left5, left6, left7);
+  storeRows8(row0, i0 + 4u, right0, right1, right2, right3, right4, right5, right6, right7);
 }

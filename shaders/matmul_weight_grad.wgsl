@@ -58,12 +58,5 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     acc6 += select(input[a + column6], 1.0, ones6) * dv;
     acc7 += select(input[a + column7], 1.0, ones7) * dv;
   }
-  storeRow(i0 + 0u, col0, acc0);
-  storeRow(i0 + 1u, col0, acc1);
-  storeRow(i0 + 2u, col0, acc2);
-  storeRow(i0 + 3u, col0, acc3);
-  storeRow(i0 + 4u, col0, acc4);
-  storeRow(i0 + 5u, col0, acc5);
-  storeRow(i0 + 6u, col0, acc6);
-  storeRow(i0 + 7u, col0, acc7);
+  storeRows8(i0, col0, acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7);
 }

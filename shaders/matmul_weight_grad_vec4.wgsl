@@ -16,7 +16,7 @@ override WORKGROUP_X: u32 = 4u;
 override WORKGROUP_Y: u32 = 4u;
 
 // Row `i` of G, columns col0…col0+3; row `inner` is ∂L/∂b.
-fn storeQuad(i: u32, col0: u32, g: vec4<f32>) {
+fn storeRow(i: u32, col0: u32, g: vec4<f32>) {
   if (i > params.inner || col0 >= params.cols) {
     return;
   }
@@ -33,7 +33,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   // The block's rows i0…i0+3 (upper) and i0+4…i0+7 (lower) of [A | 1]ᵀ, read as one vec4 of an A
   // row each. inner is a multiple of 4, so the appended column of ones starts a quad: a quad at or
   // past `inner` reads (1, 0, 0, 0), whose row `inner` is the bias gradient and whose other rows
-  // are discarded by storeQuad.
+  // are discarded by storeRow.
   let quadsPerInputRow = params.inner / 4u;
   let upperQuad = min(i0 / 4u, quadsPerInputRow - 1u);
   let upperOnes = i0 >= params.inner;
@@ -89,20 +89,6 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     right6 += lower.z * right;
     right7 += lower.w * right;
   }
-  storeQuad(i0 + 0u, col0, left0);
-  storeQuad(i0 + 1u, col0, left1);
-  storeQuad(i0 + 2u, col0, left2);
-  storeQuad(i0 + 3u, col0, left3);
-  storeQuad(i0 + 4u, col0, left4);
-  storeQuad(i0 + 5u, col0, left5);
-  storeQuad(i0 + 6u, col0, left6);
-  storeQuad(i0 + 7u, col0, left7);
-  storeQuad(i0 + 0u, col0 + 4u, right0);
-  storeQuad(i0 + 1u, col0 + 4u, right1);
-  storeQuad(i0 + 2u, col0 + 4u, right2);
-  storeQuad(i0 + 3u, col0 + 4u, right3);
-  storeQuad(i0 + 4u, col0 + 4u, right4);
-  storeQuad(i0 + 5u, col0 + 4u, right5);
-  storeQuad(i0 + 6u, col0 + 4u, right6);
-  storeQuad(i0 + 7u, col0 + 4u, right7);
+  storeRows8(i0, col0, left0, left1, left2, left3, left4, left5, left6, left7);
+  storeRows8(i0, col0 + 4u, right0, right1, right2, right3, right4, right5, right6, right7);
 }

@@ -17,6 +17,7 @@ import inputGradInterface from '../../shaders/matmul_input_grad_io.wgsl?raw';
 import inputGradRegisters from '../../shaders/matmul_input_grad.wgsl?raw';
 import inputGradVec4 from '../../shaders/matmul_input_grad_vec4.wgsl?raw';
 import inputGradShared from '../../shaders/matmul_input_grad_shared.wgsl?raw';
+import matmulRows8 from '../../shaders/matmul_rows8.wgsl?raw';
 import matmulTiles from '../../shaders/matmul_tiles.wgsl?raw';
 import lossRowSource from '../../shaders/loss_row.wgsl?raw';
 import lossSource from '../../shaders/loss.wgsl?raw';
@@ -113,16 +114,16 @@ export function matmulKernels(variant: MatmulVariant, alignment: LayerAlignment 
   if (alignment === 'vec4') {
     const constants = { WORKGROUP_X: 4, WORKGROUP_Y: 4 };
     return {
-      forward: kernel('matmul_forward_vec4', [forwardVec4], true, constants),
-      weightGrad: kernel('matmul_weight_grad_vec4', [weightGradVec4], true, constants),
-      inputGrad: kernel('matmul_input_grad_vec4', [inputGradVec4], false, constants),
+      forward: kernel('matmul_forward_vec4', [matmulRows8, forwardVec4], true, constants),
+      weightGrad: kernel('matmul_weight_grad_vec4', [matmulRows8, weightGradVec4], true, constants),
+      inputGrad: kernel('matmul_input_grad_vec4', [matmulRows8, inputGradVec4], false, constants),
     };
   }
   const constants = { WORKGROUP_X: 8, WORKGROUP_Y: 4 };
   return {
-    forward: kernel('matmul_forward', [forwardInterface, forwardRegisters], true, constants),
-    weightGrad: kernel('matmul_weight_grad', [weightGradInterface, weightGradRegisters], true, constants),
-    inputGrad: kernel('matmul_input_grad', [inputGradInterface, inputGradRegisters], false, constants),
+    forward: kernel('matmul_forward', [forwardInterface, matmulRows8, forwardRegisters], true, constants),
+    weightGrad: kernel('matmul_weight_grad', [weightGradInterface, matmulRows8, weightGradRegisters], true, constants),
+    inputGrad: kernel('matmul_input_grad', [inputGradInterface, matmulRows8, inputGradRegisters], false, constants),
   };
 }
 
