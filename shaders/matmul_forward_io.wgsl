@@ -13,11 +13,7 @@
 
 fn inputRowBase(row: u32) -> u32 {
   // Rows past the end are clamped to the last one: their results are computed and discarded.
-  let r = min(row, params.rows - 1u);
-  if (params.gatherRows != 0u) {
-    return rowIndex[step.indexOffset + r] * params.inner;
-  }
-  return r * params.inner;
+  return batchInputRow(min(row, params.rows - 1u)) * params.inner;
 }
 
 fn storeRow(row: u32, col0: u32, z: vec4<f32>) {

@@ -19,12 +19,7 @@ override WORKGROUP_Y: u32 = 4u;
 // Index of the first vec4 of A's row `row`. Rows past the end are clamped to the last one: their
 // results are computed and discarded.
 fn inputRowQuad(row: u32) -> u32 {
-  let r = min(row, params.rows - 1u);
-  let quadsPerRow = params.inner / 4u;
-  if (params.gatherRows != 0u) {
-    return rowIndex[step.indexOffset + r] * quadsPerRow;
-  }
-  return r * quadsPerRow;
+  return batchInputRow(min(row, params.rows - 1u)) * (params.inner / 4u);
 }
 
 fn storeRow(row: u32, col0: u32, z: vec4<f32>) {

@@ -42,10 +42,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   var acc6 = vec4<f32>(0.0);
   var acc7 = vec4<f32>(0.0);
   for (var r = 0u; r < params.batch; r++) {
-    var source = r;
-    if (params.gatherRows != 0u) {
-      source = rowIndex[step.indexOffset + r];
-    }
+    let source = batchInputRow(r);
     let a = source * params.inner;
     let d = r * params.cols;
     let dv = vec4<f32>(delta[d + cols.x], delta[d + cols.y], delta[d + cols.z], delta[d + cols.w]);

@@ -22,10 +22,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
       if (r < params.batch && i <= params.inner) {
         value = 1.0;
         if (i < params.inner) {
-          var source = r;
-          if (params.gatherRows != 0u) {
-            source = rowIndex[step.indexOffset + r];
-          }
+          let source = batchInputRow(r);
           value = input[source * params.inner + i];
         }
       }

@@ -62,10 +62,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   var right7 = vec4<f32>(0.0);
   var d = col0 / 4u;
   for (var r = 0u; r < params.batch; r++) {
-    var source = r;
-    if (params.gatherRows != 0u) {
-      source = rowIndex[step.indexOffset + r];
-    }
+    let source = batchInputRow(r);
     let a = source * quadsPerInputRow;
     let upper = select(input[a + upperQuad], ones, upperOnes);
     let lower = select(input[a + lowerQuad], ones, lowerOnes);

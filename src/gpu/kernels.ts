@@ -17,6 +17,7 @@ import inputGradInterface from '../../shaders/matmul_input_grad_io.wgsl?raw';
 import inputGradRegisters from '../../shaders/matmul_input_grad.wgsl?raw';
 import inputGradVec4 from '../../shaders/matmul_input_grad_vec4.wgsl?raw';
 import inputGradShared from '../../shaders/matmul_input_grad_shared.wgsl?raw';
+import matmulGather from '../../shaders/matmul_gather.wgsl?raw';
 import matmulRows8 from '../../shaders/matmul_rows8.wgsl?raw';
 import matmulTiles from '../../shaders/matmul_tiles.wgsl?raw';
 import lossRowSource from '../../shaders/loss_row.wgsl?raw';
@@ -106,23 +107,23 @@ export function matmulKernels(variant: MatmulVariant, alignment: LayerAlignment 
   if (variant === 'workgroup-memory') {
     const constants = { WORKGROUP_X: 8, WORKGROUP_Y: 8 };
     return {
-      forward: kernel('matmul_forward_shared', [forwardInterface, matmulTiles, forwardShared], true, constants),
-      weightGrad: kernel('matmul_weight_grad_shared', [weightGradInterface, matmulTiles, weightGradShared], true, constants),
+      forward: kernel('matmul_forward_shared', [forwardInterface, matmulGather, matmulTiles, forwardShared], true, constants),
+      weightGrad: kernel('matmul_weight_grad_shared', [weightGradInterface, matmulGather, matmulTiles, weightGradShared], true, constants),
       inputGrad: kernel('matmul_input_grad_shared', [inputGradInterface, matmulTiles, inputGradShared], false, constants),
     };
   }
   if (alignment === 'vec4') {
     const constants = { WORKGROUP_X: 4, WORKGROUP_Y: 4 };
     return {
-      forward: kernel('matmul_forward_vec4', [matmulRows8, forwardVec4], true, constants),
-      weightGrad: kernel('matmul_weight_grad_vec4', [matmulRows8, weightGradVec4], true, constants),
+      forward: kernel('matmul_forward_vec4', [matmulGather, matmulRows8, forwardVec4], true, constants),
+      weightGrad: kernel('matmul_weight_grad_vec4', [matmulGather, matmulRows8, weightGradVec4], true, constants),
       inputGrad: kernel('matmul_input_grad_vec4', [matmulRows8, inputGradVec4], false, constants),
     };
   }
   const constants = { WORKGROUP_X: 8, WORKGROUP_Y: 4 };
   return {
-    forward: kernel('matmul_forward', [forwardInterface, matmulRows8, forwardRegisters], true, constants),
-    weightGrad: kernel('matmul_weight_grad', [weightGradInterface, matmulRows8, weightGradRegisters], true, constants),
+    forward: kernel('matmul_forward', [forwardInterface, matmulGather, matmulRows8, forwardRegisters], true, constants),
+    weightGrad: kernel('matmul_weight_grad', [weightGradInterface, matmulGather, matmulRows8, weightGradRegisters], true, constants),
     inputGrad: kernel('matmul_input_grad', [inputGradInterface, matmulRows8, inputGradRegisters], false, constants),
   };
 }
