@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import type { MatmulVariant } from '../src/gpu/kernels';
-import type { LossName } from '../src/model/activations';
+import { LOSSES, type LossName } from '../src/model/losses';
 import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
 import type { ValidationProblem } from '../src/model/validate';
 import type { BenchRequest, BenchResult, MatmulResult } from './lib/bench-types';
@@ -46,7 +46,8 @@ const BENCH_CONFIGS: Record<string, { widths: number[]; outputActivation: 'sigmo
   mnist: { widths: [784, 256, 256, 10], outputActivation: 'softmax', batchSize: 256, dataset: { kind: 'mnist', seed: 1 } },
   large: { widths: [784, 1024, 1024, 10], outputActivation: 'softmax', batchSize: 1024, dataset: { kind: 'mnist', seed: 1 } },
 };
-const LOSS_NAMES: LossName[] = ['mse', 'cross_entropy'];
+/** The losses the TF.js reference (scripts/pages/tfjs-trainer.js) implements, so the only ones compared. */
+const BENCH_LOSSES: LossName[] = ['mse', 'cross_entropy'];
 
 interface BenchOptions {
   configs: string[];
@@ -64,7 +65,7 @@ function parseBenchArgs(args: readonly string[]): BenchOptions | null {
   const options: BenchOptions = {
     configs: Object.keys(BENCH_CONFIGS),
     cpuConfigs: ['toy', 'mnist'],
-    losses: [...LOSS_NAMES],
+    losses: [...BENCH_LOSSES],
     windows: 3,
     seconds: 2,
     steps: null,
@@ -90,7 +91,7 @@ function parseBenchArgs(args: readonly string[]): BenchOptions | null {
   const setters: Record<string, (flag: string, value: string) => void> = {
     '--configs': (flag, value) => (options.configs = list(flag, value, Object.keys(BENCH_CONFIGS), false)),
     '--cpu-configs': (flag, value) => (options.cpuConfigs = list(flag, value, Object.keys(BENCH_CONFIGS), true)),
-    '--losses': (flag, value) => (options.losses = list(flag, value, LOSS_NAMES, false) as LossName[]),
+    '--losses': (flag, value) => (options.losses = list(flag, value, BENCH_LOSSES, false) as LossName[]),
     '--windows': (flag, value) => (options.windows = number(flag, value, 1, true)),
     '--seconds': (flag, value) => (options.seconds = number(flag, value, 0.05, false)),
     '--steps': (flag, value) => (options.steps = number(flag, value, 1, true)),
@@ -153,7 +154,6 @@ interface Row {
   tfjs: BenchResult;
 }
 
-const LOSS_SHORT: Record<LossName, string> = { mse: 'MSE', cross_entropy: 'CE' };
 
 function fmtRate(samplesPerSecond: number): string {
   return samplesPerSecond >= 1000 ? Math.round(samplesPerSecond).toLocaleString('en-US') : samplesPerSecond.toPrecision(3);
@@ -174,7 +174,7 @@ function gpuTable(rows: Row[], matmul: MatmulResult | null): string {
     const oursGflops = (ours.medianSamplesPerSecond * perSample) / 1e9;
     const tfjsGflops = (tfjs.medianSamplesPerSecond * perSample) / 1e9;
     const share = matmul ? `${((100 * oursGflops) / matmul.medianGflops).toFixed(0)}%` : 'not measured';
-    return `| ${config} [${spec.widths.join('-')}] | ${LOSS_SHORT[loss]} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${oursGflops.toPrecision(3)} | ${share} | ${tfjsGflops.toPrecision(3)} | ${ours.stepsPerWindow}, ${tfjs.stepsPerWindow} | ${spread(ours)}, ${spread(tfjs)} | ${ours.plan ?? ''} |`;
+    return `| ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${oursGflops.toPrecision(3)} | ${share} | ${tfjsGflops.toPrecision(3)} | ${ours.stepsPerWindow}, ${tfjs.stepsPerWindow} | ${spread(ours)}, ${spread(tfjs)} | ${ours.plan ?? ''} |`;
   });
   return [header, rule, ...lines].join('\n');
 }
@@ -183,7 +183,7 @@ function cpuTable(rows: Row[]): string {
   const header = '| config | loss | batch | ours (float64) samples/s | TF.js cpu samples/s | ours / TF.js | steps per window ours, TF.js | window spread ours, TF.js |';
   const rule = '|---|---|---:|---:|---:|---:|---|---|';
   const lines = rows.map(({ config, loss, spec, ours, tfjs }) =>
-    `| ${config} [${spec.widths.join('-')}] | ${LOSS_SHORT[loss]} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${ours.stepsPerWindow}, ${tfjs.stepsPerWindow} | ${spread(ours)}, ${spread(tfjs)} |`,
+    `| ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${ours.stepsPerWindow}, ${tfjs.stepsPerWindow} | ${spread(ours)}, ${spread(tfjs)} |`,
   );
   return [header, rule, ...lines].join('\n');
 }
@@ -296,7 +296,7 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
           const tfjs = await measure({ ...request, implementation: 'tfjs' });
           rows.push({ config, loss, spec, ours, tfjs });
           host.stdout(
-            `${backend} ${config} ${LOSS_SHORT[loss]}: ours ${fmtRate(ours.medianSamplesPerSecond)} samples/s (${ours.stepsPerWindow} steps/window), ` +
+            `${backend} ${config} ${LOSSES[loss].shortLabel}: ours ${fmtRate(ours.medianSamplesPerSecond)} samples/s (${ours.stepsPerWindow} steps/window), ` +
               `TF.js ${fmtRate(tfjs.medianSamplesPerSecond)} samples/s (${tfjs.stepsPerWindow} steps/window), ratio ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)}\n`,
           );
         }

@@ -11,12 +11,12 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import type { Dataset } from '../src/data/dataset';
-import type { LossName } from '../src/model/activations';
+import type { Dataset } from '../src/model/dataset';
+import { LOSS_NAMES, type LossName } from '../src/model/losses';
 import { initParameters } from '../src/model/init';
 import type { NetworkSpec } from '../src/model/spec';
 import type { ValidationProblem } from '../src/model/validate';
-import type { StepMetrics } from '../src/train/session';
+import type { StepMetrics } from '../src/model/session';
 import { launchHeadless } from './lib/browser';
 import { ConfigError, datasetFor, loadRunConfig, nodeDatasetFiles, parseCommandArgs } from './lib/config-files';
 import type { ComparisonFigure } from './lib/figure';
@@ -88,12 +88,18 @@ function threeRuns(switchAt: number): { key: keyof typeof RUN_COLORS; label: str
 }
 
 function csvOf(runs: { key: string; record: RunRecord }[]): string {
-  const fields: (keyof StepMetrics)[] = ['activeLoss', 'mse', 'crossEntropy', 'outputDeltaNorm', 'saturatedFraction'];
-  const header = ['step', ...runs.flatMap(({ key }) => fields.map((field) => `${key}_${field}`))];
+  // Each loss under its name (StepMetrics.losses), then the other figures.
+  const fields: { name: string; read: (m: StepMetrics) => number | string }[] = [
+    { name: 'activeLoss', read: (m) => m.activeLoss },
+    ...LOSS_NAMES.map((loss) => ({ name: loss, read: (m: StepMetrics) => m.losses[loss] })),
+    { name: 'outputDeltaNorm', read: (m) => m.outputDeltaNorm },
+    { name: 'saturatedFraction', read: (m) => m.saturatedFraction },
+  ];
+  const header = ['step', ...runs.flatMap(({ key }) => fields.map((field) => `${key}_${field.name}`))];
   const steps = runs[0].record.metrics.length;
   // Seven significant digits: the GPU computes in float32, and the file stays small enough to commit.
-  const cell = (value: StepMetrics[keyof StepMetrics]) => (typeof value === 'number' ? Number(value.toPrecision(7)) : value);
-  const rows = Array.from({ length: steps }, (_, s) => [s, ...runs.flatMap(({ record }) => fields.map((field) => cell(record.metrics[s][field])))].join(','));
+  const cell = (value: number | string) => (typeof value === 'number' ? Number(value.toPrecision(7)) : value);
+  const rows = Array.from({ length: steps }, (_, s) => [s, ...runs.flatMap(({ record }) => fields.map((field) => cell(field.read(record.metrics[s]))))].join(','));
   return `${header.join(',')}\n${rows.join('\n')}\n`;
 }
 
@@ -110,13 +116,13 @@ function tableSteps(steps: number, switchAt: number): number[] {
 function markdownTable(runs: { short: string; record: RunRecord }[], steps: number[]): string {
   const header = `| step | ${runs.map((r) => `batch MSE, ${r.short}`).join(' | ')} | ${runs.map((r) => `‖∂L/∂z‖, ${r.short}`).join(' | ')} |`;
   const rule = `|---:|${runs.map(() => '---:|').join('')}${runs.map(() => '---:|').join('')}`;
-  const rows = steps.map((s) => `| ${s} | ${runs.map((r) => fmt(r.record.metrics[s].mse)).join(' | ')} | ${runs.map((r) => fmt(r.record.metrics[s].outputDeltaNorm)).join(' | ')} |`);
+  const rows = steps.map((s) => `| ${s} | ${runs.map((r) => fmt(r.record.metrics[s].losses.mse)).join(' | ')} | ${runs.map((r) => fmt(r.record.metrics[s].outputDeltaNorm)).join(' | ')} |`);
   return [header, rule, ...rows].join('\n');
 }
 
 function tailMeanMse(metrics: StepMetrics[]): number {
   const tail = metrics.slice(-SWEEP_TAIL);
-  return tail.reduce((sum, m) => sum + m.mse, 0) / tail.length;
+  return tail.reduce((sum, m) => sum + m.losses.mse, 0) / tail.length;
 }
 
 export async function main(args: string[], host: ScriptHost): Promise<number> {
@@ -169,7 +175,7 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
       runs: [runs[2], runs[0], runs[1]].map(({ label, key, record }) => ({
         label,
         color: RUN_COLORS[key],
-        mse: record.metrics.map((m) => m.mse),
+        mse: record.metrics.map((m) => m.losses.mse),
         outputDeltaNorm: record.metrics.map((m) => m.outputDeltaNorm),
         saturatedFraction: record.metrics.map((m) => m.saturatedFraction),
       })),
@@ -253,11 +259,11 @@ o(1 − o) < 0.01). It is trained on ${dataset.name} three times by ${where}, fr
 batches (SGD, learning rate ${spec.optimizer.learningRate}, batch ${spec.batchSize}, ${steps} steps). With MSE the output delta is
 2(o − t)·o(1 − o)/(B·K): an output stuck near 0 or 1 on the wrong side has a large error but a vanishing factor o(1 − o),
 so the gradient that should correct it is tiny. At step ${early} the MSE run's output-delta norm is ${fmt(mse[early].outputDeltaNorm)} against
-${fmt(ce[early].outputDeltaNorm)} for cross-entropy, and its batch MSE is ${fmt(mse[early].mse)} against ${fmt(ce[early].mse)}; over its last ${SWEEP_TAIL} steps the batch MSE still averages
+${fmt(ce[early].outputDeltaNorm)} for cross-entropy, and its batch MSE is ${fmt(mse[early].losses.mse)} against ${fmt(ce[early].losses.mse)}; over its last ${SWEEP_TAIL} steps the batch MSE still averages
 ${fmt(tailMeanMse(mse))} (cross-entropy: ${fmt(tailMeanMse(ce))}).
 With cross-entropy the factor cancels and the delta is (o − t)/(B·K), largest exactly where the output is most wrong. The third
 run follows the MSE run until step ${switchAt} and then switches to cross-entropy: its output-delta norm goes from
-${fmt(switched[switchAt - 1].outputDeltaNorm)} to ${fmt(switched[switchAt].outputDeltaNorm)} at once, and ${later - switchAt} steps later its batch MSE is ${fmt(switched[later].mse)}.
+${fmt(switched[switchAt - 1].outputDeltaNorm)} to ${fmt(switched[switchAt].outputDeltaNorm)} at once, and ${later - switchAt} steps later its batch MSE is ${fmt(switched[later].losses.mse)}.
 The weights were never stuck; the MSE gradient was. Saturation as such is not the trouble: by the last step
 ${fmtPercent(ce[steps - 1].saturatedFraction)} of the cross-entropy run's outputs are saturated too, but on the right side, where o − t is small.${sweepText}
 

@@ -9,6 +9,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { LOSS_NAMES } from '../src/model/losses';
 import { formatProblems, type ValidationProblem } from '../src/model/validate';
 import { launchHeadless } from './lib/browser';
 import { ConfigError, PRESET_NAMES, datasetFor, loadRunConfig, nodeDatasetFiles, readInitialParameters } from './lib/config-files';
@@ -98,7 +99,7 @@ function summarize(record: RunRecord, outPath: string, csvPath: string | null): 
   const last = record.metrics[record.metrics.length - 1];
   return [
     `${record.config} on ${record.backend}${record.adapter ? ` (${record.adapter})` : ''}: ${record.steps} steps of batch ${record.spec.batchSize} on ${record.dataset.name}`,
-    `  last step ${last.step}: ${last.activeLoss} active, mse ${last.mse.toPrecision(5)}, cross-entropy ${last.crossEntropy.toPrecision(5)}, ` +
+    `  last step ${last.step}: ${last.activeLoss} active, ${LOSS_NAMES.map((loss) => `${loss} ${last.losses[loss].toPrecision(5)}`).join(', ')}, ` +
       `output-delta norm ${last.outputDeltaNorm.toExponential(3)}, saturated ${(100 * last.saturatedFraction).toFixed(1)}%`,
     `  ${record.timings.stepsPerSecond.toFixed(1)} steps/s, ${record.timings.samplesPerSecond.toFixed(0)} samples/s ` +
       `(training ${(record.timings.trainMs / 1000).toFixed(2)} s with metrics readback, setup ${(record.timings.setupMs / 1000).toFixed(2)} s)`,

@@ -1,18 +1,5 @@
-// Shared by every kernel (prepended to each shader module): the activation and loss ids of
-// src/model/activations.ts, the activation functions, and the per-step parameters.
-
-const ACT_LINEAR: u32 = 0u;
-const ACT_SIGMOID: u32 = 1u;
-const ACT_TANH: u32 = 2u;
-const ACT_RELU: u32 = 3u;
-const ACT_LEAKY_RELU: u32 = 4u;
-const ACT_SOFTMAX: u32 = 5u;
-
-const LOSS_MSE: u32 = 0u;
-const LOSS_CROSS_ENTROPY: u32 = 1u;
-
-// LEAKY_RELU_SLOPE of src/model/activations.ts.
-const LEAKY_RELU_SLOPE: f32 = 0.01;
+// Shared by every kernel (prepended to each shader module after the generated table constants of
+// src/gpu/wgsl-tables.ts): the activation functions and the per-step parameters.
 
 // What changes from one step to the next inside a submission. One copy per step sits in a uniform
 // buffer bound with a dynamic offset, so many steps share one submission without a uniform being
@@ -20,7 +7,7 @@ const LEAKY_RELU_SLOPE: f32 = 0.01;
 struct StepParams {
   // Offset of this step's batch in the row-index buffer (step-in-submission × batch size).
   indexOffset: u32,
-  // LOSS_MSE or LOSS_CROSS_ENTROPY: the loss whose gradient this step follows.
+  // LOSS_<NAME> id of the loss whose gradient this step follows.
   lossId: u32,
   // Offset (in floats) of this step's slot in the metrics ring.
   metricsOffset: u32,
@@ -82,6 +69,3 @@ fn softplus(z: f32) -> f32 {
   return max(z, 0.0) + log1plus(exp(-abs(z)));
 }
 
-// SIGMOID_SATURATION and SOFTMAX_SATURATION of src/model/activations.ts.
-const SIGMOID_SATURATION: f32 = 0.01;
-const SOFTMAX_SATURATION: f32 = 0.99;

@@ -23,9 +23,6 @@ struct LayerShape {
   inputOffset: u32,
 }
 
-// MAX_LAYERS of src/model/validate.ts.
-const MAX_LAYERS: u32 = 32u;
-
 struct NetworkShape {
   // Number of weight layers L.
   layerCount: u32,

@@ -10,7 +10,7 @@ struct LossParams {
   batch: u32,
   // Outputs per row (K).
   outputs: u32,
-  // Output activation id: ACT_SIGMOID, ACT_SOFTMAX or ACT_LINEAR.
+  // Output activation id: OUTPUT_SIGMOID, OUTPUT_SOFTMAX or OUTPUT_LINEAR.
   outputActivation: u32,
   _pad: u32,
 }
@@ -25,7 +25,7 @@ fn lossRowSums(row: u32) -> vec4<f32> {
   let mseScale = 2.0 / (batchF * f32(K));
   let useCrossEntropy = step.lossId == LOSS_CROSS_ENTROPY;
   var sums = vec4<f32>(0.0);
-  if (lossShape.outputActivation == ACT_SOFTMAX) {
+  if (lossShape.outputActivation == OUTPUT_SOFTMAX) {
     var zMax = logitAt(zBase);
     for (var k = 1u; k < K; k++) {
       zMax = max(zMax, logitAt(zBase + k));
@@ -69,7 +69,7 @@ fn lossRowSums(row: u32) -> vec4<f32> {
     let t = targetAt(tBase + k);
     var o = z;
     var slope = 1.0;
-    if (lossShape.outputActivation == ACT_SIGMOID) {
+    if (lossShape.outputActivation == OUTPUT_SIGMOID) {
       o = sigmoid(z);
       slope = o * (1.0 - o);
       sums.y += softplus(z) - z * t;

@@ -8,10 +8,6 @@
 // The including kernel declares `optimizer: OptimizerParams`, `step: StepParams`, `parameters`,
 // `gradient` and `slots`.
 
-const OPTIMIZER_SGD: u32 = 0u;
-const OPTIMIZER_MOMENTUM: u32 = 1u;
-const OPTIMIZER_ADAM: u32 = 2u;
-
 // The update rule, fixed per pipeline: a switch on a uniform would run every case, masked, on
 // CPU adapters.
 override OPTIMIZER_KIND: u32 = OPTIMIZER_SGD;

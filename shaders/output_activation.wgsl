@@ -6,7 +6,7 @@ struct OutputParams {
   rows: u32,
   // Outputs per row (K).
   outputs: u32,
-  // ACT_SIGMOID, ACT_SOFTMAX or ACT_LINEAR.
+  // OUTPUT_SIGMOID, OUTPUT_SOFTMAX or OUTPUT_LINEAR.
   outputActivation: u32,
   _pad: u32,
 }
@@ -25,7 +25,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   }
   let K = params.outputs;
   let base = row * K;
-  if (params.outputActivation == ACT_SOFTMAX) {
+  if (params.outputActivation == OUTPUT_SOFTMAX) {
     var zMax = logits[base];
     for (var k = 1u; k < K; k++) {
       zMax = max(zMax, logits[base + k]);
@@ -40,6 +40,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     return;
   }
   for (var k = 0u; k < K; k++) {
-    outputs[base + k] = activate(params.outputActivation, logits[base + k]);
+    let z = logits[base + k];
+    outputs[base + k] = select(z, sigmoid(z), params.outputActivation == OUTPUT_SIGMOID);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import type { Dataset } from '../../src/data/dataset';
+import type { Dataset } from '../../src/model/dataset';
 import { parameterLayout } from '../../src/model/layout';
 import { formatProblems, validateForDataset, type ValidationProblem } from '../../src/model/validate';
 import { SATURATION_DEMO_DATA, saturationDemoSpec } from '../../src/train/saturation-demo';

@@ -3,7 +3,7 @@
  * passed in, so the same code runs in Node (reading files) and in the headless page (fetching
  * the MNIST asset, receiving CSV text from Node).
  */
-import type { Dataset } from '../../src/data/dataset';
+import type { Dataset } from '../../src/model/dataset';
 import { importCsvDataset } from '../../src/data/csv';
 import { parseMnistAsset } from '../../src/data/mnist';
 import { makeSyntheticDataset } from '../../src/data/synthetic';

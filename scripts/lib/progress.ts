@@ -2,6 +2,7 @@
  * A progress line on standard error: redrawn in place on a terminal, printed every tenth of the
  * way otherwise (logs and CI should not fill with carriage returns).
  */
+import { LOSSES } from '../../src/model/losses';
 import type { ScriptHost } from './host';
 import type { RunProgress } from './run-session';
 
@@ -13,7 +14,7 @@ export function createProgressBar(host: ScriptHost, label: string): { update(pro
   const line = ({ completed, total, latest, elapsedMs }: RunProgress): string => {
     const filled = Math.round((BAR_WIDTH * completed) / total);
     const rate = elapsedMs > 0 ? (completed * 1000) / elapsedMs : 0;
-    const loss = latest ? ` ${latest.activeLoss === 'mse' ? 'mse' : 'ce'} ${(latest.activeLoss === 'mse' ? latest.mse : latest.crossEntropy).toPrecision(4)}` : '';
+    const loss = latest ? ` ${LOSSES[latest.activeLoss].shortLabel.toLowerCase()} ${latest.losses[latest.activeLoss].toPrecision(4)}` : '';
     return `${label} [${'#'.repeat(filled)}${' '.repeat(BAR_WIDTH - filled)}] ${completed}/${total} steps, ${rate.toFixed(1)} steps/s${loss}`;
   };
   return {

@@ -3,15 +3,10 @@
  * file holds. Runs unchanged in Node (the CPU path) and in the headless page (the GPU path): it
  * only talks to the Session interface.
  */
-import type { LossName } from '../../src/model/activations';
+import { LOSS_NAMES, nextLoss } from '../../src/model/losses';
 import type { NetworkSpec } from '../../src/model/spec';
-import type { Session, StepMetrics } from '../../src/train/session';
+import type { Session, StepMetrics } from '../../src/model/session';
 import type { DatasetDescription } from './run-config';
-
-/** The loss a switch selects: the other one. */
-function otherLoss(loss: LossName): LossName {
-  return loss === 'mse' ? 'cross_entropy' : 'mse';
-}
 
 /** One configured run, as handed to either path (to the page as JSON, so only plain data). */
 export interface RunRequest {
@@ -58,11 +53,11 @@ export interface RunRecord {
   dataset: DatasetRecord;
   /** Steps trained. */
   steps: number;
-  /** First step trained with the other loss, or null. */
+  /** First step trained with the next loss the output allows (src/model/losses.ts, nextLoss), or null. */
   switchLossAt: number | null;
   /** Flat parameters before step 0 (layout of src/model/layout.ts). */
   initialParameters: number[];
-  /** Per-step metrics, one entry per step in order. Cross-entropy of a linear output is NaN, written as null. */
+  /** Per-step metrics, one entry per step in order. A loss the output does not allow is NaN, written as null. */
   metrics: StepMetrics[];
   /** Flat parameters after the last step. */
   finalParameters: number[];
@@ -83,7 +78,7 @@ export interface RunRecord {
 const PROGRESS_CHUNK_STEPS = 25;
 
 /**
- * Trains `steps` steps, switching to the other loss before step `switchLossAt` when given, and
+ * Trains `steps` steps, switching to the next loss before step `switchLossAt` when given, and
  * returns the metrics of every step in order with the time it took. Metrics are taken as they
  * arrive (never waiting for unfinished GPU steps) and once more after the final flush.
  */
@@ -99,7 +94,7 @@ async function trainSteps(
     onProgress({ completed: metrics.length, total: steps, latest: metrics[metrics.length - 1] ?? null, elapsedMs: performance.now() - start });
   let issued = 0;
   while (issued < steps) {
-    if (switchLossAt !== null && issued === switchLossAt) session.setLoss(otherLoss(session.spec.loss));
+    if (switchLossAt !== null && issued === switchLossAt) session.setLoss(nextLoss(session.spec.loss, session.spec.outputActivation));
     const boundary = switchLossAt !== null && issued < switchLossAt ? switchLossAt : steps;
     const chunk = Math.min(PROGRESS_CHUNK_STEPS, boundary - issued);
     await session.train(chunk);
@@ -162,8 +157,7 @@ export function metricsToCsv(metrics: readonly StepMetrics[]): string {
   const header = [
     'step',
     'activeLoss',
-    'mse',
-    'crossEntropy',
+    ...LOSS_NAMES,
     'outputDeltaNorm',
     'saturatedFraction',
     'globalGradNorm',
@@ -171,7 +165,7 @@ export function metricsToCsv(metrics: readonly StepMetrics[]): string {
     ...Array.from({ length: layers }, (_, l) => `gradNormB${l}`),
   ];
   const rows = metrics.map((m) =>
-    [m.step, m.activeLoss, m.mse, m.crossEntropy, m.outputDeltaNorm, m.saturatedFraction, m.globalGradNorm, ...m.gradNormW, ...m.gradNormB].join(','),
+    [m.step, m.activeLoss, ...LOSS_NAMES.map((loss) => m.losses[loss]), m.outputDeltaNorm, m.saturatedFraction, m.globalGradNorm, ...m.gradNormW, ...m.gradNormB].join(','),
   );
   return `${header.join(',')}\n${rows.join('\n')}\n`;
 }

@@ -3,7 +3,7 @@
  * headless page scripts/pages/run.html. Both go through recordRun, so their records compare.
  */
 import type { Page } from 'puppeteer';
-import type { Dataset } from '../../src/data/dataset';
+import type { Dataset } from '../../src/model/dataset';
 import { createSession } from '../../src/train/create-session';
 import { recordRun, type RunProgress, type RunRecord, type RunRequest } from './run-session';
 

@@ -10,7 +10,7 @@
  */
 import { buildDataset } from '../lib/datasets';
 import type { NetworkSpec } from '../../src/model/spec';
-import type { Dataset } from '../../src/data/dataset';
+import type { Dataset } from '../../src/model/dataset';
 import { createSession } from '../../src/train/create-session';
 import { GpuSession } from '../../src/train/gpu-session';
 import { acquireGpu } from '../../src/gpu/device';

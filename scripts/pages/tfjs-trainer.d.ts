@@ -1,5 +1,5 @@
 // Types of tfjs-trainer.js (see there why it is JavaScript).
-import type { Dataset } from '../../src/data/dataset';
+import type { Dataset } from '../../src/model/dataset';
 import type { NetworkSpec } from '../../src/model/spec';
 
 /** A TF.js training loop over one network. */

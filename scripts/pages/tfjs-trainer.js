@@ -19,7 +19,7 @@ import { parameterLayout } from '../../src/model/layout';
  * the same BatchSchedule our trainers use.
  *
  * @param {import('../../src/model/spec').NetworkSpec} spec
- * @param {import('../../src/data/dataset').Dataset} dataset
+ * @param {import('../../src/model/dataset').Dataset} dataset
  * @param {'webgpu' | 'cpu'} backend
  */
 export async function createTfjsTrainer(spec, dataset, backend) {

@@ -2,9 +2,9 @@
  * The norms and the saturation figure of StepMetrics (src/train/session.ts), from float64 values:
  * the numbers the GPU path's metrics are checked against.
  */
-import { SIGMOID_SATURATION, SOFTMAX_SATURATION, type OutputActivation } from '../model/activations';
+import { OUTPUTS, type OutputActivation } from '../model/activations';
 import type { ParameterLayout } from '../model/layout';
-import type { StepMetrics } from '../train/session';
+import type { StepMetrics } from '../model/session';
 
 /** Euclidean norm of values[from … to − 1]. */
 export function euclideanNorm(values: ArrayLike<number>, from: number, to: number): number {
@@ -26,23 +26,15 @@ export function gradientNorms(
 }
 
 /**
- * Fraction of saturated outputs in a batch of network outputs o (row-major [batch, K]): sigmoid
- * elements with o(1 − o) below SIGMOID_SATURATION, softmax rows whose largest probability exceeds
- * SOFTMAX_SATURATION. A linear output never saturates.
+ * Fraction of saturated outputs in a batch of network outputs o (row-major [batch, K]), as the
+ * output activation's table entry counts them: sigmoid elements with o(1 − o) below
+ * SIGMOID_SATURATION over B·K, softmax rows whose largest probability exceeds SOFTMAX_SATURATION
+ * over B. A linear output never saturates.
  */
 export function saturatedFraction(output: OutputActivation, o: ArrayLike<number>, batch: number): number {
-  if (output === 'linear') return 0;
-  if (output === 'sigmoid') {
-    let saturated = 0;
-    for (let k = 0; k < o.length; k++) if (o[k] * (1 - o[k]) < SIGMOID_SATURATION) saturated++;
-    return saturated / o.length;
-  }
+  const entry = OUTPUTS[output];
   const outputs = o.length / batch;
-  let saturatedRows = 0;
-  for (let r = 0; r < batch; r++) {
-    let largest = 0;
-    for (let k = 0; k < outputs; k++) largest = Math.max(largest, o[r * outputs + k]);
-    if (largest > SOFTMAX_SATURATION) saturatedRows++;
-  }
-  return saturatedRows / batch;
+  let saturated = 0;
+  for (let r = 0; r < batch; r++) saturated += entry.saturatedInRow(o, r * outputs, outputs);
+  return saturated / (entry.saturationUnit === 'row' ? batch : o.length);
 }

@@ -1,18 +1,11 @@
 /**
  * The float64 reference: forward pass, both losses and backpropagation of one batch, written as
  * plain loops so a reader can check each line against DESIGN.md ("Numerical conventions"). Every
- * activation, loss and output delta comes from the one table in src/model/activations.ts, which the
- * WGSL shaders key off too.
+ * activation, loss and output delta comes from the tables in src/model (activations.ts, losses.ts),
+ * which the WGSL shaders key off too.
  */
-import {
-  ACTIVATIONS,
-  lossDenominator,
-  outputActivationRow,
-  rowLoss,
-  rowOutputDelta,
-  type LossName,
-  type OutputActivation,
-} from '../model/activations';
+import { ACTIVATIONS, outputActivationRow, type OutputActivation } from '../model/activations';
+import { LOSSES, LOSS_NAMES, lossAllows, assertLossAllowed, type LossName, type LossValues } from '../model/losses';
 import { parameterLayout, type ParameterLayout } from '../model/layout';
 import type { NetworkSpec } from '../model/spec';
 import { euclideanNorm, gradientNorms, saturatedFraction } from './metrics';
@@ -38,10 +31,8 @@ export interface BatchGradients {
   outputs: Float64Array;
   /** The loss L that `outputDelta` and `gradient` are derivatives of. */
   loss: LossName;
-  /** Mean squared error over the B·K output elements. */
-  mse: number;
-  /** Cross-entropy (binary: mean over B·K; categorical: mean over B); NaN for a linear output. */
-  crossEntropy: number;
+  /** Every loss of the batch (StepMetrics.losses): NaN for a loss the output does not allow. */
+  losses: LossValues;
   /** ∂L/∂Z_L, the output delta, row-major [B, K]. */
   outputDelta: Float64Array;
   /** ∂L/∂θ in the flat parameter layout (src/model/layout.ts). */
@@ -120,8 +111,9 @@ export function forward(
 }
 
 /**
- * Mean loss of a finished forward pass against `targets` (row-major [B, K]). Cross-entropy on a
- * linear output has no meaning and gives NaN, so both losses can always be reported side by side.
+ * Mean loss of a finished forward pass against `targets` (row-major [B, K]). A loss the output
+ * does not allow (cross-entropy on a linear output) gives NaN, so every loss can always be
+ * reported side by side.
  */
 export function batchLoss(
   loss: LossName,
@@ -129,7 +121,7 @@ export function batchLoss(
   pass: ForwardPass,
   targets: Float32Array | Float64Array,
 ): number {
-  if (loss === 'cross_entropy' && output === 'linear') return NaN;
+  if (!lossAllows(loss, output)) return NaN;
   const z = pass.preActivations[pass.preActivations.length - 1];
   const o = pass.activations[pass.activations.length - 1];
   const { batch } = pass;
@@ -141,13 +133,13 @@ export function batchLoss(
   for (let r = 0; r < batch; r++) {
     const from = r * outputs;
     const to = from + outputs;
-    sum += rowLoss(loss, output, z.subarray(from, to), o.subarray(from, to), targets.subarray(from, to));
+    sum += LOSSES[loss].rowSum(output, z.subarray(from, to), o.subarray(from, to), targets.subarray(from, to));
   }
-  return sum / lossDenominator(loss, output, batch, outputs);
+  return sum / LOSSES[loss].denominator(output, batch, outputs);
 }
 
 /**
- * Forward pass, both losses, and the gradient of `loss` with respect to every parameter, by
+ * Forward pass, every loss, and the gradient of `loss` with respect to every parameter, by
  * backpropagation: dW_l = A_(l−1)ᵀ·dZ_l, db_l = Σ_rows dZ_l, dZ_(l−1) = (dZ_l·W_lᵀ) ⊙ f′(Z_(l−1)).
  */
 export function computeGradients(
@@ -158,14 +150,11 @@ export function computeGradients(
   batch: number,
   loss: LossName,
 ): BatchGradients {
-  if (loss === 'cross_entropy' && network.outputActivation === 'linear') {
-    throw new Error('cross-entropy needs probabilities: use a sigmoid or softmax output with it, or MSE with a linear output');
-  }
+  assertLossAllowed(loss, network.outputActivation);
   const pass = forward(network, parameters, inputs, batch);
   const layout = parameterLayout(network.widths);
   const output = network.outputActivation;
-  const mse = batchLoss('mse', output, pass, targets);
-  const crossEntropy = batchLoss('cross_entropy', output, pass, targets);
+  const losses = Object.fromEntries(LOSS_NAMES.map((name) => [name, batchLoss(name, output, pass, targets)])) as LossValues;
 
   const outputs = network.widths[network.widths.length - 1];
   const o = pass.activations[pass.activations.length - 1];
@@ -173,7 +162,7 @@ export function computeGradients(
   for (let r = 0; r < batch; r++) {
     const from = r * outputs;
     const to = from + outputs;
-    rowOutputDelta(loss, output, o.subarray(from, to), targets.subarray(from, to), batch, outputDelta.subarray(from, to));
+    LOSSES[loss].rowDelta(output, o.subarray(from, to), targets.subarray(from, to), batch, outputDelta.subarray(from, to));
   }
 
   const gradient = new Float64Array(layout.totalParameters);
@@ -209,8 +198,7 @@ export function computeGradients(
     forward: pass,
     outputs: o,
     loss,
-    mse,
-    crossEntropy,
+    losses,
     outputDelta,
     gradient,
     ...gradientNorms(layout, gradient),

@@ -4,16 +4,17 @@
  * and a CPU run of one spec can be compared step by step. CpuSession puts it behind the Session
  * interface.
  */
-import type { Dataset } from '../data/dataset';
-import { LOSSES, type LossName } from '../model/activations';
+import type { Dataset } from '../model/dataset';
+import { LOSS_NAMES, assertLossAllowed, type LossName } from '../model/losses';
 import { BatchSchedule, shuffleSeed } from '../model/batches';
 import { initParameters } from '../model/init';
 import { parameterLayout } from '../model/layout';
+import { OPTIMIZERS } from '../model/optimizers';
 import { cloneSpec, type NetworkSpec } from '../model/spec';
 import { formatProblems, validate, validateForDataset } from '../model/validate';
-import type { StepMetrics, TrainerSnapshot } from '../train/session';
+import type { StepMetrics, TrainerSnapshot } from '../model/session';
 import { computeGradients, forward } from './network';
-import { applyOptimizer, checkOptimizerState, createOptimizerState, OPTIMIZER_SLOT_COUNT, type OptimizerState } from './optimizer';
+import { applyOptimizer, checkOptimizerState, createOptimizerState, type OptimizerState } from './optimizer';
 
 /**
  * The most memory one CPU trainer may hold. The GPU path is bounded by the adapter's limits; the
@@ -28,7 +29,7 @@ export const CPU_MEMORY_LIMIT_BYTES = 2 * 1024 ** 3;
  */
 export function cpuTrainerBytes(spec: NetworkSpec): number {
   const parameters = parameterLayout(spec.widths).totalParameters;
-  const vectors = 2 + OPTIMIZER_SLOT_COUNT[spec.optimizer.kind];
+  const vectors = 2 + OPTIMIZERS[spec.optimizer.kind].slots;
   const activations = spec.widths.reduce((sum, width) => sum + 3 * spec.batchSize * width, 0);
   return 8 * (vectors * parameters + activations);
 }
@@ -109,8 +110,7 @@ export class CpuTrainer {
     return {
       step,
       activeLoss: loss,
-      mse: result.mse,
-      crossEntropy: result.crossEntropy,
+      losses: result.losses,
       gradNormW: result.gradNormW,
       gradNormB: result.gradNormB,
       globalGradNorm: result.globalGradNorm,
@@ -160,9 +160,7 @@ export class CpuTrainer {
   }
 
   private checkLoss(loss: LossName): void {
-    if (!LOSSES.includes(loss)) throw new Error(`unknown loss ${JSON.stringify(loss)}; use one of ${LOSSES.join(', ')}`);
-    if (loss === 'cross_entropy' && this.currentSpec.outputActivation === 'linear') {
-      throw new Error('cross-entropy needs probabilities: switch the output to sigmoid or softmax first, or keep MSE with a linear output');
-    }
+    if (!LOSS_NAMES.includes(loss)) throw new Error(`unknown loss ${JSON.stringify(loss)}; use one of ${LOSS_NAMES.join(', ')}`);
+    assertLossAllowed(loss, this.currentSpec.outputActivation);
   }
 }

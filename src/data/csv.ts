@@ -17,7 +17,7 @@
  *   columns are used as they are, except that target 'binary' turns two of them into one 0/1
  *   column (the second column's value).
  */
-import type { Dataset } from './dataset';
+import type { Dataset } from '../model/dataset';
 import { splitRows, testCountFor } from './split';
 import { deriveSeed } from '../model/rng';
 

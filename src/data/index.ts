@@ -1,4 +1,4 @@
-export type { Dataset } from './dataset';
+export type { Dataset } from '../model/dataset';
 export { SYNTHETIC_KINDS, makeSyntheticDataset } from './synthetic';
 export type { SyntheticKind, SyntheticKindInfo, SyntheticOptions } from './synthetic';
 export { loadMnist, parseMnistAsset } from './mnist';

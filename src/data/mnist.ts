@@ -6,7 +6,7 @@
  * Asset layout (little-endian): "MNST", uint32 version 1, uint32 count N, uint32 height,
  * uint32 width, then N uint8 labels, then N·height·width uint8 pixels (0–255), row-major.
  */
-import type { Dataset } from './dataset';
+import type { Dataset } from '../model/dataset';
 import { splitRows } from './split';
 import { deriveSeed } from '../model/rng';
 

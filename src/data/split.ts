@@ -1,4 +1,4 @@
-import type { Dataset } from './dataset';
+import type { Dataset } from '../model/dataset';
 import { createRng, permutation } from '../model/rng';
 
 /** Samples before the split: row-major features and encoded targets, in generation or file order. */

@@ -21,7 +21,7 @@
  *
  * Classes are balanced: sample i belongs to class i mod K before the seeded split.
  */
-import type { Dataset } from './dataset';
+import type { Dataset } from '../model/dataset';
 import { splitRows, testCountFor } from './split';
 import { createRng, deriveSeed, type Rng } from '../model/rng';
 

@@ -4,7 +4,7 @@
  */
 import { layerCount, type NetworkSpec } from '../model/spec';
 import { parameterLayout } from '../model/layout';
-import { OPTIMIZER_SLOT_COUNT } from '../cpu/optimizer';
+import { OPTIMIZERS } from '../model/optimizers';
 
 /** One buffer the trainer will allocate. */
 export interface PlannedBuffer {
@@ -38,7 +38,7 @@ function planBuffers(input: CapacityInput): PlannedBuffer[] {
   const { spec, trainCount, stepsPerSubmission, evaluationRows } = input;
   const { widths, batchSize } = spec;
   const parameters = parameterLayout(widths).totalParameters;
-  const slots = OPTIMIZER_SLOT_COUNT[spec.optimizer.kind];
+  const slots = OPTIMIZERS[spec.optimizer.kind].slots;
   const planned: PlannedBuffer[] = [
     { name: `training inputs [${trainCount} × ${widths[0]}]`, bytes: trainCount * widths[0] * FLOAT_BYTES },
     { name: `training targets [${trainCount} × ${widths[widths.length - 1]}]`, bytes: trainCount * widths[widths.length - 1] * FLOAT_BYTES },

@@ -28,7 +28,8 @@ import outputActivationSource from '../../shaders/output_activation.wgsl?raw';
 import workgroupSumSource from '../../shaders/workgroup_sum.wgsl?raw';
 import gradNormsSource from '../../shaders/grad_norms.wgsl?raw';
 import optimizerSource from '../../shaders/optimizer.wgsl?raw';
-import type { OptimizerKind } from '../model/spec';
+import { OPTIMIZERS, type OptimizerKind } from '../model/optimizers';
+import { wgslTables } from './wgsl-tables';
 
 /** How a kernel binds one buffer of group 0. */
 export type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
@@ -159,9 +160,6 @@ export function gradNormsKernel(workgroupSize: number): Kernel {
   };
 }
 
-/** OPTIMIZER_KIND of optimizer_update.wgsl per update rule. */
-const OPTIMIZER_KIND_IDS: Readonly<Record<OptimizerKind, number>> = { sgd: 0, momentum: 1, adam: 2 };
-
 /** Invocations per workgroup of the optimizer dispatch. */
 export const OPTIMIZER_WORKGROUP_SIZE = 256;
 
@@ -175,7 +173,7 @@ export function optimizerKernel(kind: OptimizerKind): Kernel {
     sources: [optimizerUpdateSource, optimizerSource],
     bindings: ['uniform', 'storage', 'read-only-storage', 'storage'],
     usesStepParams: true,
-    constants: { WORKGROUP_SIZE: OPTIMIZER_WORKGROUP_SIZE, OPTIMIZER_KIND: OPTIMIZER_KIND_IDS[kind] },
+    constants: { WORKGROUP_SIZE: OPTIMIZER_WORKGROUP_SIZE, OPTIMIZER_KIND: OPTIMIZERS[kind].id },
   };
 }
 
@@ -186,7 +184,7 @@ export function fusedStepKernel(workgroupSize: number, kind: OptimizerKind): Ker
     sources: [workgroupSumSource, lossRowSource, optimizerUpdateSource, fusedStepSource],
     bindings: ['uniform', 'uniform', 'uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage'],
     usesStepParams: true,
-    constants: { WORKGROUP_SIZE: workgroupSize, OPTIMIZER_KIND: OPTIMIZER_KIND_IDS[kind] },
+    constants: { WORKGROUP_SIZE: workgroupSize, OPTIMIZER_KIND: OPTIMIZERS[kind].id },
   };
 }
 
@@ -356,7 +354,7 @@ export class PipelineCache {
       label: kernel.name,
       entries: kernel.bindings.map((type, binding) => ({ binding, visibility: this.visibility, buffer: { type } })),
     });
-    const module = this.device.createShaderModule({ label: kernel.name, code: [commonSource, ...kernel.sources].join('\n') });
+    const module = this.device.createShaderModule({ label: kernel.name, code: [wgslTables(), commonSource, ...kernel.sources].join('\n') });
     const layout = this.device.createPipelineLayout({
       label: kernel.name,
       bindGroupLayouts: kernel.usesStepParams ? [bindGroupLayout, this.stepLayout] : [bindGroupLayout],

@@ -10,15 +10,16 @@
  * activation derivative fused, one norms kernel and one optimizer dispatch over all parameters.
  * Fused (small networks): the same work in one dispatch of one workgroup.
  */
-import { ACTIVATIONS, LOSS_IDS, OUTPUT_ACTIVATION_IDS, type LossName } from '../model/activations';
+import { ACTIVATIONS, OUTPUTS } from '../model/activations';
+import { LOSSES, LOSS_NAMES, assertLossAllowed, meanLosses, type LossName, type LossValues } from '../model/losses';
+import { OPTIMIZERS } from '../model/optimizers';
 import { BatchSchedule, shuffleSeed } from '../model/batches';
 import { initParameters } from '../model/init';
 import { parameterLayout, type ParameterLayout } from '../model/layout';
 import { cloneSpec, layerCount, type NetworkSpec } from '../model/spec';
 import { MAX_LAYERS, formatProblems, validate, validateForDataset } from '../model/validate';
-import type { Dataset } from '../data/dataset';
-import type { StepMetrics, TrainerSnapshot } from '../train/session';
-import { OPTIMIZER_SLOT_COUNT } from '../cpu/optimizer';
+import type { Dataset } from '../model/dataset';
+import type { StepMetrics, TrainerSnapshot } from '../model/session';
 import { checkCapacity, metricsStride } from './capacity';
 import { acquireGpu, type GpuContext, type GpuFailure } from './device';
 import {
@@ -240,9 +241,7 @@ export class GpuTrainer {
 
   /** Selects the loss from the next issued step on: only the per-step uniform written at the next submission changes. */
   setLoss(loss: LossName): void {
-    if (loss === 'cross_entropy' && this.spec.outputActivation === 'linear') {
-      throw new Error('cross-entropy needs probabilities: switch the output to sigmoid or softmax first, or keep MSE for a linear output');
-    }
+    assertLossAllowed(loss, this.spec.outputActivation);
     this.spec.loss = loss;
   }
 
@@ -279,7 +278,7 @@ export class GpuTrainer {
   private submitSteps(count: number): void {
     const { batchSize } = this.spec;
     const first = this.stepsIssued;
-    const lossId = LOSS_IDS[this.spec.loss];
+    const lossId = LOSSES[this.spec.loss].id;
     const stepWords = new DataView(this.stepScratch);
     for (let s = 0; s < count; s++) {
       this.schedule.indicesForStep(first + s, this.indexScratch, s * batchSize);
@@ -354,12 +353,11 @@ export class GpuTrainer {
         gradNormW.push(Math.sqrt(w));
         gradNormB.push(Math.sqrt(b));
       }
-      const crossEntropyDenominator = outputActivation === 'softmax' ? batchSize : elements;
+      const sums = Object.fromEntries(LOSS_NAMES.map((loss) => [loss, values[at + LOSSES[loss].id]])) as LossValues;
       this.completed.push({
         step: record.firstStep + s,
         activeLoss,
-        mse: values[at] / elements,
-        crossEntropy: outputActivation === 'linear' ? NaN : values[at + 1] / crossEntropyDenominator,
+        losses: meanLosses(outputActivation, sums, batchSize, outputs),
         gradNormW,
         gradNormB,
         globalGradNorm: Math.sqrt(squares),
@@ -416,7 +414,7 @@ export class GpuTrainer {
   /** Parameters and optimizer slots after every issued step. */
   async snapshot(): Promise<TrainerSnapshot> {
     const n = this.layout.totalParameters;
-    const slotCount = OPTIMIZER_SLOT_COUNT[this.spec.optimizer.kind];
+    const slotCount = OPTIMIZERS[this.spec.optimizer.kind].slots;
     const step = this.stepsIssued;
     const loss = this.spec.loss;
     const [parameters, slots] = await this.readBuffers([
@@ -434,7 +432,7 @@ export class GpuTrainer {
   restore(snapshot: TrainerSnapshot): void {
     this.assertUsable();
     const n = this.layout.totalParameters;
-    const slotCount = OPTIMIZER_SLOT_COUNT[this.spec.optimizer.kind];
+    const slotCount = OPTIMIZERS[this.spec.optimizer.kind].slots;
     if (snapshot.parameters.length !== n || snapshot.optimizerSlots.length !== slotCount || snapshot.optimizerSlots.some((s) => s.length !== n)) {
       throw new Error(
         `the snapshot holds ${snapshot.parameters.length} parameters and ${snapshot.optimizerSlots.length} slot(s) but this ${this.spec.optimizer.kind} ` +
@@ -474,7 +472,7 @@ export class GpuTrainer {
       this.layout.layers.forEach((layer, l) => {
         queue.writeBuffer(evaluation.forwardUniforms[l], 0, forwardUniform(this.spec, layer, l, rows, false));
       });
-      queue.writeBuffer(evaluation.outputUniform, 0, packUniform([{ u32: rows }, { u32: outputs }, { u32: OUTPUT_ACTIVATION_IDS[this.spec.outputActivation] }, { u32: 0 }]));
+      queue.writeBuffer(evaluation.outputUniform, 0, packUniform([{ u32: rows }, { u32: outputs }, { u32: OUTPUTS[this.spec.outputActivation].id }, { u32: 0 }]));
       const encoder = this.device.createCommandEncoder({ label: `evaluate rows ${start}…${start + rows - 1}` });
       const pass = encoder.beginComputePass();
       pass.setBindGroup(1, this.resources.stepBindGroup, [0]);
@@ -607,7 +605,7 @@ function buildResources(
   const trainY = storage('training targets', dataset.trainCount * outputsWidth, 0, dataset.trainY.subarray(0, dataset.trainCount * outputsWidth));
   const parameters = storage('parameters', P, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, Float32Array.from(initial));
   const gradient = storage('gradient', P, GPUBufferUsage.COPY_SRC);
-  const slotCount = OPTIMIZER_SLOT_COUNT[spec.optimizer.kind];
+  const slotCount = OPTIMIZERS[spec.optimizer.kind].slots;
   const optimizerSlots = storage('optimizer slots', slotCount * P, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
   const rowIndices = makeBuffer('row indices', stepsPerSubmission * B * 4, STORAGE | GPUBufferUsage.COPY_DST);
   const stepStride = Math.max(device.limits.minUniformBufferOffsetAlignment, STEP_PARAMS_BYTES);
@@ -623,7 +621,7 @@ function buildResources(
   const add = (role: KernelRole, label: string, buffers: GPUBuffer[], grid: [number, number]): void => {
     stepDispatches.push({ compiled: compiledKernel(kernels, role), bindGroup: bindGroup(role, label, buffers), grid });
   };
-  const outputActivationId = OUTPUT_ACTIVATION_IDS[spec.outputActivation];
+  const outputActivationId = OUTPUTS[spec.outputActivation].id;
   const lossParams = uniform('loss', packUniform([{ u32: B }, { u32: outputsWidth }, { u32: outputActivationId }, { u32: 0 }]));
   const optimizerGrid = elementGrid(P, OPTIMIZER_WORKGROUP_SIZE, device.limits.maxComputeWorkgroupsPerDimension);
   const { optimizer } = spec;

@@ -5,3 +5,5 @@ export * from './layout';
 export * from './rng';
 export * from './spec';
 export * from './validate';
+export * from './losses';
+export * from './optimizers';

@@ -2,32 +2,16 @@
  * What a network is: the JSON-serialisable description both trainers and the UI read.
  * No WebGPU and no DOM here.
  */
-import type { HiddenActivation, LossName, OutputActivation } from './activations';
-
-export type OptimizerKind = 'sgd' | 'momentum' | 'adam';
-export const OPTIMIZER_KINDS: readonly OptimizerKind[] = ['sgd', 'momentum', 'adam'];
+import type { HiddenActivation, OutputActivation } from './activations';
+import type { LossName } from './losses';
+import { defaultHyperparameters, type HyperparameterValues, type OptimizerKind } from './optimizers';
 
 /**
- * Optimizer and its hyperparameters. Fields an optimizer does not use are kept, so switching the
- * kind in the UI does not forget them. Update rules (as Keras):
- * - sgd:      p ← p − lr·g
- * - momentum: v ← μ·v − lr·g;  p ← p + v
- * - adam:     m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p − lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε)
+ * Optimizer and its hyperparameters (src/model/optimizers.ts: what each one means and which
+ * optimizer reads it). Every hyperparameter is kept whatever the kind, so switching the kind in the
+ * UI does not forget them.
  */
-export interface OptimizerSpec {
-  /** Which update rule. */
-  kind: OptimizerKind;
-  /** Learning rate lr, > 0. */
-  learningRate: number;
-  /** μ of momentum, in [0, 1). */
-  momentum: number;
-  /** Adam's decay of the first moment, in [0, 1). */
-  beta1: number;
-  /** Adam's decay of the second moment, in [0, 1). */
-  beta2: number;
-  /** Adam's ε, > 0. */
-  epsilon: number;
-}
+export type OptimizerSpec = { kind: OptimizerKind } & HyperparameterValues;
 
 export type InitKind = 'glorot' | 'he';
 export const INIT_KINDS: readonly InitKind[] = ['glorot', 'he'];
@@ -48,7 +32,7 @@ export interface NetworkSpec {
   hiddenActivations: HiddenActivation[];
   /** Activation of the output layer. */
   outputActivation: OutputActivation;
-  /** The loss that drives the gradient; both losses are evaluated every step regardless. */
+  /** The loss that drives the gradient; every loss is evaluated every step regardless. */
   loss: LossName;
   /** Update rule and hyperparameters. */
   optimizer: OptimizerSpec;
@@ -60,14 +44,7 @@ export interface NetworkSpec {
   seed: number;
 }
 
-export const DEFAULT_OPTIMIZER: OptimizerSpec = {
-  kind: 'sgd',
-  learningRate: 0.5,
-  momentum: 0.9,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-7,
-};
+export const DEFAULT_OPTIMIZER: OptimizerSpec = { kind: 'sgd', ...defaultHyperparameters() };
 
 /** The network the playground opens with: a small sigmoid net on a 2-D binary task. */
 export const DEFAULT_SPEC: NetworkSpec = {

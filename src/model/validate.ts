@@ -3,8 +3,10 @@
  * sentence a user can act on. `parseSpec` also accepts untrusted JSON (URL state, config files):
  * it checks types and unknown keys before the values.
  */
-import { HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS } from './activations';
-import { INIT_KINDS, OPTIMIZER_KINDS, type NetworkSpec } from './spec';
+import { HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS } from './activations';
+import { LOSS_NAMES, lossProblem } from './losses';
+import { HYPERPARAMETER_NAMES, HYPERPARAMETERS, OPTIMIZER_KINDS } from './optimizers';
+import { INIT_KINDS, type NetworkSpec } from './spec';
 
 /** One thing wrong with a spec. */
 export interface ValidationProblem {
@@ -21,6 +23,11 @@ export const MAX_LAYERS = 32;
 /** Largest batch size. */
 export const MAX_BATCH = 65536;
 
+/** "a, b or c": the names a message offers. */
+function orList(names: readonly string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join('');
+}
+
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0;
 }
@@ -33,9 +40,15 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : typeof value;
 }
 
-function checkUnit(problems: ValidationProblem[], field: string, value: number, what: string): void {
-  if (!(Number.isFinite(value) && value >= 0 && value < 1)) {
-    problems.push({ field, message: `${what} must be at least 0 and below 1, got ${describe(value)}.` });
+/** The range check a hyperparameter's table entry names. */
+function checkHyperparameter(problems: ValidationProblem[], name: (typeof HYPERPARAMETER_NAMES)[number], value: number): void {
+  const { subject, range } = HYPERPARAMETERS[name];
+  const field = `optimizer.${name}`;
+  if (range === 'unit' && !(Number.isFinite(value) && value >= 0 && value < 1)) {
+    problems.push({ field, message: `${subject} must be at least 0 and below 1, got ${describe(value)}.` });
+  }
+  if (range === 'positive' && !(Number.isFinite(value) && value > 0)) {
+    problems.push({ field, message: `${subject} must be a finite number above 0, got ${describe(value)}.` });
   }
 }
 
@@ -71,29 +84,20 @@ export function validate(spec: NetworkSpec): ValidationProblem[] {
   if (!OUTPUT_ACTIVATIONS.includes(spec.outputActivation)) {
     problems.push({ field: 'outputActivation', message: `Unknown output activation ${describe(spec.outputActivation)}; use one of ${OUTPUT_ACTIVATIONS.join(', ')}.` });
   }
-  if (!LOSSES.includes(spec.loss)) {
-    problems.push({ field: 'loss', message: `Unknown loss ${describe(spec.loss)}; use mse or cross_entropy.` });
+  if (!LOSS_NAMES.includes(spec.loss)) {
+    problems.push({ field: 'loss', message: `Unknown loss ${describe(spec.loss)}; use ${orList(LOSS_NAMES)}.` });
   }
   const outputs = widths[widths.length - 1];
   if (spec.outputActivation === 'softmax' && outputs === 1) {
     problems.push({ field: 'outputActivation', message: 'Softmax over a single output is always 1 and cannot learn; use a sigmoid output or at least 2 outputs.' });
   }
-  if (spec.outputActivation === 'linear' && spec.loss === 'cross_entropy') {
-    problems.push({ field: 'loss', message: 'Cross-entropy needs probabilities: use a sigmoid or softmax output with it, or MSE with a linear output.' });
-  }
+  const refusal = LOSS_NAMES.includes(spec.loss) && OUTPUT_ACTIVATIONS.includes(spec.outputActivation) ? lossProblem(spec.loss, spec.outputActivation) : null;
+  if (refusal) problems.push({ field: 'loss', message: refusal });
   const opt = spec.optimizer;
   if (!OPTIMIZER_KINDS.includes(opt.kind)) {
     problems.push({ field: 'optimizer.kind', message: `Unknown optimizer ${describe(opt.kind)}; use one of ${OPTIMIZER_KINDS.join(', ')}.` });
   }
-  if (!(Number.isFinite(opt.learningRate) && opt.learningRate > 0)) {
-    problems.push({ field: 'optimizer.learningRate', message: `The learning rate must be a finite number above 0, got ${describe(opt.learningRate)}.` });
-  }
-  checkUnit(problems, 'optimizer.momentum', opt.momentum, 'Momentum');
-  checkUnit(problems, 'optimizer.beta1', opt.beta1, 'Adam β1');
-  checkUnit(problems, 'optimizer.beta2', opt.beta2, 'Adam β2');
-  if (!(Number.isFinite(opt.epsilon) && opt.epsilon > 0)) {
-    problems.push({ field: 'optimizer.epsilon', message: `Adam ε must be a finite number above 0, got ${describe(opt.epsilon)}.` });
-  }
+  for (const name of HYPERPARAMETER_NAMES) checkHyperparameter(problems, name, opt[name]);
   if (!isPositiveInteger(spec.batchSize)) {
     problems.push({ field: 'batchSize', message: `The batch size must be a whole number of at least 1, got ${describe(spec.batchSize)}.` });
   } else if (spec.batchSize > MAX_BATCH) {
@@ -137,7 +141,7 @@ const SPEC_SHAPE: { [key: string]: Shape } = {
   hiddenActivations: 'string[]',
   outputActivation: 'string',
   loss: 'string',
-  optimizer: { kind: 'string', learningRate: 'number', momentum: 'number', beta1: 'number', beta2: 'number', epsilon: 'number' },
+  optimizer: { kind: 'string', ...Object.fromEntries(HYPERPARAMETER_NAMES.map((name) => [name, 'number'])) },
   batchSize: 'number',
   init: { kind: 'string', scale: 'number' },
   seed: 'number',

@@ -2,13 +2,13 @@
  * One way to start a run whatever the machine offers: WebGPU when the browser gives an adapter,
  * the float64 CPU path otherwise (or when asked for).
  */
-import type { Dataset } from '../data/dataset';
+import type { Dataset } from '../model/dataset';
 import type { NetworkSpec } from '../model/spec';
-import { CpuSession } from '../cpu/session';
-import { OPTIMIZER_SLOT_COUNT } from '../cpu/optimizer';
+import { CpuSession } from './cpu-session';
+import { OPTIMIZERS } from '../model/optimizers';
 import { describeGpuAdapter, type GpuAdapterReport } from '../gpu/device';
 import { GpuSession } from './gpu-session';
-import type { Session } from './session';
+import type { Session } from '../model/session';
 
 /** What to start. */
 export interface CreateSessionOptions {
@@ -38,7 +38,7 @@ export async function createSession(options: CreateSessionOptions): Promise<Sess
   const session = new CpuSession(options.spec, options.dataset);
   if (options.initialParameters) {
     const n = options.initialParameters.length;
-    const slots = Array.from({ length: OPTIMIZER_SLOT_COUNT[options.spec.optimizer.kind] }, () => new Float64Array(n));
+    const slots = Array.from({ length: OPTIMIZERS[options.spec.optimizer.kind].slots }, () => new Float64Array(n));
     await session.restore({ step: 0, loss: options.spec.loss, parameters: options.initialParameters.slice(), optimizerSlots: slots });
   }
   return session;

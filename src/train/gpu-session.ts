@@ -2,13 +2,13 @@
  * The WebGPU trainer behind the Session interface (backend 'webgpu'). Asynchronous GPU failures
  * (device loss, validation, out of memory) are passed to `onError`.
  */
-import type { Dataset } from '../data/dataset';
-import type { LossName } from '../model/activations';
+import type { Dataset } from '../model/dataset';
+import type { LossName } from '../model/losses';
 import type { NetworkSpec } from '../model/spec';
 import { GpuTrainer } from '../gpu/trainer';
 import type { GpuContext } from '../gpu/device';
 import type { StepPlanOverrides } from '../gpu/kernels';
-import type { Session, SessionError, StepMetrics, TrainerSnapshot } from './session';
+import type { Session, SessionError, StepMetrics, TrainerSnapshot } from '../model/session';
 
 /** How to start a GPU session. */
 export interface GpuSessionOptions {

@@ -50,10 +50,10 @@
  * Other GPU errors (validation, out-of-memory, internal) are reported as 'gpu-error' events and
  * passed to `onError` (console.error when unset), as Session promises.
  */
-import { LOSS_LABELS, type LossName } from '../model/activations';
+import { LOSSES, LOSS_NAMES, lossAllows, type LossName } from '../model/losses';
 import type { NetworkSpec } from '../model/spec';
-import type { Dataset } from '../data/dataset';
-import type { Session, SessionError, StepMetrics, TrainerSnapshot } from './session';
+import type { Dataset } from '../model/dataset';
+import type { Session, SessionError, StepMetrics, TrainerSnapshot } from '../model/session';
 
 /** How to start a guarded run. */
 export interface GuardedSessionOptions {
@@ -68,7 +68,8 @@ export interface GuardedSessionOptions {
 }
 
 /** The StepMetrics figures the guard checks, in the order a non-finite value would arise in a step. */
-export type GuardedMetric = 'mse' | 'crossEntropy' | 'outputDeltaNorm' | 'gradNormW' | 'gradNormB' | 'globalGradNorm';
+/** A loss (by name, StepMetrics.losses) or another figure of StepMetrics. */
+export type GuardedMetric = LossName | 'outputDeltaNorm' | 'gradNormW' | 'gradNormB' | 'globalGradNorm';
 
 /** The first non-finite figure of a run. */
 export interface NonFiniteFault {
@@ -330,7 +331,7 @@ export class GuardedSession implements Session {
       this.emit({
         kind: 'restored',
         step: snapshot.step,
-        message: `Restored the parameters of step ${snapshot.step}; training continues from there with the ${LOSS_LABELS[snapshot.loss]} loss.`,
+        message: `Restored the parameters of step ${snapshot.step}; training continues from there with the ${LOSSES[snapshot.loss].label} loss.`,
       });
     });
   }
@@ -571,9 +572,10 @@ export class GuardedSession implements Session {
 function findNonFinite(metrics: StepMetrics, spec: NetworkSpec): NonFiniteFault | null {
   const layerCount = metrics.gradNormW.length;
   const fault = (metric: GuardedMetric, value: number, layer: number | null): NonFiniteFault => ({ step: metrics.step, metric, layer, layerCount, value });
-  if (!Number.isFinite(metrics.mse)) return fault('mse', metrics.mse, null);
-  // Cross-entropy of a linear output is NaN by definition (StepMetrics.crossEntropy).
-  if (spec.outputActivation !== 'linear' && !Number.isFinite(metrics.crossEntropy)) return fault('crossEntropy', metrics.crossEntropy, null);
+  for (const loss of LOSS_NAMES) {
+    // A loss the output does not allow (cross-entropy of a linear output) is NaN by definition (StepMetrics.losses).
+    if (lossAllows(loss, spec.outputActivation) && !Number.isFinite(metrics.losses[loss])) return fault(loss, metrics.losses[loss], null);
+  }
   if (!Number.isFinite(metrics.outputDeltaNorm)) return fault('outputDeltaNorm', metrics.outputDeltaNorm, null);
   // Backpropagation runs from the output layer to the input, so the output side is where it starts.
   for (let l = layerCount - 1; l >= 0; l--) {
@@ -587,10 +589,6 @@ function findNonFinite(metrics: StepMetrics, spec: NetworkSpec): NonFiniteFault 
 function describeFault(fault: NonFiniteFault): string {
   const value = String(fault.value);
   switch (fault.metric) {
-    case 'mse':
-      return `the mean squared error is ${value}`;
-    case 'crossEntropy':
-      return `the cross-entropy is ${value}`;
     case 'outputDeltaNorm':
       return `the output delta ∂L/∂z is ${value}`;
     case 'gradNormW':
@@ -599,6 +597,8 @@ function describeFault(fault: NonFiniteFault): string {
       return `the gradient of layer ${fault.layer}'s biases (of ${fault.layerCount} weight layers) is ${value}`;
     case 'globalGradNorm':
       return `the global gradient norm is ${value}`;
+    default:
+      return `the ${LOSSES[fault.metric].noun} is ${value}`;
   }
 }
 

@@ -1,3 +1,3 @@
-export type { Session, SessionError, StepMetrics, TrainerSnapshot } from './session';
+export type { Session, SessionError, StepMetrics, TrainerSnapshot } from '../model/session';
 export { createSession, describeBackend, type CreateSessionOptions } from './create-session';
 export { GpuSession, type GpuSessionOptions } from './gpu-session';

@@ -4,7 +4,7 @@
  * predicted class. The playground refreshes it a few times a second, not every step.
  */
 import { LitElement, css, html } from 'lit';
-import type { Dataset } from '../data/dataset';
+import type { Dataset } from '../model/dataset';
 import { argmaxRow } from './evaluation';
 import { panelStyles } from './form';
 

@@ -1,5 +1,5 @@
 /**
- * Streaming curves (uPlot): both losses every step, train and test; per-layer gradient norms and the
+ * Streaming curves (uPlot): every loss every step, train and test; per-layer gradient norms and the
  * output-delta norm on a log axis; test accuracy and the saturated fraction. The loss that drives
  * training is drawn solid, the other dashed, and every loss switch is a labelled vertical line.
  * Redraws at most once per animation frame from the whole history, downsampled when long.
@@ -7,16 +7,14 @@
 import { LitElement, css, html, unsafeCSS } from 'lit';
 import uPlot from 'uplot';
 import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
-import { LOSS_LABELS } from '../model/activations';
+import { LOSSES, LOSS_NAMES } from '../model/losses';
 import { downsampleMinMax, type SparseColumn } from './downsample';
 import { panelStyles } from './form';
 import type { MetricsHistory } from './metrics-history';
+import { LAYER_COLORS, lossColor } from './palette';
 
 /** x positions drawn per chart at most; beyond that the history is min/max-bucketed. */
 const MAX_DRAWN_POINTS = 1600;
-const MSE_COLOR = '#d9480f';
-const CE_COLOR = '#1c64d9';
-const LAYER_COLORS = ['#2b8a3e', '#7048e8', '#e67700', '#0b7285', '#c2255c', '#5c940d', '#1864ab', '#862e9c'];
 const SWITCH_COLOR = '#222';
 
 /** Tick labels of a log axis: plain decimals down to 0.01, then powers of ten (uPlot's default rounds 1e-4 to "0"). */
@@ -57,7 +55,7 @@ function switchMarkers(getHistory: () => MetricsHistory | null): uPlot.Plugin {
           ctx.lineTo(x, top + height);
           ctx.stroke();
           // A white box under the label keeps it readable over the curves.
-          const label = `→ ${LOSS_LABELS[change.loss]}`;
+          const label = `→ ${LOSSES[change.loss].label}`;
           const pad = 2 * devicePixelRatio;
           const labelWidth = ctx.measureText(label).width;
           ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
@@ -119,7 +117,7 @@ export class CurvesPanel extends LitElement {
   override render() {
     return html`
       <h2>Curves</h2>
-      <div class="chart"><h3>Loss on the training batch (solid: drives training; dashed: only watched) and on test rows</h3><div id="loss" role="img" aria-label="Loss per step: MSE and cross-entropy on the training batch, and on test rows"></div></div>
+      <div class="chart"><h3>Loss on the training batch (solid: drives training; dashed: only watched) and on test rows</h3><div id="loss" role="img" aria-label=${`Loss per step: ${LOSS_NAMES.map((loss) => LOSSES[loss].label).join(', ')} on the training batch, and on test rows`}></div></div>
       <div class="chart"><h3>Gradient norms ‖∂L/∂W‖ per layer and ‖∂L/∂z‖ of the output (log scale)</h3><div id="gradients" role="img" aria-label="Gradient norm per layer and output-delta norm per step, log scale"></div></div>
       <div class="chart"><h3>Test accuracy and fraction of saturated outputs</h3><div id="accuracy" role="img" aria-label="Test accuracy and fraction of saturated outputs per step"></div></div>
     `;
@@ -177,12 +175,11 @@ export class CurvesPanel extends LitElement {
         axes: [xAxis, { label: 'loss', values: logTickLabels }],
         series: [
           { label: 'step' },
-          { label: 'MSE (drives)', stroke: MSE_COLOR, width: 2 },
-          { label: 'MSE (watched)', stroke: MSE_COLOR, width: 1.5, dash: [6, 4] },
-          { label: 'CE (drives)', stroke: CE_COLOR, width: 2 },
-          { label: 'CE (watched)', stroke: CE_COLOR, width: 1.5, dash: [6, 4] },
-          { label: 'test MSE', stroke: MSE_COLOR, width: 1, spanGaps: true, points: { show: true, size: 5, fill: '#fff' } },
-          { label: 'test CE', stroke: CE_COLOR, width: 1, spanGaps: true, points: { show: true, size: 5, fill: '#fff' } },
+          ...LOSS_NAMES.flatMap((loss): uPlot.Series[] => [
+            { label: `${LOSSES[loss].shortLabel} (drives)`, stroke: lossColor(loss), width: 2 },
+            { label: `${LOSSES[loss].shortLabel} (watched)`, stroke: lossColor(loss), width: 1.5, dash: [6, 4] },
+          ]),
+          ...LOSS_NAMES.map((loss): uPlot.Series => ({ label: `test ${LOSSES[loss].shortLabel}`, stroke: lossColor(loss), width: 1, spanGaps: true, points: { show: true, size: 5, fill: '#fff' } })),
         ],
       },
       [[]],
@@ -228,8 +225,6 @@ export class CurvesPanel extends LitElement {
 
   private _data(history: MetricsHistory): Record<ChartName, uPlot.AlignedData> {
     const steps = history.column('step');
-    const mse = history.column('mse');
-    const ce = history.column('crossEntropy');
     const active = history.column('active');
     const first = steps.length > 0 ? steps[0] : 0;
     // A value belongs to the solid series while its loss drives, and to the dashed one otherwise;
@@ -243,14 +238,14 @@ export class CurvesPanel extends LitElement {
     };
     const loss = downsampleMinMax(
       steps,
-      ([
-        (i) => (driving(0, i) ? positiveOrNull(mse[i]) : null),
-        (i) => (watched(0, i) ? positiveOrNull(mse[i]) : null),
-        (i) => (driving(1, i) ? positiveOrNull(ce[i]) : null),
-        (i) => (watched(1, i) ? positiveOrNull(ce[i]) : null),
-        testColumn((t) => t.mse),
-        testColumn((t) => t.crossEntropy),
-      ] as SparseColumn[]).map((column): SparseColumn => (i) => {
+      [
+        ...LOSS_NAMES.flatMap((loss): SparseColumn[] => {
+          const values = history.column(loss);
+          const id = LOSSES[loss].id;
+          return [(i) => (driving(id, i) ? positiveOrNull(values[i]) : null), (i) => (watched(id, i) ? positiveOrNull(values[i]) : null)];
+        }),
+        ...LOSS_NAMES.map((loss) => testColumn((t) => t.losses[loss])),
+      ].map((column): SparseColumn => (i) => {
         const v = column(i);
         return v === null ? null : positiveOrNull(v);
       }),

@@ -1,9 +1,10 @@
 /**
  * Losses and accuracy of network outputs on held-out rows, from `session.evaluate` (which returns
- * outputs o after the output activation, not logits). Both losses come from the one table in
- * src/model/activations.ts, fed with the logits recovered from o.
+ * outputs o after the output activation, not logits). Every loss comes from the table in
+ * src/model/losses.ts, fed with the logits recovered from o.
  */
-import { lossDenominator, rowLoss, type OutputActivation } from '../model/activations';
+import type { OutputActivation } from '../model/activations';
+import { LOSSES, LOSS_NAMES, lossAllows, meanLosses, type LossValues } from '../model/losses';
 import type { TestEvaluation } from './metrics-history';
 
 /**
@@ -28,7 +29,7 @@ export function argmaxRow(values: ArrayLike<number>, r: number, k: number): numb
 }
 
 /**
- * Mean MSE, mean cross-entropy (NaN for a linear output) and accuracy (NaN unless the targets are
+ * The mean of every loss (NaN for one the output does not allow) and accuracy (NaN unless the targets are
  * classes) of `count` rows of outputs against their targets, both row-major [count, k].
  */
 export function scoreOutputs(
@@ -39,8 +40,8 @@ export function scoreOutputs(
   k: number,
   targetsAreClasses: boolean,
 ): Omit<TestEvaluation, 'step'> {
-  let mseSum = 0;
-  let ceSum = 0;
+  const sums = Object.fromEntries(LOSS_NAMES.map((loss) => [loss, 0])) as LossValues;
+  const allowed = LOSS_NAMES.filter((loss) => lossAllows(loss, output));
   let correct = 0;
   const z = new Float64Array(k);
   const o = new Float64Array(k);
@@ -51,14 +52,12 @@ export function scoreOutputs(
       t[j] = targets[r * k + j];
       z[j] = logitOf(output, o[j]);
     }
-    mseSum += rowLoss('mse', output, z, o, t);
-    if (output !== 'linear') ceSum += rowLoss('cross_entropy', output, z, o, t);
+    for (const loss of allowed) sums[loss] += LOSSES[loss].rowSum(output, z, o, t);
     if (k === 1) correct += o[0] > 0.5 === t[0] > 0.5 ? 1 : 0;
     else correct += argmaxRow(o, 0, k) === argmaxRow(t, 0, k) ? 1 : 0;
   }
   return {
-    mse: mseSum / lossDenominator('mse', output, count, k),
-    crossEntropy: output === 'linear' ? Number.NaN : ceSum / lossDenominator('cross_entropy', output, count, k),
+    losses: meanLosses(output, sums, count, k),
     accuracy: targetsAreClasses ? correct / count : Number.NaN,
   };
 }

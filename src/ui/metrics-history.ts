@@ -2,8 +2,8 @@
  * The whole history of a run, kept as growable columns (uPlot's columnar shape) so that a long run
  * costs a few arrays, not an object per step, and the charts can downsample it for drawing.
  */
-import type { LossName } from '../model/activations';
-import type { StepMetrics } from '../train/session';
+import { LOSS_NAMES, LOSSES, type LossName, type LossValues } from '../model/losses';
+import type { StepMetrics } from '../model/session';
 
 /** A Float64Array that doubles when full; `view()` is the filled part. */
 class GrowableColumn {
@@ -40,27 +40,22 @@ export interface LossSwitch {
 export interface TestEvaluation {
   /** Steps taken when the parameters were evaluated. */
   step: number;
-  /** Mean squared error on the test rows. */
-  mse: number;
-  /** Cross-entropy on the test rows (NaN for a linear output). */
-  crossEntropy: number;
+  /** Every loss on the test rows (NaN for one the output does not allow). */
+  losses: LossValues;
   /** Fraction classified correctly (NaN when the targets are not classes). */
   accuracy: number;
 }
 
-/** Names of the per-step columns, in the order of `StepMetrics`. */
-export type StepColumn = 'step' | 'mse' | 'crossEntropy' | 'active' | 'outputDeltaNorm' | 'globalGradNorm' | 'saturatedFraction';
+/**
+ * Names of the per-step columns: one per loss (by its name, StepMetrics.losses), `active` (the id
+ * of the loss that drove the step, src/model/losses.ts) and the other scalars of StepMetrics.
+ */
+export type StepColumn = LossName | 'step' | 'active' | 'outputDeltaNorm' | 'globalGradNorm' | 'saturatedFraction';
 
 export class MetricsHistory {
-  private readonly columns: Record<StepColumn, GrowableColumn> = {
-    step: new GrowableColumn(),
-    mse: new GrowableColumn(),
-    crossEntropy: new GrowableColumn(),
-    active: new GrowableColumn(),
-    outputDeltaNorm: new GrowableColumn(),
-    globalGradNorm: new GrowableColumn(),
-    saturatedFraction: new GrowableColumn(),
-  };
+  private readonly columns = Object.fromEntries(
+    [...LOSS_NAMES, 'step', 'active', 'outputDeltaNorm', 'globalGradNorm', 'saturatedFraction'].map((name) => [name, new GrowableColumn()]),
+  ) as Record<StepColumn, GrowableColumn>;
   private readonly layerNorms: GrowableColumn[];
   /** Every loss switch, in step order; a run's starting loss is not a switch. */
   readonly switches: LossSwitch[] = [];
@@ -84,12 +79,11 @@ export class MetricsHistory {
   /** Appends metrics in step order, noting a switch wherever the active loss changes. */
   append(metrics: readonly StepMetrics[]): void {
     for (const m of metrics) {
-      const active = m.activeLoss === 'mse' ? 0 : 1;
+      const active = LOSSES[m.activeLoss].id;
       const previous = this.length > 0 ? this.columns.active.at(this.length - 1) : active;
       if (active !== previous) this.switches.push({ step: m.step, loss: m.activeLoss });
       this.columns.step.push(m.step);
-      this.columns.mse.push(m.mse);
-      this.columns.crossEntropy.push(m.crossEntropy);
+      for (const loss of LOSS_NAMES) this.columns[loss].push(m.losses[loss]);
       this.columns.active.push(active);
       this.columns.outputDeltaNorm.push(m.outputDeltaNorm);
       this.columns.globalGradNorm.push(m.globalGradNorm);
@@ -137,10 +131,15 @@ export class MetricsHistory {
     return n > 0 ? this.columns[name].at(n - 1) : null;
   }
 
+  /** Every loss of the most recent step (NaN for each before the first step). */
+  latestLosses(): LossValues {
+    return Object.fromEntries(LOSS_NAMES.map((loss) => [loss, this.latest(loss) ?? NaN])) as LossValues;
+  }
+
   /** The history as CSV: one row per step, test columns filled at the steps they were taken. */
   toCsv(): string {
     const layerHeaders = this.layerNorms.map((_, l) => `grad_norm_w${l + 1}`);
-    const header = ['step', 'active_loss', 'mse', 'cross_entropy', ...layerHeaders, 'global_grad_norm', 'output_delta_norm', 'saturated_fraction', 'test_mse', 'test_cross_entropy', 'test_accuracy'];
+    const header = ['step', 'active_loss', ...LOSS_NAMES, ...layerHeaders, 'global_grad_norm', 'output_delta_norm', 'saturated_fraction', ...LOSS_NAMES.map((loss) => `test_${loss}`), 'test_accuracy'];
     const lines = [header.join(',')];
     const testsByStep = new Map(this.tests.map((t) => [t.step, t]));
     const c = this.columns;
@@ -150,15 +149,13 @@ export class MetricsHistory {
       lines.push(
         [
           step,
-          c.active.at(i) === 0 ? 'mse' : 'cross_entropy',
-          c.mse.at(i),
-          c.crossEntropy.at(i),
+          LOSS_NAMES[c.active.at(i)],
+          ...LOSS_NAMES.map((loss) => c[loss].at(i)),
           ...this.layerNorms.map((column) => column.at(i)),
           c.globalGradNorm.at(i),
           c.outputDeltaNorm.at(i),
           c.saturatedFraction.at(i),
-          test ? test.mse : '',
-          test ? test.crossEntropy : '',
+          ...LOSS_NAMES.map((loss) => (test ? test.losses[loss] : '')),
           test ? test.accuracy : '',
         ].join(','),
       );

@@ -4,7 +4,7 @@
  * network; the playground decides that and says so. Input and output widths follow the dataset.
  */
 import { LitElement, css, html } from 'lit';
-import { ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, OUTPUT_LABELS, type HiddenActivation, type OutputActivation } from '../model/activations';
+import { ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, OUTPUTS, type HiddenActivation, type OutputActivation } from '../model/activations';
 import { cloneSpec, DEFAULT_SPEC, INIT_KINDS, type InitKind, type NetworkSpec } from '../model/spec';
 import type { ValidationProblem } from '../model/validate';
 import { emit, fieldProblems, numberValue, panelStyles } from './form';
@@ -81,7 +81,7 @@ export class NetworkPanel extends LitElement {
       <label
         ><span>Output activation</span
         ><select @change=${this._onOutput}>
-          ${OUTPUT_ACTIVATIONS.map((a) => html`<option value=${a} ?selected=${a === spec.outputActivation}>${OUTPUT_LABELS[a]}</option>`)}
+          ${OUTPUT_ACTIVATIONS.map((a) => html`<option value=${a} ?selected=${a === spec.outputActivation}>${OUTPUTS[a].label}</option>`)}
         </select></label
       >
       ${fieldProblems(problems, 'outputActivation')} ${fieldProblems(problems, 'loss')}

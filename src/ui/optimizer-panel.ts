@@ -4,11 +4,10 @@
  * fresh run, and the playground says so.
  */
 import { LitElement, html } from 'lit';
-import { cloneSpec, DEFAULT_SPEC, OPTIMIZER_KINDS, type NetworkSpec, type OptimizerKind, type OptimizerSpec } from '../model/spec';
+import { HYPERPARAMETERS, OPTIMIZER_KINDS, OPTIMIZERS, type HyperparameterName, type OptimizerKind } from '../model/optimizers';
+import { cloneSpec, DEFAULT_SPEC, type NetworkSpec } from '../model/spec';
 import type { ValidationProblem } from '../model/validate';
 import { emit, fieldProblems, numberValue, panelStyles } from './form';
-
-const OPTIMIZER_LABELS: Record<OptimizerKind, string> = { sgd: 'SGD', momentum: 'Momentum', adam: 'Adam' };
 
 export class OptimizerPanel extends LitElement {
   static override properties = {
@@ -32,28 +31,29 @@ export class OptimizerPanel extends LitElement {
   override render() {
     const { optimizer, batchSize } = this.spec;
     const problems = this.problems;
-    const numberField = (key: keyof Omit<OptimizerSpec, 'kind'>, label: string) => html`
-      <label><span>${label}</span><input type="number" step="any" .value=${String(optimizer[key])} @change=${(e: Event) => this._onNumber(key, e)} /></label>
+    const numberField = (key: HyperparameterName) => html`
+      <label><span>${HYPERPARAMETERS[key].label}</span><input type="number" step="any" .value=${String(optimizer[key])} @change=${(e: Event) => this._onNumber(key, e)} /></label>
       ${fieldProblems(problems, `optimizer.${key}`)}
     `;
+    // The learning rate comes first, with the batch size; the optimizer's other hyperparameters follow its choice.
+    const rest = OPTIMIZERS[optimizer.kind].hyperparameters.filter((key) => key !== 'learningRate');
     return html`
       <h2>Training</h2>
-      ${numberField('learningRate', 'Learning rate')}
+      ${numberField('learningRate')}
       <label><span>Batch size</span><input type="number" min="1" step="1" .value=${String(batchSize)} @change=${this._onBatchSize} /></label>
       ${fieldProblems(problems, 'batchSize')}
       <label
         ><span>Optimizer</span
         ><select @change=${this._onKind}>
-          ${OPTIMIZER_KINDS.map((k) => html`<option value=${k} ?selected=${k === optimizer.kind}>${OPTIMIZER_LABELS[k]}</option>`)}
+          ${OPTIMIZER_KINDS.map((k) => html`<option value=${k} ?selected=${k === optimizer.kind}>${OPTIMIZERS[k].label}</option>`)}
         </select></label
       >
       ${fieldProblems(problems, 'optimizer.kind')}
-      ${optimizer.kind === 'momentum' ? numberField('momentum', 'Momentum μ') : ''}
-      ${optimizer.kind === 'adam' ? html`${numberField('beta1', 'Adam β1')}${numberField('beta2', 'Adam β2')}${numberField('epsilon', 'Adam ε')}` : ''}
+      ${rest.map(numberField)}
     `;
   }
 
-  private _onNumber(key: keyof Omit<OptimizerSpec, 'kind'>, event: Event): void {
+  private _onNumber(key: HyperparameterName, event: Event): void {
     const next = cloneSpec(this.spec);
     next.optimizer[key] = numberValue(event);
     emit(this, 'spec-edit', next);

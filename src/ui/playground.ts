@@ -5,16 +5,17 @@
  * line.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import type { Dataset } from '../data/dataset';
+import type { Dataset } from '../model/dataset';
 import { importCsvDataset } from '../data/csv';
 import { loadMnist } from '../data/mnist';
 import { makeSyntheticDataset } from '../data/synthetic';
-import { LOSS_LABELS, type LossName } from '../model/activations';
+import { LOSSES, LOSS_NAMES, nextLoss, lossProblem, type LossName, type LossValues } from '../model/losses';
+import { HYPERPARAMETER_NAMES } from '../model/optimizers';
 import { cloneSpec, type NetworkSpec } from '../model/spec';
 import { validate, validateForDataset, type ValidationProblem } from '../model/validate';
 import { createSession, describeBackend } from '../train/create-session';
 import { GuardedSession, type GuardEvent, type NonFiniteFault } from '../train/guarded-session';
-import type { Session, StepMetrics, TrainerSnapshot } from '../train/session';
+import type { Session, StepMetrics, TrainerSnapshot } from '../model/session';
 import './boundary-panel';
 import { boundaryGrid, DIGIT_STRIP_COUNT } from './boundary-panel';
 import './curves-panel';
@@ -31,7 +32,7 @@ import './saturation-panel';
 import { downloadText } from './share-panel';
 import { MAIN_THREAD_FRAME_MS, TrainingLoop, WORKER_FRAME_MS } from './training-loop';
 import './transport-panel';
-import { WorkerSession } from './worker-session';
+import { WorkerSession } from '../train/worker-session';
 
 /** Test rows evaluated for the test curves (the first ones; enough for a stable accuracy). */
 const TEST_ROWS = 1000;
@@ -50,8 +51,6 @@ const VIEW_REFRESH_MAX_MS = 1000;
 /** Rows of the fixed evaluation batch the saturation view shows. */
 const SATURATION_ROWS = 256;
 
-/** Optimizer fields that can change under a running network without a new one. */
-const LIVE_OPTIMIZER_FIELDS = ['learningRate', 'momentum', 'beta1', 'beta2', 'epsilon'] as const;
 
 /** What the adapter line says when the network trains in the CPU worker. */
 const CPU_ADAPTER = 'CPU (float64, in a Web Worker)';
@@ -293,7 +292,7 @@ export class MlpPlayground extends LitElement {
     loss: LossName;
     parameters: number[];
     recordedSteps: number;
-    lastRecorded: { step: number; mse: number; globalGradNorm: number } | null;
+    lastRecorded: { step: number; losses: LossValues; globalGradNorm: number } | null;
     switches: { step: number; loss: LossName }[];
     backend: Session['backend'];
     guard: { condition: GuardedSession['condition']; fault: NonFiniteFault | null; lastGoodStep: number | null; lastGoodParameters: number[] | null };
@@ -306,7 +305,7 @@ export class MlpPlayground extends LitElement {
       loss: snapshot.loss,
       parameters: Array.from(snapshot.parameters),
       recordedSteps: this.history.length,
-      lastRecorded: this.history.length > 0 ? { step: this.history.latest('step')!, mse: this.history.latest('mse')!, globalGradNorm: this.history.latest('globalGradNorm')! } : null,
+      lastRecorded: this.history.length > 0 ? { step: this.history.latest('step')!, losses: this.history.latestLosses(), globalGradNorm: this.history.latest('globalGradNorm')! } : null,
       switches: this.history.switches.map((s) => ({ ...s })),
       backend: this.session.backend,
       guard: {
@@ -347,7 +346,7 @@ export class MlpPlayground extends LitElement {
           <transport-panel
             .running=${this.loop.running}
             .loss=${loss}
-            .crossEntropyAllowed=${(config?.spec.outputActivation ?? draft.spec.outputActivation) !== 'linear'}
+            .output=${config?.spec.outputActivation ?? draft.spec.outputActivation}
             .ready=${this.session !== null}
             .steps=${stepCount}
             .epoch=${epoch}
@@ -746,7 +745,7 @@ export class MlpPlayground extends LitElement {
       if (!this._canTrain()) return;
       this._fault = null;
       this.loop.play();
-      if (this._config) this._status = `Training with ${LOSS_LABELS[this._config.spec.loss]}.`;
+      if (this._config) this._status = `Training with ${LOSSES[this._config.spec.loss].label}.`;
     }
   }
 
@@ -823,9 +822,8 @@ export class MlpPlayground extends LitElement {
   }
 
   private _toggleLoss(): void {
-    const current = this._config?.spec.loss;
-    if (!current) return;
-    this._setLoss(current === 'mse' ? 'cross_entropy' : 'mse');
+    const spec = this._config?.spec;
+    if (spec) this._setLoss(nextLoss(spec.loss, spec.outputActivation));
   }
 
   private _onLossChange(event: CustomEvent<LossName>): void {
@@ -837,15 +835,16 @@ export class MlpPlayground extends LitElement {
     const session = this.session;
     const config = this._config;
     if (!session || !config || config.spec.loss === loss) return;
-    if (loss === 'cross_entropy' && config.spec.outputActivation === 'linear') {
-      this._status = 'Cross-entropy needs a sigmoid or softmax output; the loss stays MSE.';
+    const refusal = lossProblem(loss, config.spec.outputActivation);
+    if (refusal) {
+      this._status = `${refusal} The loss stays ${LOSSES[config.spec.loss].label}.`;
       return;
     }
     session.setLoss(loss);
     this._config = { ...config, spec: { ...config.spec, loss } };
     this._draft = { ...this._draft, spec: { ...this._draft.spec, loss } };
     this._writeHash();
-    this._status = `Loss switched to ${LOSS_LABELS[loss]} from step ${session.stepsTaken}; weights and optimizer state kept.`;
+    this._status = `Loss switched to ${LOSSES[loss].label} from step ${session.stepsTaken}; weights and optimizer state kept.`;
   }
 
   private _onSpecEdit(event: CustomEvent<NetworkSpec>): void {
@@ -854,7 +853,7 @@ export class MlpPlayground extends LitElement {
     const changes = previous ? describeChange(previous, spec) : [];
     const live = previous && changes.length === 0;
     const liveWhat = previous
-      ? LIVE_OPTIMIZER_FIELDS.filter((field) => previous.optimizer[field] !== spec.optimizer[field])
+      ? HYPERPARAMETER_NAMES.filter((field) => previous.optimizer[field] !== spec.optimizer[field])
           .map((field) => `${field === 'learningRate' ? 'learning rate' : field} ${spec.optimizer[field]}`)
           .join(', ')
       : '';
@@ -913,7 +912,7 @@ export class MlpPlayground extends LitElement {
     const config = this._config;
     if (!session || !history || !config) return;
     const snapshot = await session.snapshot();
-    const columns = ['step', 'mse', 'crossEntropy', 'active', 'outputDeltaNorm', 'globalGradNorm', 'saturatedFraction'] as const;
+    const columns = ['step', ...LOSS_NAMES, 'active', 'outputDeltaNorm', 'globalGradNorm', 'saturatedFraction'] as const;
     const file = {
       format: 'webgpu-mlp-playground run',
       config,

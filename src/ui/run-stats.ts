@@ -3,10 +3,10 @@
  * steps and samples per second.
  */
 import { LitElement, html } from 'lit';
-import { OPTIMIZER_SLOT_COUNT } from '../cpu/optimizer';
+import { OPTIMIZERS } from '../model/optimizers';
 import { parameterLayout } from '../model/layout';
 import type { NetworkSpec } from '../model/spec';
-import type { Dataset } from '../data/dataset';
+import type { Dataset } from '../model/dataset';
 import { panelStyles } from './form';
 
 const FLOAT32_BYTES = 4;
@@ -17,7 +17,7 @@ const FLOAT32_BYTES = 4;
  */
 function runMemoryBytes(spec: NetworkSpec, dataset: Dataset): number {
   const parameters = parameterLayout(spec.widths).totalParameters;
-  const perParameter = 2 + OPTIMIZER_SLOT_COUNT[spec.optimizer.kind];
+  const perParameter = 2 + OPTIMIZERS[spec.optimizer.kind].slots;
   const activations = 3 * spec.batchSize * spec.widths.reduce((sum, width) => sum + width, 0);
   const data = (dataset.trainCount + dataset.testCount) * (dataset.inputSize + dataset.outputSize);
   return FLOAT32_BYTES * (parameters * perParameter + activations + data);

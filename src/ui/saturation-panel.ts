@@ -6,7 +6,8 @@
  * why MSE stalls there and CE does not.
  */
 import { LitElement, css, html, unsafeCSS } from 'lit';
-import { LOSSES, LOSS_LABELS, lossDenominator, rowOutputDelta, type LossName, type OutputActivation } from '../model/activations';
+import type { OutputActivation } from '../model/activations';
+import { LOSSES, LOSS_NAMES, type LossName } from '../model/losses';
 import { panelStyles } from './form';
 
 const HISTOGRAM_BINS = 25;
@@ -22,8 +23,8 @@ const CONFIDENTLY_WRONG = 0.1;
  */
 function elementDeltas(loss: LossName, output: OutputActivation, o: ArrayLike<number>, t: ArrayLike<number>): Float64Array {
   const delta = new Float64Array(o.length);
-  rowOutputDelta(loss, output, o, t, 1, delta);
-  const scale = lossDenominator(loss, output, 1, o.length);
+  LOSSES[loss].rowDelta(output, o, t, 1, delta);
+  const scale = LOSSES[loss].denominator(output, 1, o.length);
   for (let k = 0; k < delta.length; k++) delta[k] = Math.abs(delta[k] * scale);
   return delta;
 }
@@ -98,7 +99,7 @@ export class SaturationPanel extends LitElement {
       for (let j = 0; j < k; j++) {
         if (Math.abs(o[j] - t[j]) < 1 - CONFIDENTLY_WRONG) continue;
         count++;
-        for (const loss of LOSSES) sums[loss] += deltas[loss][j];
+        for (const loss of LOSS_NAMES) sums[loss] += deltas[loss][j];
       }
     }
     return { count, meanDelta: { mse: count ? sums.mse / count : Number.NaN, cross_entropy: count ? sums.cross_entropy / count : Number.NaN } };
@@ -118,7 +119,7 @@ export class SaturationPanel extends LitElement {
         <span><i class="swatch mse"></i>MSE |2(o−t)·o(1−o)|</span>
         <span><i class="swatch cross_entropy"></i>CE |o−t|</span>
         <span>curves: solid target 1, dashed target 0; ● sample with target 1, ○ target 0</span>
-        <span>thicker: ${LOSS_LABELS[this.loss]}, which drives training</span>
+        <span>thicker: ${LOSSES[this.loss].label}, which drives training</span>
       </div>
       <p class="hint" data-testid="confidently-wrong">
         Confidently wrong outputs (|o − t| > ${1 - CONFIDENTLY_WRONG}): ${wrong.count}. Mean |∂L/∂z| there: MSE ${fmt(wrong.meanDelta.mse)},
@@ -193,7 +194,7 @@ export class SaturationPanel extends LitElement {
     ctx.fillText('|∂L/∂z|', left + 4, curveTop + 2);
 
     // The curves for a single sigmoid output, targets 0 and 1.
-    for (const loss of LOSSES) {
+    for (const loss of LOSS_NAMES) {
       for (const target of [0, 1]) {
         ctx.strokeStyle = COLORS[loss];
         ctx.lineWidth = loss === this.loss ? 2.5 : 1.5;
@@ -216,7 +217,7 @@ export class SaturationPanel extends LitElement {
       for (let r = 0; r < rows; r++) {
         const o = outputs.subarray(r * k, (r + 1) * k);
         const t = targets.subarray(r * k, (r + 1) * k);
-        for (const loss of LOSSES) {
+        for (const loss of LOSS_NAMES) {
           const deltas = elementDeltas(loss, this.output, o, t);
           ctx.strokeStyle = COLORS[loss];
           ctx.fillStyle = COLORS[loss];

@@ -5,7 +5,7 @@
  * number of steps per frame adapts so the main thread spends a few milliseconds per frame on it.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Session, StepMetrics } from '../train/session';
+import type { Session, StepMetrics } from '../model/session';
 
 /** Main-thread time per frame the loop aims at, leaving the rest of the frame to drawing and input. */
 export const MAIN_THREAD_FRAME_MS = 6;

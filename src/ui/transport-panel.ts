@@ -3,14 +3,15 @@
  * acts on the running session: it never resets the network.
  */
 import { LitElement, css, html } from 'lit';
-import { LOSSES, LOSS_LABELS, type LossName } from '../model/activations';
+import type { OutputActivation } from '../model/activations';
+import { LOSSES, LOSS_NAMES, lossAllows, type LossName } from '../model/losses';
 import { emit, panelStyles } from './form';
 
 /** Shortcut keys and what they do; the playground handles the keys, this list shows them. */
 const SHORTCUTS: readonly { key: string; action: string }[] = [
   { key: 'Space', action: 'play / pause' },
   { key: 'S', action: 'one step' },
-  { key: 'L', action: 'toggle the loss' },
+  { key: 'L', action: 'switch to the next loss' },
   { key: 'R', action: 'reset' },
 ];
 
@@ -18,7 +19,7 @@ export class TransportPanel extends LitElement {
   static override properties = {
     running: { type: Boolean },
     loss: { type: String },
-    crossEntropyAllowed: { type: Boolean },
+    output: { type: String },
     ready: { type: Boolean },
     steps: { type: Number },
     epoch: { type: Number },
@@ -62,8 +63,8 @@ export class TransportPanel extends LitElement {
   declare running: boolean;
   /** The loss driving training. */
   declare loss: LossName;
-  /** False for a linear output, where cross-entropy is undefined. */
-  declare crossEntropyAllowed: boolean;
+  /** The output activation, which decides the losses that may be chosen. */
+  declare output: OutputActivation;
   /** False while no session exists (buttons disabled). */
   declare ready: boolean;
   /** Steps taken by the current run. */
@@ -75,7 +76,7 @@ export class TransportPanel extends LitElement {
     super();
     this.running = false;
     this.loss = 'mse';
-    this.crossEntropyAllowed = true;
+    this.output = 'sigmoid';
     this.ready = false;
     this.steps = 0;
     this.epoch = 0;
@@ -92,20 +93,20 @@ export class TransportPanel extends LitElement {
       <p class="counter" aria-label="progress">Step <output data-testid="step-count">${this.steps}</output>, epoch ${this.epoch}</p>
       <fieldset role="radiogroup" aria-label="Loss">
         <legend>Loss</legend>
-        ${LOSSES.map(
+        ${LOSS_NAMES.map(
           (loss) => html`<label
             ><input
               type="radio"
               name="loss"
               .value=${loss}
               .checked=${loss === this.loss}
-              ?disabled=${loss === 'cross_entropy' && !this.crossEntropyAllowed}
+              ?disabled=${!lossAllows(loss, this.output)}
               @change=${this._onLossChange}
-            /><span>${LOSS_LABELS[loss]}</span></label
+            /><span>${LOSSES[loss].label}</span></label
           >`,
         )}
       </fieldset>
-      ${this.crossEntropyAllowed ? '' : html`<p class="hint">Cross-entropy needs a sigmoid or softmax output.</p>`}
+      ${LOSS_NAMES.filter((loss) => !lossAllows(loss, this.output)).map((loss) => html`<p class="hint">${LOSSES[loss].refusal}</p>`)}
       <div class="hint">
         Keys (not while typing in a field):
         <ul>

@@ -4,13 +4,15 @@
  */
 import { forward, computeGradients } from '../../src/cpu/network';
 import { CpuTrainer } from '../../src/cpu/trainer';
-import type { Dataset } from '../../src/data/dataset';
+import type { Dataset } from '../../src/model/dataset';
 import { BatchSchedule, shuffleSeed } from '../../src/model/batches';
 import { initParameters } from '../../src/model/init';
 import { createRng } from '../../src/model/rng';
-import { DEFAULT_OPTIMIZER, type NetworkSpec, type OptimizerKind } from '../../src/model/spec';
-import type { HiddenActivation, LossName, OutputActivation } from '../../src/model/activations';
-import type { StepMetrics } from '../../src/train/session';
+import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../../src/model/spec';
+import type { OptimizerKind } from '../../src/model/optimizers';
+import type { HiddenActivation, OutputActivation } from '../../src/model/activations';
+import type { LossName } from '../../src/model/losses';
+import type { StepMetrics } from '../../src/model/session';
 import { encodeArray, type HarnessCase } from './gpu-wire';
 import type { MatmulVariant } from '../../src/gpu/kernels';
 

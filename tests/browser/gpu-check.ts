@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest';
 import { parameterLayout } from '../../src/model/layout';
+import { LOSSES, LOSS_NAMES, lossAllows, type LossName } from '../../src/model/losses';
 import { expectClose } from './gpu-compare';
 import type { CpuReference, PreparedCase } from './gpu-cases';
 import { decodeFloat32, decodeFloat64, type HarnessResult } from './gpu-wire';
@@ -24,18 +25,18 @@ export function checkAgainstCpu(prepared: PreparedCase, result: HarnessResult, c
 
   expect(result.metrics.map((m) => m.step), `${name}: steps reported`).toEqual(cpu.metrics.map((m) => m.step));
   expect(result.metrics.map((m) => m.activeLoss), `${name}: active loss per step`).toEqual(cpu.metrics.map((m) => m.activeLoss));
-  const series = (pick: (m: { mse: number; crossEntropy: number | null; globalGradNorm: number; outputDeltaNorm: number }) => number | null) => ({
+  const series = (pick: (m: { losses: Record<LossName, number | null>; globalGradNorm: number; outputDeltaNorm: number }) => number | null) => ({
     gpu: result.metrics.map((m) => pick(m) ?? NaN),
     cpu: cpu.metrics.map((m) => pick(m) ?? NaN),
   });
-  const mse = series((m) => m.mse);
-  expectClose('loss', `${name} MSE per step`, mse.gpu, mse.cpu);
-  if (prepared.spec.outputActivation === 'linear') {
-    expect(result.metrics.every((m) => m.crossEntropy === null), `${name}: cross-entropy of a linear output is NaN`).toBe(true);
-    expect(cpu.metrics.every((m) => Number.isNaN(m.crossEntropy)), `${name}: CPU cross-entropy of a linear output is NaN`).toBe(true);
-  } else {
-    const ce = series((m) => m.crossEntropy);
-    expectClose('loss', `${name} cross-entropy per step`, ce.gpu, ce.cpu);
+  for (const loss of LOSS_NAMES) {
+    if (lossAllows(loss, prepared.spec.outputActivation)) {
+      const values = series((m) => m.losses[loss]);
+      expectClose('loss', `${name} ${LOSSES[loss].noun} per step`, values.gpu, values.cpu);
+    } else {
+      expect(result.metrics.every((m) => m.losses[loss] === null), `${name}: ${LOSSES[loss].noun} of a ${prepared.spec.outputActivation} output is NaN`).toBe(true);
+      expect(cpu.metrics.every((m) => Number.isNaN(m.losses[loss])), `${name}: CPU ${LOSSES[loss].noun} of a ${prepared.spec.outputActivation} output is NaN`).toBe(true);
+    }
   }
   const global = series((m) => m.globalGradNorm);
   expectClose('gradientNorm', `${name} global gradient norm per step`, global.gpu, global.cpu);

@@ -5,8 +5,8 @@
 import { acquireGpu, describeGpuAdapter, type GpuAdapterReport } from '../../src/gpu/device';
 import { createSession } from '../../src/train/create-session';
 import { GpuSession } from '../../src/train/gpu-session';
-import type { Dataset } from '../../src/data/dataset';
-import type { LossName } from '../../src/model/activations';
+import type { Dataset } from '../../src/model/dataset';
+import type { LossName } from '../../src/model/losses';
 import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
 
 function datasetOf(input: HarnessCase): Dataset {
@@ -54,7 +54,7 @@ async function runCase(input: HarnessCase): Promise<HarnessResult> {
     return {
       outputs: encodeArray(outputs),
       gradient: encodeArray(gradient),
-      metrics: metrics.map((m) => ({ ...m, crossEntropy: Number.isNaN(m.crossEntropy) ? null : m.crossEntropy })),
+      metrics: metrics.map((m) => ({ ...m, losses: Object.fromEntries(Object.entries(m.losses).map(([loss, value]) => [loss, Number.isNaN(value) ? null : value])) as Record<LossName, number | null> })),
       parameters: encodeArray(snapshot.parameters),
       dispatchesPerStep: session.trainer.dispatchesPerStep,
       stepsPerSubmission: session.trainer.stepsPerSubmission,
@@ -172,7 +172,7 @@ window.gpuHarness = {
       const early = await session.takeMetrics();
       await session.flush();
       const all = [...early, ...(await session.takeMetrics())];
-      const finite = all.every((m) => [m.mse, m.globalGradNorm, m.outputDeltaNorm, ...m.gradNormW, ...m.gradNormB].every(Number.isFinite));
+      const finite = all.every((m) => [m.losses.mse, m.globalGradNorm, m.outputDeltaNorm, ...m.gradNormW, ...m.gradNormB].every(Number.isFinite));
       return { steps: all.map((m) => m.step), beforeFlush: early.length, allFinite: finite };
     } finally {
       session.dispose();
@@ -198,8 +198,8 @@ window.gpuHarness = {
       return {
         first: encodeArray(first),
         replayed: encodeArray(replayed),
-        firstMse: firstMetrics.map((m) => m.mse),
-        replayedMse: replayedMetrics.map((m) => m.mse),
+        firstMse: firstMetrics.map((m) => m.losses.mse),
+        replayedMse: replayedMetrics.map((m) => m.losses.mse),
         replayedSteps: replayedMetrics.map((m) => m.step),
       };
     } finally {

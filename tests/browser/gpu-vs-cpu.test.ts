@@ -4,8 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
-import { HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, LOSSES } from '../../src/model/activations';
-import { OPTIMIZER_KINDS } from '../../src/model/spec';
+import { HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS } from '../../src/model/activations';
+import { LOSS_NAMES } from '../../src/model/losses';
+import { OPTIMIZER_KINDS } from '../../src/model/optimizers';
 import { startBrowserFixture, openPage, type BrowserFixture } from './browser';
 import { cpuReference, prepareCase, type CaseRecipe, type PreparedCase } from './gpu-cases';
 import { checkAgainstCpu } from './gpu-check';
@@ -71,7 +72,7 @@ function combinationRecipes(): CaseRecipe[] {
   let index = 0;
   for (const hidden of HIDDEN_ACTIVATIONS) {
     for (const output of OUTPUT_ACTIVATIONS) {
-      for (const loss of LOSSES) {
+      for (const loss of LOSS_NAMES) {
         if (output === 'linear' && loss === 'cross_entropy') continue;
         for (const optimizer of OPTIMIZER_KINDS) {
           const shape = SHAPES[index % SHAPES.length];
@@ -204,7 +205,7 @@ describe('extreme logits', () => {
       const largestLogit = cpu.firstBatchLogits.reduce((max, z) => Math.max(max, Math.abs(z)), 0);
       expect(largestLogit, `${c.recipe.name}: the case must reach extreme logits`).toBeGreaterThan(50);
       for (const m of results[i].metrics) {
-        expect(Number.isFinite(m.mse) && Number.isFinite(m.crossEntropy ?? NaN), `${c.recipe.name} step ${m.step}: losses ${m.mse}, ${m.crossEntropy}`).toBe(true);
+        expect(Number.isFinite(m.losses.mse) && Number.isFinite(m.losses.cross_entropy ?? NaN), `${c.recipe.name} step ${m.step}: losses ${m.losses.mse}, ${m.losses.cross_entropy}`).toBe(true);
         expect(Number.isFinite(m.globalGradNorm), `${c.recipe.name} step ${m.step}: gradient norm ${m.globalGradNorm}`).toBe(true);
       }
       checkAgainstCpu(c, results[i], cpu);

@@ -4,7 +4,8 @@
  * than number lists).
  */
 import type { NetworkSpec } from '../../src/model/spec';
-import type { StepMetrics } from '../../src/train/session';
+import type { LossName } from '../../src/model/losses';
+import type { StepMetrics } from '../../src/model/session';
 import type { MatmulVariant } from '../../src/gpu/kernels';
 
 /** One GPU run the page performs. */
@@ -45,8 +46,8 @@ export interface HarnessResult {
   outputs: string;
   /** Gradient of step 0, base64 of a Float64Array in the flat layout. */
   gradient: string;
-  /** Metrics of every step (crossEntropy is null where it was NaN: JSON has no NaN). */
-  metrics: (Omit<StepMetrics, 'crossEntropy'> & { crossEntropy: number | null })[];
+  /** Metrics of every step (a loss is null where it was NaN: JSON has no NaN). */
+  metrics: (Omit<StepMetrics, 'losses'> & { losses: Record<LossName, number | null> })[];
   /** Parameters after all steps, base64 of a Float64Array. */
   parameters: string;
   /** Compute dispatches per training step. */

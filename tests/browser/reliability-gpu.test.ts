@@ -150,7 +150,7 @@ describe('GPU device loss under a GuardedSession', () => {
       for (let call = 0; call < 3; call++) {
         await guard.train(25);
         await guard.flush();
-        after.push(...(await guard.takeMetrics()).map((m) => ({ step: m.step, finite: Number.isFinite(m.mse) && Number.isFinite(m.globalGradNorm) })));
+        after.push(...(await guard.takeMetrics()).map((m) => ({ step: m.step, finite: Number.isFinite(m.losses.mse) && Number.isFinite(m.globalGradNorm) })));
       }
       const result = {
         events: events.map((e) => ({ kind: e.kind, message: e.message })),
@@ -225,7 +225,7 @@ describe('a diverging GPU run under a GuardedSession', () => {
       for (let call = 0; call < 200 && guard.condition === 'ready'; call++) {
         await guard.train(2).catch((error: unknown) => (refusal = String(error)));
         await guard.flush();
-        for (const m of await guard.takeMetrics()) taken.push({ step: m.step, values: [m.mse, m.outputDeltaNorm, m.globalGradNorm, ...m.gradNormW, ...m.gradNormB] });
+        for (const m of await guard.takeMetrics()) taken.push({ step: m.step, values: [m.losses.mse, m.outputDeltaNorm, m.globalGradNorm, ...m.gradNormW, ...m.gradNormB] });
       }
       const fault = guard.fault;
       await guard.train(1).catch((error: unknown) => (refusal = String(error)));
@@ -248,7 +248,7 @@ describe('a diverging GPU run under a GuardedSession', () => {
         restoredStep: restored.step,
         mismatches: keptParameters.filter((value, i) => !Object.is(value, restored.parameters[i])).length,
         nextStep: next?.step,
-        nextFinite: next !== undefined && Number.isFinite(next.mse) && Number.isFinite(next.globalGradNorm),
+        nextFinite: next !== undefined && Number.isFinite(next.losses.mse) && Number.isFinite(next.globalGradNorm),
       };
     });
 
@@ -276,8 +276,8 @@ describe('a long GPU run', () => {
       page.evaluate(async (count) => {
         const guard = window.reliabilitySoak!;
         let finite = true;
-        const check = (metrics: { mse: number; globalGradNorm: number }[]): void => {
-          for (const m of metrics) finite &&= Number.isFinite(m.mse) && Number.isFinite(m.globalGradNorm);
+        const check = (metrics: { losses: { mse: number }; globalGradNorm: number }[]): void => {
+          for (const m of metrics) finite &&= Number.isFinite(m.losses.mse) && Number.isFinite(m.globalGradNorm);
         };
         for (let done = 0; done < count; ) {
           // As the page's training loop does: a batch of steps per frame, metrics taken every frame,

@@ -102,7 +102,7 @@ describe('device limits', () => {
         limitBytes,
         maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
         widest,
-        metrics: metrics.map((m) => ({ step: m.step, mse: m.mse, globalGradNorm: m.globalGradNorm })),
+        metrics: metrics.map((m) => ({ step: m.step, losses: { mse: m.losses.mse }, globalGradNorm: m.globalGradNorm })),
         failures: failures.filter((f) => f.kind !== 'device-lost'),
         refusal,
         buffersCreatedByRefusal: created - createdBeforeRefusal,
@@ -117,7 +117,7 @@ describe('device limits', () => {
     expect(result.failures).toEqual([]);
     expect(result.metrics.map((m) => m.step)).toEqual([0, 1]);
     for (const m of result.metrics) {
-      expect(Number.isFinite(m.mse)).toBe(true);
+      expect(Number.isFinite(m.losses.mse)).toBe(true);
       expect(Number.isFinite(m.globalGradNorm)).toBe(true);
     }
 

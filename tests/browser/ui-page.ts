@@ -3,7 +3,7 @@
  * (`debugSnapshot()` on <mlp-playground>) and its panels, never through private state.
  */
 import type { Page } from 'puppeteer';
-import type { LossName } from '../../src/model/activations';
+import type { LossName } from '../../src/model/losses';
 import type { GuardCondition, NonFiniteFault } from '../../src/train/guarded-session';
 import { openPage, type BrowserFixture } from './browser';
 
@@ -21,7 +21,7 @@ export interface PlaygroundSnapshot {
   parameters: number[];
   recordedSteps: number;
   /** The newest row of the history, or null before the first step. */
-  lastRecorded: { step: number; mse: number; globalGradNorm: number } | null;
+  lastRecorded: { step: number; losses: { mse: number }; globalGradNorm: number } | null;
   switches: { step: number; loss: LossName }[];
   backend: 'webgpu' | 'cpu';
   /** What the run's GuardedSession holds. */

@@ -58,7 +58,7 @@ function faultReport(page: Page) {
   return page.evaluate(async () => {
     const element = document.querySelector('mlp-playground') as unknown as {
       debugSnapshot(): Promise<{
-        lastRecorded: { step: number; mse: number; globalGradNorm: number } | null;
+        lastRecorded: { step: number; losses: { mse: number }; globalGradNorm: number } | null;
         guard: { fault: { step: number; metric: string; layer: number | null; layerCount: number; value: number } | null };
       }>;
     };
@@ -67,7 +67,7 @@ function faultReport(page: Page) {
     const last = state.lastRecorded;
     return {
       fault: fault ? { step: fault.step, metric: fault.metric, layer: fault.layer, layerCount: fault.layerCount, valueFinite: Number.isFinite(fault.value) } : null,
-      lastRecorded: last ? { step: last.step, mseFinite: Number.isFinite(last.mse), globalGradNormFinite: Number.isFinite(last.globalGradNorm) } : null,
+      lastRecorded: last ? { step: last.step, mseFinite: Number.isFinite(last.losses.mse), globalGradNormFinite: Number.isFinite(last.globalGradNorm) } : null,
     };
   });
 }

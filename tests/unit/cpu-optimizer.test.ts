@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyOptimizer, createOptimizerState, OPTIMIZER_SLOT_COUNT } from '../../src/cpu/optimizer';
+import { applyOptimizer, createOptimizerState } from '../../src/cpu/optimizer';
+import { OPTIMIZERS } from '../../src/model/optimizers';
 import { DEFAULT_OPTIMIZER, type OptimizerSpec } from '../../src/model/spec';
 import { expectClose } from './cpu-oracle';
 
@@ -83,7 +84,7 @@ describe('applyOptimizer', () => {
   });
 
   it('keeps one slot for momentum, two for adam and none for sgd, and refuses state of another optimizer or size', () => {
-    expect(OPTIMIZER_SLOT_COUNT).toEqual({ sgd: 0, momentum: 1, adam: 2 });
+    expect(Object.fromEntries(Object.entries(OPTIMIZERS).map(([kind, rule]) => [kind, rule.slots]))).toEqual({ sgd: 0, momentum: 1, adam: 2 });
     expect(createOptimizerState('adam', 4).slots.map((s) => s.length)).toEqual([4, 4]);
     const parameters = new Float64Array(4);
     expect(() => applyOptimizer(spec({ kind: 'adam' }), parameters, new Float64Array(4), createOptimizerState('momentum', 4))).toThrow(

@@ -4,7 +4,8 @@
  * activation table. Plain enough to check by eye; too slow for anything but small tests.
  */
 import { expect } from 'vitest';
-import { LEAKY_RELU_SLOPE, type HiddenActivation, type LossName, type OutputActivation } from '../../src/model/activations';
+import { LEAKY_RELU_SLOPE, type HiddenActivation, type OutputActivation } from '../../src/model/activations';
+import type { LossName } from '../../src/model/losses';
 import type { NetworkFunction } from '../../src/cpu/network';
 
 const HIDDEN: Record<HiddenActivation, (z: number) => number> = {

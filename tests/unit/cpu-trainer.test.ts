@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { computeGradients } from '../../src/cpu/network';
 import { applyOptimizer } from '../../src/cpu/optimizer';
-import { CpuSession } from '../../src/cpu/session';
+import { CpuSession } from '../../src/train/cpu-session';
 import { CPU_MEMORY_LIMIT_BYTES, CpuTrainer, cpuTrainerBytes } from '../../src/cpu/trainer';
-import type { Dataset } from '../../src/data/dataset';
+import type { Dataset } from '../../src/model/dataset';
 import { BatchSchedule, shuffleSeed } from '../../src/model/batches';
 import { initParameters } from '../../src/model/init';
 import { createRng } from '../../src/model/rng';
 import { DEFAULT_SPEC, cloneSpec, type NetworkSpec } from '../../src/model/spec';
-import type { StepMetrics } from '../../src/train/session';
+import type { StepMetrics } from '../../src/model/session';
 import { expectClose, oracleForward, rows } from './cpu-oracle';
 
 /** Points in the square ±1 labelled by the XOR of their signs; 50 samples, so batches of 8 straddle epochs. */
@@ -65,8 +65,7 @@ describe('CpuTrainer', () => {
     expect(metrics).toEqual({
       step: 7,
       activeLoss: 'mse',
-      mse: expected.mse,
-      crossEntropy: expected.crossEntropy,
+      losses: { mse: expected.losses.mse, cross_entropy: expected.losses.cross_entropy },
       gradNormW: expected.gradNormW,
       gradNormB: expected.gradNormB,
       globalGradNorm: expected.globalGradNorm,
@@ -87,7 +86,7 @@ describe('CpuTrainer', () => {
     expect(second.parameters).toEqual(first.parameters);
     expect(second.optimizerState).toEqual(first.optimizerState);
     const otherSeed = new CpuTrainer({ ...spec, seed: spec.seed + 1 }, data);
-    expect(runSteps(otherSeed, 30).map((m) => m.mse)).not.toEqual(firstMetrics.map((m) => m.mse));
+    expect(runSteps(otherSeed, 30).map((m) => m.losses.mse)).not.toEqual(firstMetrics.map((m) => m.losses.mse));
   });
 
   it('switching the loss keeps weights, optimizer state and batch order; the next step follows the new loss', () => {
@@ -107,7 +106,7 @@ describe('CpuTrainer', () => {
     expect(metrics.step).toBe(5);
     expect(metrics.activeLoss).toBe('cross_entropy');
     expect(metrics.globalGradNorm).toBe(expected.globalGradNorm);
-    expect([metrics.mse, metrics.crossEntropy]).toEqual([expected.mse, expected.crossEntropy]);
+    expect([metrics.losses.mse, metrics.losses.cross_entropy]).toEqual([expected.losses.mse, expected.losses.cross_entropy]);
     // The update continues Adam from its sixth step with the moments it had.
     const parameters = beforeSwitch.parameters.slice();
     applyOptimizer(spec.optimizer, parameters, expected.gradient, { slots: beforeSwitch.optimizerSlots.map((s) => s.slice()), t: 5 });
@@ -121,7 +120,7 @@ describe('CpuTrainer', () => {
       trainer.setLoss(loss);
       for (const m of runSteps(trainer, 3)) {
         active.push(m.activeLoss);
-        expect(Number.isFinite(m.mse) && Number.isFinite(m.crossEntropy)).toBe(true);
+        expect(Number.isFinite(m.losses.mse) && Number.isFinite(m.losses.cross_entropy)).toBe(true);
       }
     }
     expect(active).toEqual(['mse', 'mse', 'mse', 'cross_entropy', 'cross_entropy', 'cross_entropy', 'mse', 'mse', 'mse']);
@@ -153,7 +152,7 @@ describe('CpuTrainer', () => {
     });
     const trainer = new CpuTrainer(spec, xorDataset(6, 64));
     const metrics = runSteps(trainer, 600);
-    const meanLoss = (part: StepMetrics[]): number => part.reduce((s, m) => s + m.crossEntropy, 0) / part.length;
+    const meanLoss = (part: StepMetrics[]): number => part.reduce((s, m) => s + m.losses.cross_entropy, 0) / part.length;
     // An untrained net sits near log 2 ≈ 0.69; a net that separates the quadrants gets far below it.
     expect(meanLoss(metrics.slice(0, 20))).toBeGreaterThan(0.5);
     expect(meanLoss(metrics.slice(-20))).toBeLessThan(0.2);

@@ -4,14 +4,14 @@
  * error a GPU session reports, with recovery checked against an uninterrupted float64 run.
  */
 import { describe, expect, it } from 'vitest';
-import { CpuSession } from '../../src/cpu/session';
+import { CpuSession } from '../../src/train/cpu-session';
 import { CpuTrainer } from '../../src/cpu/trainer';
-import type { Dataset } from '../../src/data/dataset';
+import type { Dataset } from '../../src/model/dataset';
 import { makeSyntheticDataset } from '../../src/data/synthetic';
-import type { LossName } from '../../src/model/activations';
+import type { LossName } from '../../src/model/losses';
 import { cloneSpec, DEFAULT_SPEC, type NetworkSpec } from '../../src/model/spec';
 import { GuardedSession, type GuardEvent } from '../../src/train/guarded-session';
-import type { Session, SessionError, StepMetrics, TrainerSnapshot } from '../../src/train/session';
+import type { Session, SessionError, StepMetrics, TrainerSnapshot } from '../../src/model/session';
 
 const dataset = makeSyntheticDataset({ kind: 'circle', samples: 200, seed: 4 });
 const spec: NetworkSpec = {
@@ -107,8 +107,8 @@ const DEVICE_LOST: SessionError = { kind: 'device-lost', message: 'the GPU devic
 
 describe('the guard names the first non-finite figure', () => {
   const cases: { name: string; apply: (m: StepMetrics) => void; metric: string; layer: number | null; fragment: string }[] = [
-    { name: 'MSE NaN', apply: (m) => (m.mse = NaN), metric: 'mse', layer: null, fragment: 'the mean squared error is NaN' },
-    { name: 'cross-entropy Infinity', apply: (m) => (m.crossEntropy = Infinity), metric: 'crossEntropy', layer: null, fragment: 'the cross-entropy is Infinity' },
+    { name: 'MSE NaN', apply: (m) => (m.losses.mse = NaN), metric: 'mse', layer: null, fragment: 'the mean squared error is NaN' },
+    { name: 'cross-entropy Infinity', apply: (m) => (m.losses.cross_entropy = Infinity), metric: 'cross_entropy', layer: null, fragment: 'the cross-entropy is Infinity' },
     { name: 'output delta NaN', apply: (m) => (m.outputDeltaNorm = NaN), metric: 'outputDeltaNorm', layer: null, fragment: 'output delta ∂L/∂z is NaN' },
     { name: 'layer 1 weights Infinity', apply: (m) => (m.gradNormW[0] = Infinity), metric: 'gradNormW', layer: 1, fragment: "the gradient of layer 1's weights (of 3 weight layers) is Infinity" },
     { name: 'layer 2 biases NaN', apply: (m) => (m.gradNormB[1] = NaN), metric: 'gradNormB', layer: 2, fragment: "the gradient of layer 2's biases (of 3 weight layers) is NaN" },
@@ -151,13 +151,13 @@ describe('the guard names the first non-finite figure', () => {
     await guard.train(30);
     const metrics = await guard.takeMetrics();
     expect(metrics).toHaveLength(30);
-    expect(metrics.every((m) => Number.isNaN(m.crossEntropy))).toBe(true);
+    expect(metrics.every((m) => Number.isNaN(m.losses.cross_entropy))).toBe(true);
     expect(guard.condition).toBe('ready');
   });
 
   it('a snapshot confirmed only by the faulty step itself is not kept', async () => {
     // The fault is at step 20, the step the snapshot of step 20 computes first: that snapshot is not good.
-    const { guard, events } = await guarded({ corruption: { step: 20, apply: (m) => (m.mse = Infinity) } });
+    const { guard, events } = await guarded({ corruption: { step: 20, apply: (m) => (m.losses.mse = Infinity) } });
     for (let call = 0; call < 4; call++) await guard.train(10).catch(() => undefined);
     await guard.takeMetrics();
     expect(guard.fault?.step).toBe(20);
@@ -340,7 +340,7 @@ describe('device loss: a new session continues from the last snapshot', () => {
   });
 
   it('a device loss while stopped at a non-finite metric restores the confirmed snapshot and stays stopped', async () => {
-    const { guard, sessions, events } = await guarded({ corruption: { step: 25, apply: (m) => (m.mse = NaN) } });
+    const { guard, sessions, events } = await guarded({ corruption: { step: 25, apply: (m) => (m.losses.mse = NaN) } });
     for (let call = 0; call < 3; call++) await guard.train(10).catch(() => undefined);
     expect((await guard.takeMetrics()).map((m) => m.step)).toEqual(Array.from({ length: 26 }, (_, i) => i));
     expect(guard.condition).toBe('non-finite');

@@ -6,14 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { computeGradients, forward } from '../../src/cpu/network';
 import { initParameters } from '../../src/model/init';
-import { CpuSession } from '../../src/cpu/session';
+import { CpuSession } from '../../src/train/cpu-session';
 import { CpuTrainer } from '../../src/cpu/trainer';
-import type { Dataset } from '../../src/data/dataset';
+import type { Dataset } from '../../src/model/dataset';
 import { makeSyntheticDataset } from '../../src/data/synthetic';
 import { cloneSpec, DEFAULT_SPEC, type NetworkSpec } from '../../src/model/spec';
-import type { LossName, OutputActivation } from '../../src/model/activations';
+import type { OutputActivation } from '../../src/model/activations';
+import type { LossName } from '../../src/model/losses';
 import { GuardedSession, type GuardEvent } from '../../src/train/guarded-session';
-import type { StepMetrics } from '../../src/train/session';
+import type { StepMetrics } from '../../src/model/session';
 
 function specOf(changes: Partial<NetworkSpec>): NetworkSpec {
   return { ...cloneSpec(DEFAULT_SPEC), ...changes };
@@ -22,14 +23,14 @@ function specOf(changes: Partial<NetworkSpec>): NetworkSpec {
 /** Every figure of StepMetrics that must be finite (cross-entropy only where it is defined). */
 function nonFiniteFigures(metrics: StepMetrics, output: OutputActivation): string[] {
   const figures: [string, number][] = [
-    ['mse', metrics.mse],
+    ['mse', metrics.losses.mse],
     ['outputDeltaNorm', metrics.outputDeltaNorm],
     ['globalGradNorm', metrics.globalGradNorm],
     ['saturatedFraction', metrics.saturatedFraction],
     ...metrics.gradNormW.map((value, l): [string, number] => [`gradNormW[${l}]`, value]),
     ...metrics.gradNormB.map((value, l): [string, number] => [`gradNormB[${l}]`, value]),
   ];
-  if (output !== 'linear') figures.push(['crossEntropy', metrics.crossEntropy]);
+  if (output !== 'linear') figures.push(['crossEntropy', metrics.losses.cross_entropy]);
   return figures.filter(([, value]) => !Number.isFinite(value)).map(([name, value]) => `step ${metrics.step} ${name}=${value}`);
 }
 
@@ -66,18 +67,18 @@ describe('saturated logits of ±100', () => {
       const targets = Float64Array.from([0, 1]);
       const result = computeGradients(network, parameters, Float64Array.from([1]), targets, 1, loss);
       expect(result.forward.preActivations[0]).toEqual(Float64Array.from([100, -100]));
-      expect(Number.isFinite(result.mse)).toBe(true);
+      expect(Number.isFinite(result.losses.mse)).toBe(true);
       expect(Array.from(result.gradient).every(Number.isFinite)).toBe(true);
       expect(Number.isFinite(result.outputDeltaNorm)).toBe(true);
       expect(Number.isFinite(result.globalGradNorm)).toBe(true);
       // The loss is the one the formulas of DESIGN.md give, not merely finite.
       if (output === 'sigmoid') {
-        expect(result.crossEntropy).toBeCloseTo((softplus(100) - 0 * 100 + softplus(-100) - 1 * -100) / 2, 10);
+        expect(result.losses.cross_entropy).toBeCloseTo((softplus(100) - 0 * 100 + softplus(-100) - 1 * -100) / 2, 10);
       } else if (output === 'softmax') {
         const logSumExp = 100 + Math.log1p(Math.exp(-200));
-        expect(result.crossEntropy).toBeCloseTo(logSumExp - -100, 10);
+        expect(result.losses.cross_entropy).toBeCloseTo(logSumExp - -100, 10);
       } else {
-        expect(result.crossEntropy).toBeNaN();
+        expect(result.losses.cross_entropy).toBeNaN();
       }
     });
   }
@@ -132,7 +133,7 @@ describe('learning rate 100: the guard stops at the first non-finite metric', ()
     // The metrics handed on end with the faulty step, and are the reference run's own.
     expect(taken.map((m) => m.step)).toEqual(Array.from({ length: firstBad + 1 }, (_, i) => i));
     const faulty = taken[taken.length - 1];
-    const figure = fault.metric === 'gradNormW' || fault.metric === 'gradNormB' ? faulty[fault.metric][fault.layer! - 1] : faulty[fault.metric];
+    const figure = fault.metric === 'gradNormW' || fault.metric === 'gradNormB' ? faulty[fault.metric][fault.layer! - 1] : fault.metric === 'mse' || fault.metric === 'cross_entropy' ? faulty.losses[fault.metric] : faulty[fault.metric];
     expect(Number.isFinite(figure)).toBe(false);
     expect(Object.is(figure, fault.value)).toBe(true);
 
@@ -167,7 +168,7 @@ describe('learning rate 100: the guard stops at the first non-finite metric', ()
     await guard.train(1);
     const [next] = await guard.takeMetrics();
     expect(next.step).toBe(kept.step);
-    expect(next.mse).toBe(taken[kept.step].mse);
+    expect(next.losses.mse).toBe(taken[kept.step].losses.mse);
   });
 
   it('refuses to restore a snapshot that holds a non-finite value, and changes nothing', async () => {

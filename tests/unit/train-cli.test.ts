@@ -12,7 +12,7 @@ import { main } from '../../scripts/train';
 import type { ScriptHost } from '../../scripts/lib/host';
 import type { RunRecord } from '../../scripts/lib/run-session';
 import { parameterLayout } from '../../src/model/layout';
-import { LOSSES } from '../../src/model/activations';
+import { LOSS_NAMES } from '../../src/model/losses';
 import { PRESET_NAMES, datasetFor, loadRunConfig, nodeDatasetFiles } from '../../scripts/lib/config-files';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -126,8 +126,8 @@ describe('train CLI: CPU runs', () => {
     expect(run.finalParameters).not.toEqual(run.initialParameters);
     expect(run.metrics.map((m) => m.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i));
     for (const m of run.metrics) {
-      expect(LOSSES).toContain(m.activeLoss);
-      expect(Number.isFinite(m.mse) && Number.isFinite(m.crossEntropy) && Number.isFinite(m.outputDeltaNorm)).toBe(true);
+      expect(LOSS_NAMES).toContain(m.activeLoss);
+      expect(Number.isFinite(m.losses.mse) && Number.isFinite(m.losses.cross_entropy) && Number.isFinite(m.outputDeltaNorm)).toBe(true);
       expect(m.gradNormW).toHaveLength(run.spec.widths.length - 1);
       expect(m.gradNormB).toHaveLength(run.spec.widths.length - 1);
       expect(m.saturatedFraction).toBeGreaterThanOrEqual(0);
@@ -137,7 +137,7 @@ describe('train CLI: CPU runs', () => {
     const csvLines = readFileSync(join(workDir, 'run.csv'), 'utf8').trimEnd().split('\n');
     expect(csvLines).toHaveLength(STEPS + 1);
     expect(csvLines[1].split(',')[0]).toBe('0');
-    expect(Number(csvLines[STEPS].split(',')[2])).toBe(run.metrics[STEPS - 1].mse);
+    expect(Number(csvLines[STEPS].split(',')[2])).toBe(run.metrics[STEPS - 1].losses.mse);
   });
 
   it('--switch-loss-at K changes the active loss exactly at step K', async () => {

@@ -3,7 +3,7 @@
  * needs no browser; it sits with the UI tests because it tests src/ui.
  */
 import { describe, expect, test } from 'vitest';
-import type { StepMetrics } from '../../src/train/session';
+import type { StepMetrics } from '../../src/model/session';
 import { downsampleMinMax } from '../../src/ui/downsample';
 import { MetricsHistory } from '../../src/ui/metrics-history';
 
@@ -11,8 +11,7 @@ function metrics(step: number, activeLoss: StepMetrics['activeLoss']): StepMetri
   return {
     step,
     activeLoss,
-    mse: 1 / (step + 1),
-    crossEntropy: 2 / (step + 1),
+    losses: { mse: 1 / (step + 1), cross_entropy: 2 / (step + 1) },
     gradNormW: [step, 2 * step],
     gradNormB: [0, 0],
     globalGradNorm: 3 * step,
@@ -91,8 +90,8 @@ describe('MetricsHistory', () => {
   test('trimFrom forgets the steps from a restored step on, with the switches and tests made after its weights', () => {
     const history = new MetricsHistory(2);
     history.append([metrics(0, 'mse'), metrics(1, 'mse'), metrics(2, 'cross_entropy'), metrics(3, 'cross_entropy'), metrics(4, 'mse')]);
-    history.addTest({ step: 2, mse: 0.2, crossEntropy: 0.4, accuracy: 0.6 });
-    history.addTest({ step: 3, mse: 0.3, crossEntropy: 0.5, accuracy: 0.7 });
+    history.addTest({ step: 2, losses: { mse: 0.2, cross_entropy: 0.4 }, accuracy: 0.6 });
+    history.addTest({ step: 3, losses: { mse: 0.3, cross_entropy: 0.5 }, accuracy: 0.7 });
     const revision = history.revision;
 
     history.trimFrom(2);
@@ -114,7 +113,7 @@ describe('MetricsHistory', () => {
   test('CSV: one row per step, test columns filled at the steps they were taken', () => {
     const history = new MetricsHistory(2);
     history.append([metrics(0, 'mse'), metrics(1, 'cross_entropy')]);
-    history.addTest({ step: 1, mse: 0.25, crossEntropy: 0.5, accuracy: 0.75 });
+    history.addTest({ step: 1, losses: { mse: 0.25, cross_entropy: 0.5 }, accuracy: 0.75 });
     const lines = history.toCsv().trim().split('\n');
     expect(lines[0]).toBe(
       'step,active_loss,mse,cross_entropy,grad_norm_w1,grad_norm_w2,global_grad_norm,output_delta_norm,saturated_fraction,test_mse,test_cross_entropy,test_accuracy',

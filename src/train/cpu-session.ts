@@ -2,11 +2,11 @@
  * The CPU trainer behind the Session interface, so the UI, scripts and tests drive it exactly as
  * they drive the GPU trainer.
  */
-import type { Dataset } from '../data/dataset';
-import type { LossName } from '../model/activations';
+import type { Dataset } from '../model/dataset';
+import type { LossName } from '../model/losses';
 import type { NetworkSpec } from '../model/spec';
-import type { Session, StepMetrics, TrainerSnapshot } from '../train/session';
-import { CpuTrainer } from './trainer';
+import type { Session, StepMetrics, TrainerSnapshot } from '../model/session';
+import { CpuTrainer } from '../cpu/trainer';
 
 export class CpuSession implements Session {
   readonly backend = 'cpu' as const;

@@ -1,8 +1,8 @@
 /** Messages between WorkerSession (main thread) and the CPU worker. */
-import type { Dataset } from '../data/dataset';
-import type { LossName } from '../model/activations';
+import type { Dataset } from '../model/dataset';
+import type { LossName } from '../model/losses';
 import type { NetworkSpec } from '../model/spec';
-import type { TrainerSnapshot } from '../train/session';
+import type { TrainerSnapshot } from '../model/session';
 
 /** A call on the worker's session; `id` pairs it with its reply. */
 export type WorkerRequest = { id: number } & (

@@ -3,7 +3,7 @@
  * It holds one CpuSession and answers the requests of WorkerSession (src/ui/worker-session.ts)
  * in the order they arrive, so a `takeMetrics` after a `train` sees that train's steps.
  */
-import { CpuSession } from '../cpu/session';
+import { CpuSession } from './cpu-session';
 import type { WorkerReply, WorkerRequest } from './worker-protocol';
 
 let session: CpuSession | null = null;

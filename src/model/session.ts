@@ -2,9 +2,9 @@
  * One interface over the GPU and CPU trainers, so the UI, the scripts and the tests never care
  * which one runs.
  */
-import type { LossName } from '../model/activations';
-import type { NetworkSpec } from '../model/spec';
-import type { Dataset } from '../data/dataset';
+import type { LossName, LossValues } from './losses';
+import type { NetworkSpec } from './spec';
+import type { Dataset } from './dataset';
 
 /** What one training step measured, on its batch, with the parameters before its update. */
 export interface StepMetrics {
@@ -12,10 +12,12 @@ export interface StepMetrics {
   step: number;
   /** The loss that drove this step's gradient. */
   activeLoss: LossName;
-  /** Mean squared error of the batch (mean over B·K elements), whatever the active loss. */
-  mse: number;
-  /** Cross-entropy of the batch (binary: mean over B·K; categorical: mean over B); NaN for a linear output. */
-  crossEntropy: number;
+  /**
+   * Every loss of the batch, whatever the active one (src/model/losses.ts): MSE as a mean over B·K
+   * elements; cross-entropy binary as a mean over B·K, categorical as a mean over B. NaN for a loss
+   * the output activation does not allow (cross-entropy of a linear output).
+   */
+  losses: LossValues;
   /** ‖∂L/∂W_l‖ (Frobenius) per weight layer, input side first. */
   gradNormW: number[];
   /** ‖∂L/∂b_l‖ per weight layer. */

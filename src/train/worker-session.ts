@@ -3,10 +3,10 @@
  * browser has no WebGPU. Training happens off the main thread, so the page stays responsive even
  * though the CPU is far slower than a GPU.
  */
-import type { Dataset } from '../data/dataset';
-import type { LossName } from '../model/activations';
+import type { Dataset } from '../model/dataset';
+import type { LossName } from '../model/losses';
 import { cloneSpec, type NetworkSpec } from '../model/spec';
-import type { Session, StepMetrics, TrainerSnapshot } from '../train/session';
+import type { Session, StepMetrics, TrainerSnapshot } from '../model/session';
 import type { WorkerReply, WorkerRequest } from './worker-protocol';
 
 type RequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
