@@ -32,6 +32,7 @@ export default defineConfig({
   optimizeDeps: { include: ['lit', 'uplot'] },
   test: {
     reporters: ['default', './tests/summary-reporter.ts'],
+    globalSetup: ['./tests/global-setup.ts'],
     projects: [
       {
         extends: true,
