@@ -1,51 +1,11 @@
 // A whole training step in one dispatch of one workgroup, for networks small enough that a
-// dispatch costs more than their arithmetic: forward, loss (loss_row.wgsl), weight and bias
-// gradients with their squared norms, deltas with the activation derivative, and the optimizer
-// update (optimizer_update.wgsl), separated by barriers instead of dispatches. Every loop bound
-// comes from a uniform, so every barrier is reached by the whole workgroup.
+// dispatch costs more than their arithmetic: forward, loss (lossRowMetrics, generated from the loss
+// table), weight and bias gradients with their squared norms, deltas with the activation
+// derivative, and the optimizer update (updateParameter, generated from the optimizer table),
+// separated by barriers instead of dispatches. Every loop bound comes from a uniform, so every
+// barrier is reached by the whole workgroup.
 
-struct LayerShape {
-  // Width of the layer's input.
-  fanIn: u32,
-  // Width of the layer's output.
-  fanOut: u32,
-  // Index of W[0][0] in the parameter and gradient buffers.
-  weightOffset: u32,
-  // Index of b[0] in the parameter and gradient buffers.
-  biasOffset: u32,
-  // Activation id; ACT_LINEAR for the last layer, whose scratch holds the logits.
-  activation: u32,
-  // Index in `scratch` of the layer's activations [batch, fanOut].
-  activationOffset: u32,
-  // Index in `scratch` of the layer's deltas ∂L/∂Z [batch, fanOut].
-  deltaOffset: u32,
-  // Index in `scratch` of the layer's input [batch, fanIn]: the gathered batch for the first layer.
-  inputOffset: u32,
-}
-
-struct NetworkShape {
-  // Number of weight layers L.
-  layerCount: u32,
-  // Rows per batch.
-  batch: u32,
-  _pad0: u32,
-  _pad1: u32,
-  // The first layerCount entries are used.
-  layers: array<LayerShape, MAX_LAYERS>,
-}
-
-@group(0) @binding(0) var<uniform> network: NetworkShape;
-@group(0) @binding(1) var<uniform> lossShape: LossParams;
-@group(0) @binding(2) var<uniform> optimizer: OptimizerParams;
-@group(0) @binding(3) var<storage, read> inputs: array<f32>;
-@group(0) @binding(4) var<storage, read> targets: array<f32>;
-@group(0) @binding(5) var<storage, read> rowIndex: array<u32>;
-@group(0) @binding(6) var<storage, read_write> parameters: array<f32>;
-@group(0) @binding(7) var<storage, read_write> gradient: array<f32>;
-@group(0) @binding(8) var<storage, read_write> slots: array<f32>;
-@group(0) @binding(9) var<storage, read_write> scratch: array<f32>;
-@group(0) @binding(10) var<storage, read_write> metrics: array<f32>;
-@group(1) @binding(0) var<uniform> step: StepParams;
+// Bindings, NetworkShape and LayerShape: fusedStepKernel in src/gpu/kernels.ts and src/gpu/uniforms.ts.
 
 // Where the loss kernel's logits and output delta sit in `scratch`; set once at the start of main
 // (a uniform array element read per logit is costly on CPU adapters).
@@ -104,16 +64,20 @@ fn main(@builtin(local_invocation_index) lane: u32) {
     storageBarrier();
   }
 
-  var lossSums = vec4<f32>(0.0);
+  var lossSums = array<vec4<f32>, METRIC_ROW_VEC4S>();
   for (var row = lane; row < batch; row += WORKGROUP_SIZE) {
-    lossSums += lossRowSums(row);
+    let rowSums = lossRowMetrics(row);
+    for (var c = 0u; c < METRIC_ROW_VEC4S; c++) {
+      lossSums[c] += rowSums[c];
+    }
   }
-  let lossTotals = workgroupSum(lane, lossSums);
-  if (lane == 0u) {
-    metrics[step.metricsOffset] = lossTotals.x;
-    metrics[step.metricsOffset + 1u] = lossTotals.y;
-    metrics[step.metricsOffset + 2u] = lossTotals.z;
-    metrics[step.metricsOffset + 3u] = lossTotals.w;
+  for (var c = 0u; c < METRIC_ROW_VEC4S; c++) {
+    let lossTotals = workgroupSum(lane, lossSums[c]);
+    if (lane == 0u) {
+      for (var j = 0u; j < 4u && 4u * c + j < METRIC_ROW_SUMS; j++) {
+        metrics[step.metricsOffset + 4u * c + j] = lossTotals[j];
+      }
+    }
   }
   storageBarrier();
 
@@ -145,8 +109,8 @@ fn main(@builtin(local_invocation_index) lane: u32) {
     }
     let layerSquares = workgroupSum(lane, squares);
     if (lane == 0u) {
-      metrics[step.metricsOffset + 4u + 2u * l] = layerSquares.x;
-      metrics[step.metricsOffset + 5u + 2u * l] = layerSquares.y;
+      metrics[step.metricsOffset + METRIC_LAYER_NORMS + 2u * l] = layerSquares.x;
+      metrics[step.metricsOffset + METRIC_LAYER_NORMS + 2u * l + 1u] = layerSquares.y;
     }
     if (l > 0u) {
       // dZ_prev = (dZ·Wᵀ) ⊙ f'(A_prev).

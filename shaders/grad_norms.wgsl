@@ -1,6 +1,7 @@
 // Squared norms of the gradient, one workgroup per segment of the flat gradient (segment 2l is
-// ∂L/∂W_l, 2l+1 is ∂L/∂b_l), written into this step's slot of the metrics ring after the four
-// loss sums.
+// ∂L/∂W_l, 2l+1 is ∂L/∂b_l), written into this step's slot of the metrics ring after the row sums
+// (METRIC_LAYER_NORMS). Bindings: gradNormsKernel in src/gpu/kernels.ts; the host writes the
+// segments as (offset, length) pairs of u32.
 
 struct Segment {
   // First index of the segment in the gradient buffer.
@@ -9,10 +10,6 @@ struct Segment {
   length: u32,
 }
 
-@group(0) @binding(0) var<storage, read> segments: array<Segment>;
-@group(0) @binding(1) var<storage, read> gradient: array<f32>;
-@group(0) @binding(2) var<storage, read_write> metrics: array<f32>;
-@group(1) @binding(0) var<uniform> step: StepParams;
 
 // A power of two: the tree reduction halves it.
 override WORKGROUP_SIZE: u32 = 256u;
@@ -36,6 +33,6 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     workgroupBarrier();
   }
   if (lane == 0u) {
-    metrics[step.metricsOffset + 4u + group.x] = partial[0];
+    metrics[step.metricsOffset + METRIC_LAYER_NORMS + group.x] = partial[0];
   }
 }

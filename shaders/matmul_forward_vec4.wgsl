@@ -1,17 +1,11 @@
 // Forward product, vec4 register-tiled variant for layers whose widths and parameter offsets are
-// multiples of 4 (ForwardParams in matmul_params.wgsl; other layers use matmul_forward.wgsl): A, W,
+// multiples of 4 (ForwardParams in src/gpu/uniforms.ts; other layers use matmul_forward.wgsl): A, W,
 // b and the output are read and written as vec4 along their contiguous dimension, and each
 // invocation keeps an 8×8 output block (8 rows, two vec4 of columns) in registers, no workgroup
 // memory. On SwiftShader every storage load is a per-lane gather, so the fewer loads per
 // multiply-add the better: this block does 4 multiply-adds per loaded float, the scalar 8×4 block
 // 2.7 (1024³, side by side: 2.48 against 1.92 GFLOP/s at load average 8-11).
 
-@group(0) @binding(0) var<uniform> params: ForwardParams;
-@group(0) @binding(1) var<storage, read> input: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> parameters: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> rowIndex: array<u32>;
-@group(0) @binding(4) var<storage, read_write> output: array<vec4<f32>>;
-@group(1) @binding(0) var<uniform> step: StepParams;
 
 override WORKGROUP_X: u32 = 4u;
 override WORKGROUP_Y: u32 = 4u;

@@ -1,16 +1,11 @@
 // Input-gradient product, vec4 register-tiled variant for layers whose widths and parameter
-// offsets are multiples of 4 (InputGradParams in matmul_params.wgsl; other layers use
+// offsets are multiples of 4 (InputGradParams in src/gpu/uniforms.ts; other layers use
 // matmul_input_grad.wgsl): dZ and W are both read as vec4 along the sum's dimension (their rows),
 // and each invocation keeps an 8×8 block of dZ_prev (8 rows, two vec4 of columns i) in registers,
 // no workgroup memory. On SwiftShader every storage load is a per-lane gather: this block does 4
 // multiply-adds per loaded float, the scalar 8×4 block 2.7 (1024³, side by side: 2.75 against
 // 1.86 GFLOP/s).
 
-@group(0) @binding(0) var<uniform> params: InputGradParams;
-@group(0) @binding(1) var<storage, read> delta: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> parameters: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> previousActivation: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> previousDelta: array<vec4<f32>>;
 
 override WORKGROUP_X: u32 = 4u;
 override WORKGROUP_Y: u32 = 4u;

@@ -2,16 +2,9 @@
 // Rows 0…inner−1 of G are ∂L/∂W = Aᵀ·dZ; row `inner` (a column of ones appended to A) is
 // ∂L/∂b = Σ_rows dZ. In the flat layout b follows W directly, so G is written as one block at the
 // layer's weight offset. A's rows are gathered through the batch's row indices for the first layer.
-// The scalar bindings (WeightGradParams is in matmul_params.wgsl) shared by the registers kernel for
-// layers not aligned to vec4 and the workgroup-memory kernel; matmul_weight_grad_vec4.wgsl binds
-// vec4 arrays.
-
-@group(0) @binding(0) var<uniform> params: WeightGradParams;
-@group(0) @binding(1) var<storage, read> input: array<f32>;
-@group(0) @binding(2) var<storage, read> delta: array<f32>;
-@group(0) @binding(3) var<storage, read> rowIndex: array<u32>;
-@group(0) @binding(4) var<storage, read_write> gradient: array<f32>;
-@group(1) @binding(0) var<uniform> step: StepParams;
+// The epilogue of the scalar form, shared by the registers kernel for layers not aligned to vec4 and
+// the workgroup-memory kernel; matmul_weight_grad_vec4.wgsl has its own. Bindings and
+// WeightGradParams: weightGradBindings in src/gpu/kernels.ts.
 
 fn storeRow(i: u32, col0: u32, g: vec4<f32>) {
   if (i > params.inner) {

@@ -1,16 +1,10 @@
 // Weight-gradient product, vec4 register-tiled variant for layers whose widths and parameter
-// offsets are multiples of 4 (WeightGradParams in matmul_params.wgsl; other layers use
+// offsets are multiples of 4 (WeightGradParams in src/gpu/uniforms.ts; other layers use
 // matmul_weight_grad.wgsl): each invocation keeps an 8×8 block of G = [A | 1]ᵀ·dZ (8 rows i, two
 // vec4 of columns) in registers and walks the batch, reading per row two vec4 of A and two of dZ,
 // both along their contiguous dimension; no workgroup memory. On SwiftShader every storage load is
 // a per-lane gather: this block does 4 multiply-adds per loaded float, the scalar 8×4 block 2.7.
 
-@group(0) @binding(0) var<uniform> params: WeightGradParams;
-@group(0) @binding(1) var<storage, read> input: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> delta: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> rowIndex: array<u32>;
-@group(0) @binding(4) var<storage, read_write> gradient: array<vec4<f32>>;
-@group(1) @binding(0) var<uniform> step: StepParams;
 
 override WORKGROUP_X: u32 = 4u;
 override WORKGROUP_Y: u32 = 4u;

@@ -1,11 +1,7 @@
 // One optimizer update of every parameter in a single dispatch over the flat buffer
-// (updateParameter in optimizer_update.wgsl).
+// (updateParameter, generated from the optimizer table). Bindings: optimizerKernel in
+// src/gpu/kernels.ts.
 
-@group(0) @binding(0) var<uniform> optimizer: OptimizerParams;
-@group(0) @binding(1) var<storage, read_write> parameters: array<f32>;
-@group(0) @binding(2) var<storage, read> gradient: array<f32>;
-@group(0) @binding(3) var<storage, read_write> slots: array<f32>;
-@group(1) @binding(0) var<uniform> step: StepParams;
 
 override WORKGROUP_SIZE: u32 = 256u;
 

@@ -9,12 +9,17 @@
  * from a calibration window to last about `windowSeconds`, unless given.
  */
 import { buildDataset } from '../lib/datasets';
-import type { NetworkSpec } from '../../src/model/spec';
+import { DEFAULT_SPEC, type NetworkSpec } from '../../src/model/spec';
 import type { Dataset } from '../../src/model/dataset';
 import { createSession } from '../../src/train/create-session';
 import { GpuSession } from '../../src/train/gpu-session';
 import { acquireGpu } from '../../src/gpu/device';
-import { STEP_PARAMS_BYTES, chooseStepPlan, layerAlignment, matmulGrid, matmulKernels, packUniform, type MatmulVariant } from '../../src/gpu/kernels';
+import { bindGroupFor, layerAlignment, matmulGrid, matmulKernels } from '../../src/gpu/kernels';
+import { chooseStepPlan, type MatmulVariant } from '../../src/gpu/step-plan';
+import { forwardParams } from '../../src/gpu/trainer-layout';
+import { FORWARD_PARAMS, STEP_PARAMS } from '../../src/gpu/uniforms';
+import { packStruct } from '../../src/gpu/wgsl-struct';
+import { parameterLayout } from '../../src/model/layout';
 import type { BenchRequest, BenchResult, MatmulResult } from '../lib/bench-types';
 import type { DatasetDescription } from '../lib/run-config';
 import { adapterLabel } from './adapter';
@@ -139,9 +144,9 @@ window.benchTrainer = async (request) => {
 /**
  * GFLOP/s of our forward matrix-product kernel alone on size³ (linear activation, no gather), in
  * `variant` or, when null, the variant our trainer picks for this adapter. The pipeline comes from
- * the engine's PipelineCache and is dispatched with the engine's grid helper. The GPU engine
- * exposes no hook that runs just this kernel, so its uniform is packed here following
- * ForwardParams in shaders/matmul_forward_io.wgsl.
+ * the engine's PipelineCache, its uniform is the engine's ForwardParams of a [size, size] layer with
+ * a linear output, its bind group is made by binding name, and it is dispatched with the engine's
+ * grid helper. The GPU engine exposes no hook that runs just this kernel, so the buffers are made here.
  */
 window.benchMatmul = async (size, requestedVariant, windows, windowSeconds) => {
   const { device, pipelines, report } = await acquireGpu();
@@ -158,15 +163,13 @@ window.benchMatmul = async (size, requestedVariant, windows, windowSeconds) => {
   const random = (count: number) => Float32Array.from({ length: count }, (_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
   device.queue.writeBuffer(input, 0, random(floats));
   device.queue.writeBuffer(parameters, 0, random(floats + size));
-  const uniform = device.createBuffer({ label: 'matmul params', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  // ForwardParams: rows, cols, inner, weightOffset, biasOffset, activation (0 = linear), gatherRows, padding.
-  device.queue.writeBuffer(uniform, 0, packUniform([{ u32: size }, { u32: size }, { u32: size }, { u32: 0 }, { u32: floats }, { u32: 0 }, { u32: 0 }, { u32: 0 }]));
-  const stepParams = device.createBuffer({ label: 'matmul step params', size: STEP_PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM });
-  const group0 = device.createBindGroup({
-    layout: compiled.bindGroupLayout,
-    entries: [uniform, input, parameters, rowIndex, output].map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
-  const group1 = device.createBindGroup({ layout: pipelines.stepLayout, entries: [{ binding: 0, resource: { buffer: stepParams, size: STEP_PARAMS_BYTES } }] });
+  const uniform = device.createBuffer({ label: 'matmul params', size: FORWARD_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  // The last layer of a [size, size, size] network: a linear output, as the logits are; no batch gather.
+  const square = { ...DEFAULT_SPEC, widths: [size, size], hiddenActivations: [] };
+  device.queue.writeBuffer(uniform, 0, packStruct(FORWARD_PARAMS, forwardParams(square, parameterLayout(square.widths).layers[0], 0, size, false)));
+  const stepParams = device.createBuffer({ label: 'matmul step params', size: STEP_PARAMS.size, usage: GPUBufferUsage.UNIFORM });
+  const group0 = bindGroupFor(device, compiled, 'matmul', { params: uniform, input, parameters, rowIndex, output });
+  const group1 = device.createBindGroup({ layout: pipelines.stepLayout, entries: [{ binding: 0, resource: { buffer: stepParams, size: STEP_PARAMS.size } }] });
   const [x, y] = matmulGrid(size, size);
   const run = async (products: number) => {
     const encoder = device.createCommandEncoder();

@@ -1,10 +1,11 @@
 /**
- * The compute kernels as small objects (shader, bindings, workgroup size, dispatch layout), the one
- * ceiling-division helper every dispatch count comes from, the uniform packer, and the pipeline
- * cache. WGSL lives in shaders/*.wgsl; common.wgsl is prepended to each kernel's module.
+ * The compute kernels as small objects, each declaring once what its WGSL binds: the buffers of
+ * group 0 by name, access and type (a uniform struct of src/gpu/uniforms.ts or a storage array),
+ * and whether group 1 holds the per-step StepParams. From that declaration come the WGSL binding
+ * and struct declarations of the kernel's module, its bind-group layout, and the bind groups, which
+ * are made by binding name (bindGroupFor). Also: the one ceiling-division helper every dispatch
+ * count comes from, the dispatch grids, and the pipeline cache.
  */
-import commonSource from '../../shaders/common.wgsl?raw';
-import matmulParams from '../../shaders/matmul_params.wgsl?raw';
 import forwardInterface from '../../shaders/matmul_forward_io.wgsl?raw';
 import forwardRegisters from '../../shaders/matmul_forward.wgsl?raw';
 import forwardVec4 from '../../shaders/matmul_forward_vec4.wgsl?raw';
@@ -20,19 +21,27 @@ import inputGradShared from '../../shaders/matmul_input_grad_shared.wgsl?raw';
 import matmulGather from '../../shaders/matmul_gather.wgsl?raw';
 import matmulRows8 from '../../shaders/matmul_rows8.wgsl?raw';
 import matmulTiles from '../../shaders/matmul_tiles.wgsl?raw';
-import lossRowSource from '../../shaders/loss_row.wgsl?raw';
 import lossSource from '../../shaders/loss.wgsl?raw';
-import optimizerUpdateSource from '../../shaders/optimizer_update.wgsl?raw';
 import fusedStepSource from '../../shaders/fused_step.wgsl?raw';
 import outputActivationSource from '../../shaders/output_activation.wgsl?raw';
 import workgroupSumSource from '../../shaders/workgroup_sum.wgsl?raw';
 import gradNormsSource from '../../shaders/grad_norms.wgsl?raw';
 import optimizerSource from '../../shaders/optimizer.wgsl?raw';
 import { OPTIMIZERS, type OptimizerKind } from '../model/optimizers';
-import { wgslTables } from './wgsl-tables';
+import type { MatmulVariant } from './step-plan';
+import { FORWARD_PARAMS, INPUT_GRAD_PARAMS, LOSS_PARAMS, NETWORK_SHAPE, OPTIMIZER_PARAMS, OUTPUT_PARAMS, STEP_PARAMS, WEIGHT_GRAD_PARAMS } from './uniforms';
+import { activationsWgsl, lossesWgsl, optimizersWgsl, outputsWgsl, wgslConstants } from './wgsl-tables';
+import type { WgslStruct } from './wgsl-struct';
 
 /** How a kernel binds one buffer of group 0. */
-export type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
+export interface BindingDeclaration {
+  /** The WGSL variable, and the key its buffer is given under in bindGroupFor. */
+  readonly name: string;
+  /** 'uniform' for a uniform struct; 'read' and 'read_write' for storage. */
+  readonly access: 'uniform' | 'read' | 'read_write';
+  /** The uniform struct, or the storage array's WGSL type, e.g. "array<vec4<f32>>". */
+  readonly type: WgslStruct | string;
+}
 
 /**
  * Output block of one workgroup of every matrix product, rows × columns: vec4 register kernels
@@ -42,14 +51,14 @@ export type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
  */
 const MATMUL_WORKGROUP_BLOCK = 32;
 
-/** One compute kernel: what its pipeline depends on and how its bindings are laid out. */
+/** One compute kernel: what its pipeline depends on and what it binds. */
 export interface Kernel {
   /** Shader name, the first part of the pipeline-cache key. */
   readonly name: string;
-  /** WGSL files the module is made of after common.wgsl: shared parts first, the kernel's file last. */
+  /** WGSL the module is made of after its generated declarations: shared parts first, the kernel's file last. */
   readonly sources: readonly string[];
-  /** Buffer types of group 0, in binding order. */
-  readonly bindings: readonly BindingKind[];
+  /** The buffers of group 0, in binding order. */
+  readonly bindings: readonly BindingDeclaration[];
   /** Whether group 1 holds the per-step uniform (StepParams), bound with a dynamic offset. */
   readonly usesStepParams: boolean;
   /** Override constants: workgroup sizes (e.g. { WORKGROUP_X: 8, WORKGROUP_Y: 4 }) and, for kernels that update parameters, OPTIMIZER_KIND. */
@@ -60,13 +69,6 @@ export interface Kernel {
 export function ceilDiv(count: number, size: number): number {
   return Math.ceil(count / size);
 }
-
-/**
- * How the matrix products use the device: 'registers' keeps an output block per invocation in
- * registers and reads operands straight from storage; 'workgroup-memory' stages operand tiles in
- * workgroup memory first. Both cover MATMUL_WORKGROUP_BLOCK² outputs per workgroup.
- */
-export type MatmulVariant = 'registers' | 'workgroup-memory';
 
 /**
  * How a layer's operands may be read: 'vec4' when both its widths and its parameter offset are
@@ -90,6 +92,28 @@ export interface MatmulKernels {
   inputGrad: Kernel;
 }
 
+const uniform = (name: string, type: WgslStruct): BindingDeclaration => ({ name, access: 'uniform', type });
+const read = (name: string, type: string): BindingDeclaration => ({ name, access: 'read', type });
+const readWrite = (name: string, type: string): BindingDeclaration => ({ name, access: 'read_write', type });
+
+/** The forward product's buffers; `element` is f32 or vec4<f32> for the float operands. */
+function forwardBindings(element: string): BindingDeclaration[] {
+  const floats = `array<${element}>`;
+  return [uniform('params', FORWARD_PARAMS), read('input', floats), read('parameters', floats), read('rowIndex', 'array<u32>'), readWrite('output', floats)];
+}
+
+/** The weight-gradient product's buffers. */
+function weightGradBindings(element: string): BindingDeclaration[] {
+  const floats = `array<${element}>`;
+  return [uniform('params', WEIGHT_GRAD_PARAMS), read('input', floats), read('delta', floats), read('rowIndex', 'array<u32>'), readWrite('gradient', floats)];
+}
+
+/** The input-gradient product's buffers. */
+function inputGradBindings(element: string): BindingDeclaration[] {
+  const floats = `array<${element}>`;
+  return [uniform('params', INPUT_GRAD_PARAMS), read('delta', floats), read('parameters', floats), read('previousActivation', floats), readWrite('previousDelta', floats)];
+}
+
 /**
  * The products of `variant` for a layer of `alignment` (layerAlignment). The registers variant has
  * vec4 kernels (8×8 blocks, 4×4 workgroups) for aligned layers and scalar ones (8×4 blocks, 8×4
@@ -97,44 +121,58 @@ export interface MatmulKernels {
  * fits square products whose size is a multiple of 4.
  */
 export function matmulKernels(variant: MatmulVariant, alignment: LayerAlignment = 'vec4'): MatmulKernels {
-  const storage5: readonly BindingKind[] = ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'];
-  const kernel = (name: string, sources: readonly string[], usesStepParams: boolean, constants: Readonly<Record<string, number>>): Kernel => ({
-    name,
-    sources: [matmulParams, ...sources],
-    bindings: storage5,
-    usesStepParams,
-    constants,
+  const element = variant === 'registers' && alignment === 'vec4' ? 'vec4<f32>' : 'f32';
+  const products = (names: [string, string, string], sources: [string[], string[], string[]], constants: Readonly<Record<string, number>>): MatmulKernels => ({
+    forward: { name: names[0], sources: sources[0], bindings: forwardBindings(element), usesStepParams: true, constants },
+    weightGrad: { name: names[1], sources: sources[1], bindings: weightGradBindings(element), usesStepParams: true, constants },
+    inputGrad: { name: names[2], sources: sources[2], bindings: inputGradBindings(element), usesStepParams: false, constants },
   });
   if (variant === 'workgroup-memory') {
-    const constants = { WORKGROUP_X: 8, WORKGROUP_Y: 8 };
-    return {
-      forward: kernel('matmul_forward_shared', [forwardInterface, matmulGather, matmulTiles, forwardShared], true, constants),
-      weightGrad: kernel('matmul_weight_grad_shared', [weightGradInterface, matmulGather, matmulTiles, weightGradShared], true, constants),
-      inputGrad: kernel('matmul_input_grad_shared', [inputGradInterface, matmulTiles, inputGradShared], false, constants),
-    };
+    return products(
+      ['matmul_forward_shared', 'matmul_weight_grad_shared', 'matmul_input_grad_shared'],
+      [
+        [forwardInterface, matmulGather, matmulTiles, forwardShared],
+        [weightGradInterface, matmulGather, matmulTiles, weightGradShared],
+        [inputGradInterface, matmulTiles, inputGradShared],
+      ],
+      { WORKGROUP_X: 8, WORKGROUP_Y: 8 },
+    );
   }
   if (alignment === 'vec4') {
-    const constants = { WORKGROUP_X: 4, WORKGROUP_Y: 4 };
-    return {
-      forward: kernel('matmul_forward_vec4', [matmulGather, matmulRows8, forwardVec4], true, constants),
-      weightGrad: kernel('matmul_weight_grad_vec4', [matmulGather, matmulRows8, weightGradVec4], true, constants),
-      inputGrad: kernel('matmul_input_grad_vec4', [matmulRows8, inputGradVec4], false, constants),
-    };
+    return products(
+      ['matmul_forward_vec4', 'matmul_weight_grad_vec4', 'matmul_input_grad_vec4'],
+      [
+        [matmulGather, matmulRows8, forwardVec4],
+        [matmulGather, matmulRows8, weightGradVec4],
+        [matmulRows8, inputGradVec4],
+      ],
+      { WORKGROUP_X: 4, WORKGROUP_Y: 4 },
+    );
   }
-  const constants = { WORKGROUP_X: 8, WORKGROUP_Y: 4 };
-  return {
-    forward: kernel('matmul_forward', [forwardInterface, matmulGather, matmulRows8, forwardRegisters], true, constants),
-    weightGrad: kernel('matmul_weight_grad', [weightGradInterface, matmulGather, matmulRows8, weightGradRegisters], true, constants),
-    inputGrad: kernel('matmul_input_grad', [inputGradInterface, matmulRows8, inputGradRegisters], false, constants),
-  };
+  return products(
+    ['matmul_forward', 'matmul_weight_grad', 'matmul_input_grad'],
+    [
+      [forwardInterface, matmulGather, matmulRows8, forwardRegisters],
+      [weightGradInterface, matmulGather, matmulRows8, weightGradRegisters],
+      [inputGradInterface, matmulRows8, inputGradRegisters],
+    ],
+    { WORKGROUP_X: 8, WORKGROUP_Y: 4 },
+  );
 }
 
-/** Both losses, the selected loss's output delta and the loss metrics; one workgroup of `workgroupSize`. */
+/** Every loss, the selected loss's output delta and the loss metrics; one workgroup of `workgroupSize`. */
 export function lossKernel(workgroupSize: number): Kernel {
   return {
     name: 'loss',
-    sources: [workgroupSumSource, lossRowSource, lossSource],
-    bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage'],
+    sources: [workgroupSumSource, lossesWgsl(), lossSource],
+    bindings: [
+      uniform('lossShape', LOSS_PARAMS),
+      read('logits', 'array<f32>'),
+      read('targets', 'array<f32>'),
+      read('rowIndex', 'array<u32>'),
+      readWrite('outputDelta', 'array<f32>'),
+      readWrite('metrics', 'array<f32>'),
+    ],
     usesStepParams: true,
     constants: { WORKGROUP_SIZE: workgroupSize },
   };
@@ -143,8 +181,8 @@ export function lossKernel(workgroupSize: number): Kernel {
 /** Output activation of evaluated rows. */
 export const OUTPUT_ACTIVATION_KERNEL: Kernel = {
   name: 'output_activation',
-  sources: [outputActivationSource],
-  bindings: ['uniform', 'read-only-storage', 'storage'],
+  sources: [outputsWgsl(), outputActivationSource],
+  bindings: [uniform('params', OUTPUT_PARAMS), read('logits', 'array<f32>'), readWrite('outputs', 'array<f32>')],
   usesStepParams: false,
   constants: { WORKGROUP_SIZE: 64 },
 };
@@ -154,7 +192,7 @@ export function gradNormsKernel(workgroupSize: number): Kernel {
   return {
     name: 'grad_norms',
     sources: [gradNormsSource],
-    bindings: ['read-only-storage', 'read-only-storage', 'storage'],
+    bindings: [read('segments', 'array<Segment>'), read('gradient', 'array<f32>'), readWrite('metrics', 'array<f32>')],
     usesStepParams: true,
     constants: { WORKGROUP_SIZE: workgroupSize },
   };
@@ -163,15 +201,12 @@ export function gradNormsKernel(workgroupSize: number): Kernel {
 /** Invocations per workgroup of the optimizer dispatch. */
 export const OPTIMIZER_WORKGROUP_SIZE = 256;
 
-/**
- * One optimizer update over the whole flat parameter buffer. The rule is an override constant, not
- * a uniform: SwiftShader runs every case of a switch it cannot resolve, masked, for every element.
- */
+/** One optimizer update over the whole flat parameter buffer, with the rule of `kind` (an override constant). */
 export function optimizerKernel(kind: OptimizerKind): Kernel {
   return {
     name: 'optimizer',
-    sources: [optimizerUpdateSource, optimizerSource],
-    bindings: ['uniform', 'storage', 'read-only-storage', 'storage'],
+    sources: [optimizersWgsl(), optimizerSource],
+    bindings: [uniform('optimizer', OPTIMIZER_PARAMS), readWrite('parameters', 'array<f32>'), read('gradient', 'array<f32>'), readWrite('slots', 'array<f32>')],
     usesStepParams: true,
     constants: { WORKGROUP_SIZE: OPTIMIZER_WORKGROUP_SIZE, OPTIMIZER_KIND: OPTIMIZERS[kind].id },
   };
@@ -181,92 +216,23 @@ export function optimizerKernel(kind: OptimizerKind): Kernel {
 export function fusedStepKernel(workgroupSize: number, kind: OptimizerKind): Kernel {
   return {
     name: 'fused_step',
-    sources: [workgroupSumSource, lossRowSource, optimizerUpdateSource, fusedStepSource],
-    bindings: ['uniform', 'uniform', 'uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage'],
+    sources: [workgroupSumSource, lossesWgsl(), optimizersWgsl(), fusedStepSource],
+    bindings: [
+      uniform('network', NETWORK_SHAPE),
+      uniform('lossShape', LOSS_PARAMS),
+      uniform('optimizer', OPTIMIZER_PARAMS),
+      read('inputs', 'array<f32>'),
+      read('targets', 'array<f32>'),
+      read('rowIndex', 'array<u32>'),
+      readWrite('parameters', 'array<f32>'),
+      readWrite('gradient', 'array<f32>'),
+      readWrite('slots', 'array<f32>'),
+      readWrite('scratch', 'array<f32>'),
+      readWrite('metrics', 'array<f32>'),
+    ],
     usesStepParams: true,
     constants: { WORKGROUP_SIZE: workgroupSize, OPTIMIZER_KIND: OPTIMIZERS[kind].id },
   };
-}
-
-/** How a training step is laid out on the device, and why. */
-export interface StepPlan {
-  /** 'fused': one dispatch of one workgroup per step; 'layered': 3L + 2 dispatches of tiled kernels. */
-  kernel: 'fused' | 'layered';
-  /** How the matrix products of the layered step and of evaluation use the device. */
-  matmul: MatmulVariant;
-  /** Invocations of the single-workgroup kernels (loss, norms, fused step). */
-  reductionWorkgroupSize: number;
-  /** Sentences naming the deciding figures. */
-  reason: string;
-}
-
-/** Choices a caller may force (tests and benchmarks compare them); unset ones are chosen by chooseStepPlan. */
-export interface StepPlanOverrides {
-  /** Step layout. */
-  kernel?: 'fused' | 'layered';
-  /** Matrix-product variant. */
-  matmul?: MatmulVariant;
-}
-
-/**
- * Multiply-adds per step up to which one fused workgroup beats 3L + 2 dispatches. On SwiftShader
- * (measured, best of 4-6 alternating runs): 2-8-8-1 B=64 (17k) fused 0.22 ms vs layered 0.44 ms;
- * 2-16-16-1 B=64 (58k) fused 0.61 ms vs 0.52 ms; the fused step costs ~10 ns per multiply-add on
- * one core, the layered one ~0.45 ms of dispatches. On GPUs a workgroup does 2^17 multiply-adds in
- * a few µs, less than the eleven or more dispatches it replaces.
- */
-const FUSED_STEP_MAX_MULTIPLY_ADDS = { cpuAdapter: 1 << 15, gpu: 1 << 17 } as const;
-
-/** Multiply-adds of one training step: forward, weight gradients and input gradients, each B·n_in·n_out per layer. */
-export function stepMultiplyAdds(widths: readonly number[], batchSize: number): number {
-  let total = 0;
-  for (let l = 1; l < widths.length; l++) total += 3 * batchSize * widths[l - 1] * widths[l];
-  return total;
-}
-
-/**
- * The one place the step layout and the kernel variants are chosen, from the network's size and
- * the adapter:
- * - small networks run as one fused dispatch per step, larger ones as tiled products over the
- *   whole device;
- * - CPU adapters (SwiftShader) get register-tiled products without workgroup memory, as vec4
- *   rows in 8×8 blocks on layers that layerAlignment allows: at 1024³ they measured 4.3 GFLOP/s
- *   there against 1.7 for workgroup-memory tiles (one bench run, load average 1.6-2); GPUs get
- *   the workgroup-memory tiles, which reuse operands from on-chip memory;
- * - single-workgroup kernels (loss, norms, fused step) use 4 invocations on CPU adapters:
- *   SwiftShader runs a workgroup on one thread, 4 invocations per SIMD group, so more invocations
- *   only add switching at every barrier (a 2-8-8-1 B=64 step, layered with 256-invocation
- *   reductions: 2.7 ms, with 16: 0.5 ms; fused with 16 invocations: 0.28 ms, with 4: 0.22 ms);
- *   256 on GPUs.
- */
-export function chooseStepPlan(widths: readonly number[], batchSize: number, isCpuAdapter: boolean, overrides: StepPlanOverrides = {}): StepPlan {
-  const reductionWorkgroupSize = isCpuAdapter ? 4 : 256;
-  const multiplyAdds = stepMultiplyAdds(widths, batchSize);
-  const fusedLimit = isCpuAdapter ? FUSED_STEP_MAX_MULTIPLY_ADDS.cpuAdapter : FUSED_STEP_MAX_MULTIPLY_ADDS.gpu;
-  const reasons: string[] = [];
-  let kernel: StepPlan['kernel'];
-  if (overrides.kernel) {
-    kernel = overrides.kernel;
-    reasons.push(`${kernel} step requested by the caller`);
-  } else if (multiplyAdds <= fusedLimit) {
-    kernel = 'fused';
-    reasons.push(`${multiplyAdds} multiply-adds per step ≤ ${fusedLimit}: dispatches would cost more than the arithmetic, so the step runs in one workgroup`);
-  } else {
-    kernel = 'layered';
-    reasons.push(`${multiplyAdds} multiply-adds per step > ${fusedLimit}: tiled products spread over the whole device`);
-  }
-  let matmul: MatmulVariant;
-  if (overrides.matmul) {
-    matmul = overrides.matmul;
-    reasons.push(`${matmul} products requested by the caller`);
-  } else if (isCpuAdapter) {
-    matmul = 'registers';
-    reasons.push('CPU adapter: register tiles without workgroup memory, vec4 loads where a layer\'s widths are multiples of 4 (faster on SwiftShader)');
-  } else {
-    matmul = 'workgroup-memory';
-    reasons.push('GPU adapter: operand tiles staged in workgroup memory');
-  }
-  return { kernel, matmul, reductionWorkgroupSize, reason: reasons.join('; ') };
 }
 
 /** Workgroups of a product (either variant) covering an output of `rows` × `cols`: [x over cols, y over rows]. */
@@ -285,27 +251,28 @@ export function elementGrid(count: number, workgroupSize: number, maxPerDimensio
   return { x, y: ceilDiv(groups, x), rowPitch: x * workgroupSize };
 }
 
-/** One field of a uniform struct: every field here is a 4-byte scalar. */
-export type UniformField = { u32: number } | { f32: number };
-
 /**
- * Packs scalar fields in declaration order following WGSL's uniform layout: 4-byte scalars are
- * 4-aligned, and the struct size is rounded up to 16 bytes.
+ * The WGSL module of `kernel`: the generated table constants and hidden activations every kernel
+ * shares, the structs its uniforms use, its binding declarations, then its sources.
  */
-export function packUniform(fields: readonly UniformField[]): ArrayBuffer {
-  const buffer = new ArrayBuffer(ceilDiv(fields.length * 4, 16) * 16);
-  const view = new DataView(buffer);
-  fields.forEach((field, i) => {
-    if ('u32' in field) view.setUint32(i * 4, field.u32, true);
-    else view.setFloat32(i * 4, field.f32, true);
+export function kernelModule(kernel: Kernel): string {
+  const structs = new Map<string, string>();
+  for (const binding of kernel.bindings) {
+    if (typeof binding.type === 'string') continue;
+    // A struct of structs declares its element struct first.
+    for (const field of Object.values(binding.type.fields)) if (typeof field.type !== 'string') structs.set(field.type.name, field.type.wgsl);
+    structs.set(binding.type.name, binding.type.wgsl);
+  }
+  if (kernel.usesStepParams) structs.set(STEP_PARAMS.name, STEP_PARAMS.wgsl);
+  const declarations = kernel.bindings.map((binding, index) => {
+    const space = binding.access === 'uniform' ? 'uniform' : `storage, ${binding.access}`;
+    return `@group(0) @binding(${index}) var<${space}> ${binding.name}: ${typeof binding.type === 'string' ? binding.type : binding.type.name};`;
   });
-  return buffer;
+  if (kernel.usesStepParams) declarations.push(`@group(1) @binding(0) var<uniform> step: ${STEP_PARAMS.name};`);
+  return [wgslConstants(), ...structs.values(), activationsWgsl(), ...declarations, '', ...kernel.sources].join('\n');
 }
 
-/** Size of StepParams in common.wgsl: four 4-byte fields. */
-export const STEP_PARAMS_BYTES = 16;
-
-/** A compiled kernel with the layouts its bind groups are made from. */
+/** A compiled kernel with the layout its bind groups are made from. */
 export interface CompiledKernel {
   /** The kernel it was compiled from. */
   kernel: Kernel;
@@ -316,9 +283,30 @@ export interface CompiledKernel {
 }
 
 /**
+ * The group-0 bind group of `compiled` with `buffers` given by binding name: every declared binding
+ * must be given and nothing else, so a renamed or reordered binding cannot be fed the wrong buffer.
+ */
+export function bindGroupFor(device: GPUDevice, compiled: CompiledKernel, label: string, buffers: Readonly<Record<string, GPUBuffer>>): GPUBindGroup {
+  const declared = compiled.kernel.bindings.map((binding) => binding.name);
+  const extra = Object.keys(buffers).filter((name) => !declared.includes(name));
+  const missing = declared.filter((name) => !(name in buffers));
+  if (extra.length > 0 || missing.length > 0) {
+    throw new Error(`${label}: ${compiled.kernel.name} binds ${declared.join(', ')}; ${missing.length > 0 ? `missing ${missing.join(', ')}` : ''}${extra.length > 0 ? ` unknown ${extra.join(', ')}` : ''}`);
+  }
+  return device.createBindGroup({
+    label,
+    layout: compiled.bindGroupLayout,
+    entries: declared.map((name, binding) => ({ binding, resource: { buffer: buffers[name] } })),
+  });
+}
+
+/** The bind-group layout type of a declared access. */
+const LAYOUT_TYPE: Record<BindingDeclaration['access'], GPUBufferBindingType> = { uniform: 'uniform', read: 'read-only-storage', read_write: 'storage' };
+
+/**
  * Compiles kernels once per device. The key holds everything the module depends on: the kernel's
- * name (its source) and its override constants; sizes live in uniforms, so one pipeline serves
- * every network shape.
+ * name (its sources and bindings) and its override constants; sizes live in uniforms, so one
+ * pipeline serves every network shape.
  */
 export class PipelineCache {
   private readonly pipelines = new Map<string, Promise<CompiledKernel>>();
@@ -331,13 +319,13 @@ export class PipelineCache {
     this.visibility = GPUShaderStage.COMPUTE;
     this.stepLayout = device.createBindGroupLayout({
       label: 'step params',
-      entries: [{ binding: 0, visibility: this.visibility, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: STEP_PARAMS_BYTES } }],
+      entries: [{ binding: 0, visibility: this.visibility, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: STEP_PARAMS.size } }],
     });
   }
 
   /** The compiled kernel, compiling it on first use. */
   get(kernel: Kernel): Promise<CompiledKernel> {
-    // The name determines the sources; the override constants are the rest of what the module depends on.
+    // The name determines the sources and bindings; the override constants are the rest of what the module depends on.
     const key = `${kernel.name}|${JSON.stringify(kernel.constants)}`;
     let compiled = this.pipelines.get(key);
     if (!compiled) {
@@ -352,9 +340,9 @@ export class PipelineCache {
   private async compile(kernel: Kernel): Promise<CompiledKernel> {
     const bindGroupLayout = this.device.createBindGroupLayout({
       label: kernel.name,
-      entries: kernel.bindings.map((type, binding) => ({ binding, visibility: this.visibility, buffer: { type } })),
+      entries: kernel.bindings.map((binding, index) => ({ binding: index, visibility: this.visibility, buffer: { type: LAYOUT_TYPE[binding.access] } })),
     });
-    const module = this.device.createShaderModule({ label: kernel.name, code: [wgslTables(), commonSource, ...kernel.sources].join('\n') });
+    const module = this.device.createShaderModule({ label: kernel.name, code: kernelModule(kernel) });
     const layout = this.device.createPipelineLayout({
       label: kernel.name,
       bindGroupLayouts: kernel.usesStepParams ? [bindGroupLayout, this.stepLayout] : [bindGroupLayout],

@@ -7,7 +7,7 @@ import type { LossName } from '../model/losses';
 import type { NetworkSpec } from '../model/spec';
 import { GpuTrainer } from '../gpu/trainer';
 import type { GpuContext } from '../gpu/device';
-import type { StepPlanOverrides } from '../gpu/kernels';
+import type { StepPlanOverrides } from '../gpu/step-plan';
 import type { Session, SessionError, StepMetrics, TrainerSnapshot } from '../model/session';
 
 /** How to start a GPU session. */

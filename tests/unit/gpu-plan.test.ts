@@ -4,13 +4,24 @@
  * test from WGSL's layout rules and the limits, not taken from the code under test.
  */
 import { describe, expect, it } from 'vitest';
-import { checkCapacity } from '../../src/gpu/capacity';
-import { chooseStepPlan, elementGrid, layerAlignment, matmulGrid, matmulKernels, packUniform, stepMultiplyAdds } from '../../src/gpu/kernels';
+import { checkCapacity as checkLayoutCapacity } from '../../src/gpu/capacity';
+import { elementGrid, layerAlignment, matmulGrid, matmulKernels } from '../../src/gpu/kernels';
+import { chooseStepPlan, stepMultiplyAdds } from '../../src/gpu/step-plan';
+import { layoutTrainer } from '../../src/gpu/trainer-layout';
+import { defineStruct, packStruct } from '../../src/gpu/wgsl-struct';
+import type { NetworkSpec } from '../../src/model/spec';
 import { DEFAULT_SPEC, cloneSpec } from '../../src/model/spec';
 
-describe('packUniform', () => {
+describe('packStruct', () => {
   it('lays 4-byte scalars out in order and rounds the struct up to 16 bytes', () => {
-    const bytes = packUniform([{ u32: 7 }, { f32: 0.5 }, { u32: 4294967295 }, { f32: -2 }, { u32: 1 }]);
+    const struct = defineStruct('Five', {
+      a: { type: 'u32', doc: 'a' },
+      b: { type: 'f32', doc: 'b' },
+      c: { type: 'u32', doc: 'c' },
+      d: { type: 'f32', doc: 'd' },
+      e: { type: 'u32', doc: 'e' },
+    });
+    const bytes = packStruct(struct, { e: 1, d: -2, c: 4294967295, b: 0.5, a: 7 });
     expect(bytes.byteLength).toBe(32);
     const view = new DataView(bytes);
     expect(view.getUint32(0, true)).toBe(7);
@@ -52,6 +63,13 @@ describe('dispatch grids', () => {
 
 describe('capacity check', () => {
   const limits = { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 30 };
+  /** checkCapacity over the buffers a trainer of `spec` would allocate (its layout, planned as the trainer plans it). */
+  const checkCapacity = (input: { spec: NetworkSpec; trainCount: number; stepsPerSubmission: number; evaluationRows: number }, deviceLimits: typeof limits) =>
+    checkLayoutCapacity(
+      layoutTrainer({ ...input, plan: chooseStepPlan(input.spec.widths, input.spec.batchSize, false), limits: { minUniformBufferOffsetAlignment: 256, maxComputeWorkgroupsPerDimension: 65535 } }),
+      input.spec,
+      deviceLimits,
+    );
 
   it('names the buffer, its size and the limit when one buffer is too large', () => {
     const spec = cloneSpec({ ...DEFAULT_SPEC, widths: [20000, 20000, 1], hiddenActivations: ['relu'], batchSize: 1 });
