@@ -1,6 +1,9 @@
 /**
  * GuardedSession: a Session around any Session (GPU or CPU) that survives numerical blow-ups and
- * GPU device loss, built only on the Session interface.
+ * GPU device loss, built only on the Session interface. This file is the recovery wrapper; it
+ * composes the divergence check (src/train/divergence-check.ts: which figure is not finite, in what
+ * words, divergence or bad data) and the snapshot keeper (src/train/snapshot-keeper.ts: when to
+ * snapshot, which snapshot is good).
  *
  * Usage (UI and scripts):
  *
@@ -31,10 +34,7 @@
  * previous one, at the start of a train() call (between frames, never inside the wrapped session's
  * step loop), the guard takes a snapshot: on the GPU a readback that waits for the queued steps.
  * The snapshot of step S is a candidate while every value in it is finite, and becomes the last
- * good snapshot once the metrics of steps 0…S (S being computed with exactly these parameters)
- * have all been seen finite. A new candidate is taken only after the
- * previous one was confirmed, so at most two snapshots are held. A snapshot is also taken when the
- * guard is created (step 0 of a fresh run).
+ * good snapshot once the metrics of steps 0…S have all been seen finite. A snapshot is also taken when the guard is created (step 0 of a fresh run).
  *
  * Device loss. On a 'device-lost' SessionError the guard reports 'device-lost', disposes the dead
  * session, calls `createSession` again, restores the newest snapshot (the unconfirmed candidate too:
@@ -50,10 +50,15 @@
  * Other GPU errors (validation, out-of-memory, internal) are reported as 'gpu-error' events and
  * passed to `onError` (console.error when unset), as Session promises.
  */
-import { LOSSES, LOSS_NAMES, lossAllows, type LossName } from '../model/losses';
+import { LOSSES, type LossName } from '../model/losses';
 import type { NetworkSpec } from '../model/spec';
 import type { Dataset } from '../model/dataset';
 import type { Session, SessionError, StepMetrics, TrainerSnapshot } from '../model/session';
+import { describeFault, findNonFinite, GradientNormTrend, type NonFiniteFault } from './divergence-check';
+import { firstNonFiniteValue, SnapshotKeeper, type SnapshotSchedule } from './snapshot-keeper';
+
+// The fault is part of the guard's own API (GuardedSession.fault, the 'non-finite' event).
+export type { NonFiniteFault } from './divergence-check';
 
 /** How to start a guarded run. */
 export interface GuardedSessionOptions {
@@ -65,24 +70,6 @@ export interface GuardedSessionOptions {
   snapshotEverySteps?: number;
   /** Milliseconds between snapshots at least (≥ 0); 1000 when omitted, so a fast GPU run is not drained every frame. */
   minSnapshotIntervalMs?: number;
-}
-
-/** The StepMetrics figures the guard checks, in the order a non-finite value would arise in a step. */
-/** A loss (by name, StepMetrics.losses) or another figure of StepMetrics. */
-export type GuardedMetric = LossName | 'outputDeltaNorm' | 'gradNormW' | 'gradNormB' | 'globalGradNorm';
-
-/** The first non-finite figure of a run. */
-export interface NonFiniteFault {
-  /** The step whose metrics held it. */
-  step: number;
-  /** Which figure of StepMetrics. */
-  metric: GuardedMetric;
-  /** 1-based weight layer (1 = inputs to the first hidden layer) for gradNormW and gradNormB; null for the others. */
-  layer: number | null;
-  /** Number of weight layers of the network, to read `layer` against. */
-  layerCount: number;
-  /** The value: NaN, Infinity or -Infinity. */
-  value: number;
 }
 
 /** What the guard is doing. */
@@ -155,8 +142,6 @@ export type GuardEvent =
 
 const DEFAULT_SNAPSHOT_EVERY_STEPS = 200;
 const DEFAULT_MIN_SNAPSHOT_INTERVAL_MS = 1000;
-/** A gradient norm that grew by more than this factor before the fault points at divergence, not at the data. */
-const DIVERGENCE_GROWTH = 100;
 
 export class GuardedSession implements Session {
   /** Receives errors the guard cannot handle: validation, out-of-memory and internal GPU errors, and a device loss it could not recover from. Unset, they go to console.error. */
@@ -165,26 +150,17 @@ export class GuardedSession implements Session {
   private inner: Session;
   private readonly createInner: () => Promise<Session>;
   private readonly onStatus: ((event: GuardEvent) => void) | undefined;
-  private readonly snapshotEverySteps: number;
-  private readonly minSnapshotIntervalMs: number;
-  /** performance.now() when the last snapshot was taken. */
-  private lastSnapshotTime = -Infinity;
+  /** When snapshots are taken, and which one is good to go back to. */
+  private readonly snapshots: SnapshotKeeper;
+  /** The gradient norms since the last restore, to tell divergence from bad data. */
+  private readonly normTrend = new GradientNormTrend();
   private currentCondition: GuardCondition = 'ready';
   private currentFault: NonFiniteFault | null = null;
   private failureMessage = '';
   /** The loss chosen last through setLoss or restore; re-applied after a device loss. */
   private selectedLoss: LossName;
-  /** Newest snapshot whose own step's metrics were seen finite. */
-  private lastGood: TrainerSnapshot | null = null;
-  /** Newest snapshot with finite values whose step's metrics have not arrived yet. */
-  private candidate: TrainerSnapshot | null = null;
-  /** Steps since the last restore whose metrics were all finite end here (exclusive). */
-  private nextUnseenStep: number;
   /** Metrics checked and waiting for takeMetrics. */
   private readonly collected: StepMetrics[] = [];
-  /** First and latest finite global gradient norm since the last restore, to tell divergence from bad data. */
-  private firstNorm: { step: number; norm: number } | null = null;
-  private latestNorm: { step: number; norm: number } | null = null;
   /** Serialises calls that change the wrapped session's history (train, restore, recovery). */
   private exclusiveTail: Promise<unknown> = Promise.resolve();
   /** Set while a device loss is being recovered from; calls wait on it. */
@@ -194,14 +170,12 @@ export class GuardedSession implements Session {
   /** The latest session made by a recovery and the step it resumed at; losing it again before a step completes means recovery does not help. */
   private recovered: { session: Session; step: number } | null = null;
 
-  private constructor(inner: Session, options: GuardedSessionOptions, snapshotEverySteps: number, minSnapshotIntervalMs: number) {
+  private constructor(inner: Session, options: GuardedSessionOptions, schedule: SnapshotSchedule) {
     this.inner = inner;
     this.createInner = options.createSession;
     this.onStatus = options.onStatus;
-    this.snapshotEverySteps = snapshotEverySteps;
-    this.minSnapshotIntervalMs = minSnapshotIntervalMs;
+    this.snapshots = new SnapshotKeeper(schedule, inner.stepsTaken);
     this.selectedLoss = inner.spec.loss;
-    this.nextUnseenStep = inner.stepsTaken;
     this.attach(inner);
   }
 
@@ -216,9 +190,9 @@ export class GuardedSession implements Session {
       throw new Error(`minSnapshotIntervalMs must be a finite number of at least 0, got ${interval}`);
     }
     const inner = await options.createSession();
-    const guard = new GuardedSession(inner, options, every, interval);
+    const guard = new GuardedSession(inner, options, { everySteps: every, minIntervalMs: interval });
     try {
-      await guard.takeCandidate();
+      await guard.snapshots.take(inner);
     } catch (error) {
       guard.dispose();
       throw error;
@@ -255,7 +229,7 @@ export class GuardedSession implements Session {
 
   /** The newest snapshot whose parameters gave finite metrics; restoreLastGood() goes back to it. Do not modify it. */
   get lastGoodSnapshot(): TrainerSnapshot | null {
-    return this.lastGood;
+    return this.snapshots.lastGood;
   }
 
   /**
@@ -268,7 +242,7 @@ export class GuardedSession implements Session {
       this.assertCanTrain();
       const session = this.inner;
       try {
-        if (this.snapshotDue()) await this.takeCandidate();
+        if (this.snapshots.due(session.stepsTaken)) await this.snapshots.take(session);
         await session.train(steps);
       } catch (error) {
         // A device loss is reported through onError, which may come a task after the failing call.
@@ -323,9 +297,9 @@ export class GuardedSession implements Session {
       }
       await this.inner.restore(snapshot);
       this.selectedLoss = snapshot.loss;
-      this.restartHistory(snapshot);
-      this.lastGood = snapshot;
-      this.candidate = null;
+      this.dropCollectedFrom(snapshot.step);
+      this.snapshots.restored(snapshot);
+      this.normTrend.clear();
       this.currentFault = null;
       this.currentCondition = 'ready';
       this.emit({
@@ -338,10 +312,11 @@ export class GuardedSession implements Session {
 
   /** Goes back to lastGoodSnapshot (see restore); throws when there is none. */
   restoreLastGood(): Promise<void> {
-    if (!this.lastGood) {
+    const lastGood = this.snapshots.lastGood;
+    if (!lastGood) {
       throw new Error('no snapshot with finite metrics was kept; change the learning rate, the network or the data and start a new run');
     }
-    return this.restore(this.lastGood);
+    return this.restore(lastGood);
   }
 
   async evaluate(inputs: Float32Array, count: number): Promise<Float32Array> {
@@ -355,8 +330,7 @@ export class GuardedSession implements Session {
     this.currentCondition = 'disposed';
     this.inner.onError = undefined;
     this.inner.dispose();
-    this.lastGood = null;
-    this.candidate = null;
+    this.snapshots.clear();
     this.collected.length = 0;
   }
 
@@ -416,8 +390,7 @@ export class GuardedSession implements Session {
   /** Replaces a session whose device was lost by a new one restored from the newest snapshot. */
   private async recover(lost: Session, error: SessionError): Promise<void> {
     const lostAtStep = lost.stepsTaken;
-    // After a non-finite stop only the confirmed snapshot is trustworthy; otherwise the newest one is.
-    const from = this.currentFault ? this.lastGood : (this.candidate ?? this.lastGood);
+    const from = this.snapshots.resumePoint(this.currentFault !== null);
     const restoreStep = from ? from.step : null;
     this.emit({
       kind: 'device-lost',
@@ -429,7 +402,7 @@ export class GuardedSession implements Session {
     });
     lost.onError = undefined;
     lost.dispose();
-    if (this.recovered && this.recovered.session === lost && this.nextUnseenStep <= this.recovered.step && !this.currentFault) {
+    if (this.recovered && this.recovered.session === lost && !this.snapshots.sawFiniteThrough(this.recovered.step) && !this.currentFault) {
       this.fail(`The GPU device was lost again before the recovered run completed a step (step ${this.recovered.step}); reload the page or train on the CPU backend.`, error);
       return;
     }
@@ -453,9 +426,7 @@ export class GuardedSession implements Session {
     this.recovered = { session: fresh, step: resumeStep };
     // Metrics of steps the new session will train again would otherwise reach the caller twice.
     this.dropCollectedFrom(resumeStep);
-    this.nextUnseenStep = resumeStep;
-    // A restored candidate still awaits its own step's metrics, which the new session will produce.
-    if (from !== this.candidate) this.candidate = null;
+    this.snapshots.resumed(from, resumeStep);
     this.currentCondition = this.currentFault ? 'non-finite' : 'ready';
     this.emit({
       kind: 'recovered',
@@ -476,29 +447,6 @@ export class GuardedSession implements Session {
     this.reportError({ kind: error.kind, message });
   }
 
-  private snapshotDue(): boolean {
-    // An unconfirmed candidate is kept until its metrics arrive, so a slow readback cannot leave the guard without one.
-    if (this.candidate) return false;
-    const since = this.lastGood ? this.lastGood.step : 0;
-    return this.inner.stepsTaken - since >= this.snapshotEverySteps && performance.now() - this.lastSnapshotTime >= this.minSnapshotIntervalMs;
-  }
-
-  private async takeCandidate(): Promise<void> {
-    this.lastSnapshotTime = performance.now();
-    const snapshot = await this.inner.snapshot();
-    // Parameters that already overflowed cannot be a point to go back to; the metrics will say why.
-    if (firstNonFiniteValue(snapshot) === null) this.candidate = snapshot;
-    this.confirmCandidate();
-  }
-
-  private confirmCandidate(): void {
-    // nextUnseenStep only passes steps whose metrics were finite, so this never confirms past a fault.
-    if (this.candidate && this.candidate.step < this.nextUnseenStep) {
-      this.lastGood = this.candidate;
-      this.candidate = null;
-    }
-  }
-
   /** Takes the wrapped session's new metrics, checks each, and keeps them for takeMetrics. */
   private async collect(): Promise<void> {
     const session = this.inner;
@@ -512,107 +460,35 @@ export class GuardedSession implements Session {
       const fault = findNonFinite(step, this.inner.spec);
       if (fault) {
         // Snapshots whose own step came before the fault are good; settle that before reporting what is kept.
-        this.confirmCandidate();
+        this.snapshots.faultAt(fault.step);
         this.stop(fault);
         break;
       }
-      this.nextUnseenStep = step.step + 1;
-      const norm = { step: step.step, norm: step.globalGradNorm };
-      this.firstNorm ??= norm;
-      this.latestNorm = norm;
+      this.snapshots.sawFinite(step.step);
+      this.normTrend.record(step.step, step.globalGradNorm);
     }
-    this.confirmCandidate();
+    this.snapshots.confirm();
   }
 
   private stop(fault: NonFiniteFault): void {
     this.currentFault = fault;
     this.currentCondition = 'non-finite';
-    // A candidate from after the fault, or confirmed only by the faulty step itself, is not good.
-    if (this.candidate && this.candidate.step >= fault.step) this.candidate = null;
-    const kept = this.lastGood
-      ? `training stopped, the parameters of step ${this.lastGood.step} are kept — Restore to go back`
+    const lastGood = this.snapshots.lastGood;
+    const kept = lastGood
+      ? `training stopped, the parameters of step ${lastGood.step} are kept — Restore to go back`
       : 'training stopped, and no earlier state gave finite metrics — change the learning rate, the network or the data and start again';
     this.emit({
       kind: 'non-finite',
       fault,
-      keptStep: this.lastGood ? this.lastGood.step : null,
-      message: `Step ${fault.step}: ${describeFault(fault)}; ${kept}. ${this.likelyCause()}`,
+      keptStep: lastGood ? lastGood.step : null,
+      message: `Step ${fault.step}: ${describeFault(fault)}; ${kept}. ${this.normTrend.likelyCause(this.inner.spec.optimizer.learningRate)}`,
     });
-  }
-
-  /** The advice after a fault, from what the gradient norm did before it. */
-  private likelyCause(): string {
-    const lr = this.inner.spec.optimizer.learningRate;
-    const first = this.firstNorm;
-    const latest = this.latestNorm;
-    if (first && latest && first.norm > 0 && latest.norm > DIVERGENCE_GROWTH * first.norm) {
-      return (
-        `The gradient norm grew from ${formatNumber(first.norm)} at step ${first.step} to ${formatNumber(latest.norm)} at step ${latest.step}: ` +
-        `the updates overshot and the weights diverged; lower the learning rate (now ${lr}).`
-      );
-    }
-    return `The gradient norm did not grow beforehand, so look for extreme values in the data, or lower the learning rate (now ${lr}).`;
-  }
-
-  /** Resets what the guard knows of the run to a restored snapshot. */
-  private restartHistory(snapshot: TrainerSnapshot): void {
-    this.dropCollectedFrom(snapshot.step);
-    this.nextUnseenStep = snapshot.step;
-    this.firstNorm = null;
-    this.latestNorm = null;
   }
 
   private dropCollectedFrom(step: number): void {
     const keep = this.collected.filter((metrics) => metrics.step < step);
     this.collected.splice(0, this.collected.length, ...keep);
   }
-}
-
-/** The first non-finite figure of one step's metrics, looked for in the order the step computes them. */
-function findNonFinite(metrics: StepMetrics, spec: NetworkSpec): NonFiniteFault | null {
-  const layerCount = metrics.gradNormW.length;
-  const fault = (metric: GuardedMetric, value: number, layer: number | null): NonFiniteFault => ({ step: metrics.step, metric, layer, layerCount, value });
-  for (const loss of LOSS_NAMES) {
-    // A loss the output does not allow (cross-entropy of a linear output) is NaN by definition (StepMetrics.losses).
-    if (lossAllows(loss, spec.outputActivation) && !Number.isFinite(metrics.losses[loss])) return fault(loss, metrics.losses[loss], null);
-  }
-  if (!Number.isFinite(metrics.outputDeltaNorm)) return fault('outputDeltaNorm', metrics.outputDeltaNorm, null);
-  // Backpropagation runs from the output layer to the input, so the output side is where it starts.
-  for (let l = layerCount - 1; l >= 0; l--) {
-    if (!Number.isFinite(metrics.gradNormW[l])) return fault('gradNormW', metrics.gradNormW[l], l + 1);
-    if (!Number.isFinite(metrics.gradNormB[l])) return fault('gradNormB', metrics.gradNormB[l], l + 1);
-  }
-  if (!Number.isFinite(metrics.globalGradNorm)) return fault('globalGradNorm', metrics.globalGradNorm, null);
-  return null;
-}
-
-function describeFault(fault: NonFiniteFault): string {
-  const value = String(fault.value);
-  switch (fault.metric) {
-    case 'outputDeltaNorm':
-      return `the output delta ∂L/∂z is ${value}`;
-    case 'gradNormW':
-      return `the gradient of layer ${fault.layer}'s weights (of ${fault.layerCount} weight layers) is ${value}`;
-    case 'gradNormB':
-      return `the gradient of layer ${fault.layer}'s biases (of ${fault.layerCount} weight layers) is ${value}`;
-    case 'globalGradNorm':
-      return `the global gradient norm is ${value}`;
-    default:
-      return `the ${LOSSES[fault.metric].noun} is ${value}`;
-  }
-}
-
-/** Where a snapshot holds a value that is not finite, e.g. "parameter 12 = NaN"; null when every value is finite. */
-function firstNonFiniteValue(snapshot: TrainerSnapshot): string | null {
-  const arrays: [string, Float64Array][] = [['parameter', snapshot.parameters], ...snapshot.optimizerSlots.map((slot, i): [string, Float64Array] => [`optimizer slot ${i} value`, slot])];
-  for (const [name, values] of arrays) {
-    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return `${name} ${i} = ${values[i]}`;
-  }
-  return null;
-}
-
-function formatNumber(value: number): string {
-  return value >= 1e4 || value < 1e-3 ? value.toExponential(2) : value.toPrecision(3);
 }
 
 function errorText(error: unknown): string {

@@ -1,40 +1,46 @@
 /**
  * A Session whose steps run in a Web Worker on the float64 CPU trainer: the page's path when the
  * browser has no WebGPU. Training happens off the main thread, so the page stays responsive even
- * though the CPU is far slower than a GPU.
+ * though the CPU is far slower than a GPU. Calls reach the worker (src/train/cpu-worker.ts) through
+ * Comlink and are handled there in the order they were made.
  */
+import * as Comlink from 'comlink';
 import type { Dataset } from '../model/dataset';
-import type { LossName } from '../model/losses';
+import { assertLossAllowed, type LossName } from '../model/losses';
 import { cloneSpec, type NetworkSpec } from '../model/spec';
 import type { Session, StepMetrics, TrainerSnapshot } from '../model/session';
-import type { WorkerReply, WorkerRequest } from './worker-protocol';
-
-type RequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+import type { CpuWorker } from './cpu-worker';
 
 export class WorkerSession implements Session {
   readonly backend = 'cpu' as const;
   private readonly worker: Worker;
+  private readonly remote: Comlink.Remote<CpuWorker>;
   private readonly currentSpec: NetworkSpec;
-  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  private nextId = 0;
   private issued = 0;
+  /** Why the worker answers no more (it failed, or dispose() ended it); null while it works. */
+  private endReason: Error | null = null;
+  /** Rejects with endReason when the worker ends, so calls still waiting for it reject too (Comlink alone would leave them pending). */
+  private readonly ended: Promise<never>;
+  private rejectEnded: (error: Error) => void = () => undefined;
 
   private constructor(spec: NetworkSpec, readonly dataset: Dataset) {
     this.currentSpec = cloneSpec(spec);
+    this.ended = new Promise<never>((_, reject) => {
+      this.rejectEnded = reject;
+    });
+    // The rejection is read by the calls racing it; with none waiting it is not an unhandled error.
+    this.ended.catch(() => undefined);
     this.worker = new Worker(new URL('./cpu-worker.ts', import.meta.url), { type: 'module' });
-    this.worker.onmessage = (event: MessageEvent<WorkerReply>) => this.settle(event.data);
-    this.worker.onerror = (event) => {
-      const error = new Error(`the CPU worker failed: ${event.message}`);
-      for (const { reject } of this.pending.values()) reject(error);
-      this.pending.clear();
-    };
+    // A plain Event without a message means the worker's script could not be loaded at all.
+    this.worker.addEventListener('error', (event) => this.end(new Error(`the CPU worker failed: ${event.message || 'its script did not load'}`)));
+    this.remote = Comlink.wrap<CpuWorker>(this.worker);
   }
 
   /** Starts a worker and a CPU run of `spec` on `dataset` in it; rejects with the trainer's message if the spec does not fit. */
   static async create(spec: NetworkSpec, dataset: Dataset): Promise<WorkerSession> {
     const session = new WorkerSession(spec, dataset);
     try {
-      await session.call({ method: 'create', spec, dataset });
+      await session.call((worker) => worker.create(spec, dataset));
     } catch (error) {
       session.dispose();
       throw error;
@@ -52,59 +58,59 @@ export class WorkerSession implements Session {
 
   async train(steps: number): Promise<void> {
     this.issued += steps;
-    await this.call({ method: 'train', steps });
+    await this.call((worker) => worker.train(steps));
   }
 
   setLoss(loss: LossName): void {
+    // Refused here, as CpuSession and GpuSession refuse it, so `spec.loss` never names a loss the worker declined.
+    assertLossAllowed(loss, this.currentSpec.outputActivation);
     this.currentSpec.loss = loss;
-    // Requests are answered in order, so the next train() already uses the new loss; a refusal
-    // (e.g. cross-entropy on a linear output) is reported by that train() call too.
-    void this.call({ method: 'setLoss', loss }).catch(() => undefined);
+    // Calls are handled in order, so the next train() already uses the new loss; if the worker
+    // has failed, that train() rejects and says so.
+    void this.call((worker) => worker.setLoss(loss)).catch(() => undefined);
   }
 
   takeMetrics(): Promise<StepMetrics[]> {
-    return this.call({ method: 'takeMetrics' }) as Promise<StepMetrics[]>;
+    return this.call((worker) => worker.takeMetrics());
   }
 
   async flush(): Promise<void> {
-    // The worker answers in order; once a no-op round trip returns, every earlier train() is done.
-    await this.call({ method: 'setLoss', loss: this.currentSpec.loss });
+    // The worker handles calls in order and finishes each train() before the next call, so once
+    // this round trip returns, every earlier train() is done.
+    await this.call((worker) => worker.flush());
   }
 
   snapshot(): Promise<TrainerSnapshot> {
-    return this.call({ method: 'snapshot' }) as Promise<TrainerSnapshot>;
+    return this.call((worker) => worker.snapshot());
   }
 
   async restore(snapshot: TrainerSnapshot): Promise<void> {
-    await this.call({ method: 'restore', snapshot });
+    // Not transferred: the caller keeps the snapshot (the guard's last good one) to restore it again.
+    await this.call((worker) => worker.restore(snapshot));
     this.issued = snapshot.step;
     this.currentSpec.loss = snapshot.loss;
   }
 
   evaluate(inputs: Float32Array, count: number): Promise<Float32Array> {
-    return this.call({ method: 'evaluate', inputs, count }) as Promise<Float32Array>;
+    // The caller may reuse `inputs`, so the worker is handed a copy it can own.
+    const copy = inputs.slice();
+    return this.call((worker) => worker.evaluate(Comlink.transfer(copy, [copy.buffer]), count));
   }
 
   dispose(): void {
     this.worker.terminate();
-    const error = new Error('this CPU session was disposed');
-    for (const { reject } of this.pending.values()) reject(error);
-    this.pending.clear();
+    this.end(new Error('this CPU session was disposed'));
   }
 
-  private call(body: RequestBody): Promise<unknown> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...body, id } as WorkerRequest);
-    });
+  /** Makes `request` of the worker; rejects instead once the worker has ended, or when it ends before answering. */
+  private call<T>(request: (worker: Comlink.Remote<CpuWorker>) => Promise<T>): Promise<T> {
+    if (this.endReason) return Promise.reject(this.endReason);
+    return Promise.race([request(this.remote), this.ended]);
   }
 
-  private settle(reply: WorkerReply): void {
-    const waiting = this.pending.get(reply.id);
-    if (!waiting) return;
-    this.pending.delete(reply.id);
-    if (reply.ok) waiting.resolve(reply.result);
-    else waiting.reject(new Error(reply.message));
+  private end(reason: Error): void {
+    if (this.endReason) return;
+    this.endReason = reason;
+    this.rejectEnded(reason);
   }
 }
