@@ -20,7 +20,7 @@
 import type { Dataset } from '../model/dataset';
 import { deriveSeed } from '../model/rng';
 import { decodeCsvText, MAX_CSV_ERRORS, tokenizeCsv, type CsvError, type CsvRecord } from './csv-tokenizer';
-import { splitRows, testCountFor } from './split';
+import { seedProblems, splitRows, testCountFor } from './split';
 
 export type { CsvError } from './csv-tokenizer';
 
@@ -75,7 +75,7 @@ const NON_FINITE_PATTERN = /^[+-]?(?:nan|inf|infinity)$/i;
 
 /** Imports a CSV file (text or raw bytes) as a dataset; see the module comment for the format. */
 export function importCsvDataset(input: string | ArrayBuffer | Uint8Array, options: CsvImportOptions = {}): CsvImportResult {
-  const optionProblems = checkOptions(options);
+  const optionProblems = csvOptionProblems(options);
   if (optionProblems.length > 0) return { ok: false, errors: optionProblems.map((message) => ({ line: 0, column: 0, message })) };
   const maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
 
@@ -137,13 +137,17 @@ function refuse(line: number, column: number, message: string): Refusal {
   return { ok: false, errors: [{ line, column, message }] };
 }
 
-function checkOptions(options: CsvImportOptions): string[] {
+/**
+ * What is wrong with import options on their own, before any file is read: one message per
+ * problem, naming the option and its value. importCsvDataset refuses options with any.
+ */
+export function csvOptionProblems(options: CsvImportOptions): string[] {
   const problems: string[] = [];
   const { testFraction, seed, maxBytes, maxSamples, target, labelColumn, oneHotColumns } = options;
   if (testFraction !== undefined && !(testFraction >= 0 && testFraction < 1)) {
     problems.push(`testFraction must be in [0, 1), got ${testFraction}`);
   }
-  if (seed !== undefined && !Number.isInteger(seed)) problems.push(`seed must be an integer, got ${seed}`);
+  if (seed !== undefined) problems.push(...seedProblems(seed));
   if (maxBytes !== undefined && !(maxBytes > 0)) problems.push(`maxBytes must be positive, got ${maxBytes}`);
   if (maxSamples !== undefined && !(Number.isInteger(maxSamples) && maxSamples > 0)) {
     problems.push(`maxSamples must be a positive integer, got ${maxSamples}`);
