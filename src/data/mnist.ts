@@ -88,11 +88,8 @@ export function parseMnistAsset(bytes: ArrayBuffer | Uint8Array, options: MnistO
   return dataset;
 }
 
-/** Fetches and decodes the asset; rejects with the URL and HTTP status when it cannot be fetched. */
-export async function loadMnist(
-  url: string = import.meta.env.BASE_URL + 'data/mnist.bin',
-  options: MnistOptions = {},
-): Promise<Dataset> {
+/** Fetches the asset's bytes; rejects with the URL and HTTP status when it cannot be fetched. */
+export async function fetchMnistAsset(url: string = import.meta.env.BASE_URL + 'data/mnist.bin'): Promise<Uint8Array> {
   const response = await fetch(url);
   if (!response.ok) {
     throw new Error(
@@ -100,5 +97,5 @@ export async function loadMnist(
         'generate it with `npm run build`, `npm run dev` or `node scripts/build-mnist.mjs`',
     );
   }
-  return parseMnistAsset(await response.arrayBuffer(), options);
+  return new Uint8Array(await response.arrayBuffer());
 }
