@@ -11,6 +11,7 @@ import { cloneSpec, DEFAULT_SPEC, type NetworkSpec } from '../model/spec';
 import { parseSpec, type ValidationProblem } from '../model/validate';
 import { SATURATION_DEMO_DATA, saturationDemoSpec } from '../train/saturation-demo';
 
+/** What the page trains; the link carries it. */
 export interface PlaygroundConfig {
   /** The network and how it trains. */
   spec: NetworkSpec;
@@ -18,8 +19,10 @@ export interface PlaygroundConfig {
   data: DataSource;
 }
 
+/** The data a page opened without a link trains on. */
 export const DEFAULT_DATA: DataSource = { source: 'synthetic', kind: 'circle', samples: 500, noise: 0.1, classes: 2, seed: 1 };
 
+/** The setup of a page opened without a link. */
 export function defaultConfig(): PlaygroundConfig {
   return { spec: cloneSpec(DEFAULT_SPEC), data: { ...DEFAULT_DATA } };
 }
@@ -60,8 +63,8 @@ export function datasetErrorText(error: unknown): string {
 
 /** Checks a link's untrusted data source; an uploaded CSV file cannot come from a link. */
 function parseLinkData(value: unknown): { data: DataSource; problems: [] } | { data: null; problems: ValidationProblem[] } {
-  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
-  if (record && (record.source === 'csv' || record.kind === 'csv')) {
+  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : { kind: value };
+  if (record.source === 'csv' || record.kind === 'csv') {
     return { data: null, problems: [{ field: 'data.source', message: 'A link cannot carry an uploaded CSV file; upload it again.' }] };
   }
   return parseDataSource(value, 'data');

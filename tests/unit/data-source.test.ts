@@ -219,6 +219,7 @@ describe('the page link carries a data source', () => {
       [{ source: 'csv', name: 'points.csv' }, 'data.source', /cannot carry an uploaded CSV file; upload it again/],
       [{ source: 'csv', path: 'points.csv', seed: 1 }, 'data.source', /cannot carry an uploaded CSV file/],
       [{ kind: 'csv', path: 'points.csv' }, 'data.source', /cannot carry an uploaded CSV file/],
+      ['csv', 'data.source', /cannot carry an uploaded CSV file/],
       [{ source: 'synthetic', kind: 'moons', seed: 1 }, 'data.kind', /Unknown dataset "moons"/],
       [{ source: 'mnist', seed: 1, colour: 'red' }, 'data.colour', /Unknown option "colour"/],
       [{ source: 'synthetic', kind: 'circle', samples: 500, noise: 4, classes: 2, seed: 1 }, 'data', /noise must be in \[0, 1\]/],
