@@ -7,7 +7,7 @@ import type { DataSource, SyntheticSource } from '../data/source';
 import { SYNTHETIC_KINDS, syntheticKindInfo, type SyntheticKind } from '../data/synthetic';
 import type { ValidationProblem } from '../model/validate';
 import { emit, fieldProblems, numberValue, panelStyles } from './form';
-import { DEFAULT_DATA, syntheticDefaults } from './playground-config';
+import { DEFAULT_DATA, syntheticDefaults, uploadedCsvSource } from './playground-config';
 
 const MNIST_VALUE = 'mnist';
 const CSV_VALUE = 'csv';
@@ -99,7 +99,7 @@ export class DatasetPanel extends LitElement {
     if (value === MNIST_VALUE) emit<DataSource>(this, 'data-edit', { source: 'mnist', seed });
     else if (value === CSV_VALUE) {
       // Nothing to train on until a file is chosen: show the file picker, keep the current run.
-      this.data = { source: 'csv', path: '', seed };
+      this.data = uploadedCsvSource('');
     } else emit(this, 'data-edit', syntheticDefaults(value as SyntheticKind, seed));
   }
 

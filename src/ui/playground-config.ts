@@ -5,7 +5,7 @@
  * files behind a data source: the MNIST asset it fetches, the CSV file the user uploaded.
  */
 import { fetchMnistAsset } from '../data/mnist';
-import { CsvImportError, parseDataSource, type DataSource, type DatasetFiles, type SyntheticSource } from '../data/source';
+import { CsvImportError, parseDataSource, type CsvSource, type DataSource, type DatasetFiles, type SyntheticSource } from '../data/source';
 import { syntheticKindInfo, type SyntheticKind } from '../data/synthetic';
 import { cloneSpec, DEFAULT_SPEC, type NetworkSpec } from '../model/spec';
 import { parseSpec, type ValidationProblem } from '../model/validate';
@@ -36,6 +36,11 @@ export function saturationDemoConfig(): PlaygroundConfig {
 export function syntheticDefaults(kind: SyntheticKind, seed: number): SyntheticSource {
   const info = syntheticKindInfo(kind);
   return { source: 'synthetic', kind, samples: info.defaultSamples, noise: info.defaultNoise, classes: info.defaultClasses, seed };
+}
+
+/** The source of a CSV file uploaded as `name`: the import's defaults, split with seed 1 (the page offers no CSV options). */
+export function uploadedCsvSource(name: string): CsvSource {
+  return { source: 'csv', path: name, seed: 1 };
 }
 
 /** The files behind the page's data sources: the MNIST asset from the server, `upload` for a CSV source. */

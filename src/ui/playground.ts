@@ -24,7 +24,7 @@ import type { RunFault } from './fault-panel';
 import { MetricsHistory, type TestEvaluation } from './metrics-history';
 import './network-panel';
 import './optimizer-panel';
-import { configFromHash, configToHash, datasetErrorText, pageDatasetFiles, saturationDemoConfig, type PlaygroundConfig } from './playground-config';
+import { configFromHash, configToHash, datasetErrorText, pageDatasetFiles, saturationDemoConfig, uploadedCsvSource, type PlaygroundConfig } from './playground-config';
 import './run-stats';
 import './saturation-panel';
 import { downloadText } from './share-panel';
@@ -880,7 +880,7 @@ export class MlpPlayground extends LitElement {
 
   private async _onCsvUpload(event: CustomEvent<File>): Promise<void> {
     const file = event.detail;
-    const data: DataSource = { source: 'csv', path: file.name, seed: 1 };
+    const data = uploadedCsvSource(file.name);
     let built: BuiltDataset;
     try {
       built = await buildDataset(data, pageDatasetFiles(file));
