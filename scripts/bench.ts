@@ -22,7 +22,7 @@ import type { BenchRequest, BenchResult, MatmulResult } from './lib/bench-types'
 import { launchHeadless } from './lib/browser';
 import { ConfigError, parseCommandArgs } from './lib/config-files';
 import type { ScriptHost } from './lib/host';
-import type { DatasetDescription } from './lib/run-config';
+import type { DataSource } from '../src/data/source';
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -41,10 +41,10 @@ const USAGE = `usage: npm run bench -- [options]
 const LEARNING_RATE = 0.1;
 
 /** The benchmark networks: sigmoid hidden layers, as the issue names them. */
-const BENCH_CONFIGS: Record<string, { widths: number[]; outputActivation: 'sigmoid' | 'softmax'; batchSize: number; dataset: DatasetDescription }> = {
-  toy: { widths: [2, 8, 8, 1], outputActivation: 'sigmoid', batchSize: 64, dataset: { kind: 'circle', seed: 1 } },
-  mnist: { widths: [784, 256, 256, 10], outputActivation: 'softmax', batchSize: 256, dataset: { kind: 'mnist', seed: 1 } },
-  large: { widths: [784, 1024, 1024, 10], outputActivation: 'softmax', batchSize: 1024, dataset: { kind: 'mnist', seed: 1 } },
+const BENCH_CONFIGS: Record<string, { widths: number[]; outputActivation: 'sigmoid' | 'softmax'; batchSize: number; dataset: DataSource }> = {
+  toy: { widths: [2, 8, 8, 1], outputActivation: 'sigmoid', batchSize: 64, dataset: { source: 'synthetic', kind: 'circle', seed: 1 } },
+  mnist: { widths: [784, 256, 256, 10], outputActivation: 'softmax', batchSize: 256, dataset: { source: 'mnist', seed: 1 } },
+  large: { widths: [784, 1024, 1024, 10], outputActivation: 'softmax', batchSize: 1024, dataset: { source: 'mnist', seed: 1 } },
 };
 /** The losses the TF.js reference (scripts/pages/tfjs-trainer.js) implements, so the only ones compared. */
 const BENCH_LOSSES: LossName[] = ['mse', 'cross_entropy'];

@@ -216,7 +216,7 @@ async function seedSweep(spec: NetworkSpec, dataset: Dataset, steps: number, see
   for (let seed = 1; seed <= seeds; seed++) {
     const tails: number[] = [];
     for (const loss of ['mse', 'cross_entropy'] as const) {
-      const record = await runOnCpu({ config: 'seed sweep', spec: { ...spec, seed, loss }, dataset: { kind: 'xor', seed: 1 }, csvText: null, steps, switchLossAt: null, initialParameters: null }, dataset);
+      const record = await runOnCpu({ config: 'seed sweep', spec: { ...spec, seed, loss }, dataset: { source: 'synthetic', kind: 'xor', seed: 1 }, csvText: null, steps, switchLossAt: null, initialParameters: null }, dataset);
       tails.push(tailMeanMse(record.metrics));
     }
     results.push({ seed, mseOnly: tails[0], ceOnly: tails[1] });

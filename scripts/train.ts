@@ -125,7 +125,7 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
       config: source,
       spec: config.spec,
       dataset: config.dataset,
-      csvText: config.dataset.kind === 'csv' ? await files.csvText(config.dataset.path) : null,
+      csvText: config.dataset.source === 'csv' ? await files.csvFile(config.dataset.path) : null,
       steps: config.steps,
       switchLossAt: config.switchLossAt,
       initialParameters: initialParameters ? Array.from(initialParameters) : null,

@@ -1,7 +1,7 @@
 /** What Node asks the bench page (scripts/pages/bench-page.ts) to measure, and what it gets back. */
 import type { MatmulVariant } from '../../src/gpu/step-plan';
 import type { NetworkSpec } from '../../src/model/spec';
-import type { DatasetDescription } from './run-config';
+import type { DataSource } from '../../src/data/source';
 
 /** One throughput measurement: one trainer, one network and loss. */
 export interface BenchRequest {
@@ -10,7 +10,7 @@ export interface BenchRequest {
   /** WebGPU or the CPU (our float64 path; TF.js's cpu backend). */
   backend: 'webgpu' | 'cpu';
   spec: NetworkSpec;
-  dataset: DatasetDescription;
+  dataset: DataSource;
   /** Steps run and synchronised before anything is timed (pipeline compilation, first uploads). */
   warmupSteps: number;
   /** Timed windows; the result is their median. */

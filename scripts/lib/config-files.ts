@@ -10,7 +10,7 @@ import { parameterLayout } from '../../src/model/layout';
 import { formatProblems, validateForDataset, type ValidationProblem } from '../../src/model/validate';
 import { SATURATION_DEMO_DATA, saturationDemoSpec } from '../../src/train/saturation-demo';
 import presets from '../presets.json';
-import { buildDataset, type DatasetFiles } from './datasets';
+import { buildDataset, type DatasetFiles } from '../../src/data/source';
 import { parseRunConfig, type RunConfig } from './run-config';
 import type { RunRecord } from './run-session';
 import type { ScriptHost } from './host';
@@ -149,8 +149,14 @@ export async function readInitialParameters(path: string, config: RunConfig): Pr
   return Float64Array.from(record.initialParameters as number[]);
 }
 
+/** Dataset files on disk, CSV files read as text: the form a GPU run hands on to its page. */
+interface NodeDatasetFiles extends DatasetFiles {
+  /** The CSV file at `path`, relative to the config's directory unless absolute, as UTF-8 text. */
+  csvFile(path: string): Promise<string>;
+}
+
 /** Dataset files read from disk: the MNIST asset under public/, CSV paths relative to the config. */
-export function nodeDatasetFiles(projectRoot: string, baseDir: string): DatasetFiles {
+export function nodeDatasetFiles(projectRoot: string, baseDir: string): NodeDatasetFiles {
   return {
     async mnistAsset() {
       const path = join(projectRoot, 'public', 'data', 'mnist.bin');
@@ -160,7 +166,7 @@ export function nodeDatasetFiles(projectRoot: string, baseDir: string): DatasetF
         throw new Error(`cannot read ${path} (${(error as Error).message}); build it with \`node scripts/build-mnist.mjs\``);
       }
     },
-    async csvText(path) {
+    async csvFile(path) {
       const full = isAbsolute(path) ? path : join(baseDir, path);
       try {
         return await readFile(full, 'utf8');
@@ -175,7 +181,7 @@ export function nodeDatasetFiles(projectRoot: string, baseDir: string): DatasetF
 export async function datasetFor(loaded: LoadedConfig, files: DatasetFiles): Promise<Dataset> {
   let dataset: Dataset;
   try {
-    dataset = await buildDataset(loaded.config.dataset, files);
+    ({ dataset } = await buildDataset(loaded.config.dataset, files));
   } catch (error) {
     throw new ConfigError(loaded.source, [{ field: 'dataset', message: (error as Error).message }]);
   }

@@ -1,69 +1,35 @@
 /**
- * What a headless run is: a network spec, a dataset description, a step count and an optional
- * loss switch, read from untrusted JSON (a config file or a preset) and checked field by field.
+ * What a headless run is: a network spec, a data source, a step count and an optional loss
+ * switch, read from untrusted JSON (a config file or a preset) and checked field by field.
  *
  * A config file looks like
  *   { "spec": { "widths": [2, 8, 8, 1], "init": { "kind": "glorot", "scale": 8 } },
  *     "dataset": { "kind": "circle", "samples": 500, "noise": 0.1, "seed": 1 },
  *     "steps": 2000, "switchLossAt": 1000 }
  * The spec may leave fields out: they are taken from DEFAULT_SPEC (nested objects field by field),
- * so a config states only what it changes. The dataset is a synthetic kind by name (a string, or an
- * object with its options), { "kind": "mnist", ... } or { "kind": "csv", "path": "file.csv", ... }.
+ * so a config states only what it changes. The dataset is a DataSource (src/data/source.ts),
+ * usually in its shorthand: a synthetic kind by name (a string, or an object with its options),
+ * { "kind": "mnist", ... } or { "kind": "csv", "path": "file.csv", ... }.
  */
 import { DEFAULT_SPEC, parseSpec, type NetworkSpec, type ValidationProblem } from '../../src/model';
-import { SYNTHETIC_KINDS, type SyntheticOptions } from '../../src/data/synthetic';
-
-/** A dataset as a run file records it: enough to build exactly the same data again. */
-export type DatasetDescription =
-  /** A seeded 2-D dataset of src/data/synthetic.ts, with its own options. */
-  | SyntheticOptions
-  | {
-      /** The MNIST digits asset (public/data/mnist.bin). */
-      kind: 'mnist';
-      /** Digits held out for testing; 2,000 of the 10,000 when absent. */
-      testCount?: number;
-      /** Seed of the split. */
-      seed: number;
-    }
-  | {
-      /** A CSV file: numeric feature columns and a target column. */
-      kind: 'csv';
-      /** Path of the file, relative to the config file (or to the working directory for a preset). */
-      path: string;
-      /** The label column, by header name or 1-based number; the last column when absent. */
-      labelColumn?: string | number;
-      /** Header names of columns forming a one-hot target, instead of a label column. */
-      oneHotColumns?: string[];
-      /** Target encoding: 'auto' (default), 'binary' or 'one-hot' (src/data/csv.ts). */
-      target?: 'auto' | 'binary' | 'one-hot';
-      /** Fraction held out for testing; 0.2 when absent. */
-      testFraction?: number;
-      /** Seed of the split. */
-      seed: number;
-    };
+import { parseDataSource, type DataSource } from '../../src/data/source';
 
 /** A checked run configuration. */
 export interface RunConfig {
   /** The network, complete and valid on its own (dataset checks come when the data is built). */
   spec: NetworkSpec;
-  /** The data to train on. */
-  dataset: DatasetDescription;
+  /** The data to train on, as the run file records it. */
+  dataset: DataSource;
   /** Training steps. */
   steps: number;
   /** First step trained with the other loss, or null for no switch. */
   switchLossAt: number | null;
 }
 
-/** Seed of a dataset whose description gives none, so a config without one still reproduces. */
-const DEFAULT_DATASET_SEED = 1;
 /** Steps of a config that gives no count. */
 const DEFAULT_STEPS = 1000;
 
 const CONFIG_KEYS = ['spec', 'dataset', 'steps', 'switchLossAt', 'description'];
-const SYNTHETIC_OPTION_KEYS = ['kind', 'samples', 'noise', 'testFraction', 'classes', 'seed'];
-const MNIST_OPTION_KEYS = ['kind', 'testCount', 'seed'];
-const CSV_OPTION_KEYS = ['kind', 'path', 'labelColumn', 'oneHotColumns', 'target', 'testFraction', 'seed'];
-const FILE_KINDS = ['mnist', 'csv'];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -91,42 +57,6 @@ function checkWholeNumber(problems: ValidationProblem[], field: string, value: u
   return true;
 }
 
-function parseDataset(value: unknown, problems: ValidationProblem[]): DatasetDescription | null {
-  const syntheticKinds = SYNTHETIC_KINDS.map((info) => info.kind as string);
-  const knownKinds = [...syntheticKinds, ...FILE_KINDS].join(', ');
-  const record: Record<string, unknown> | null = typeof value === 'string' ? { kind: value } : isRecord(value) ? value : null;
-  if (!record) {
-    problems.push({ field: 'dataset', message: `Expected a dataset name (${knownKinds}) or an object with "kind" and options, got ${show(value)}.` });
-    return null;
-  }
-  const kind = record.kind;
-  if (typeof kind !== 'string' || !(syntheticKinds.includes(kind) || FILE_KINDS.includes(kind))) {
-    problems.push({ field: 'dataset.kind', message: `Unknown dataset ${show(kind)}; use one of ${knownKinds}.` });
-    return null;
-  }
-  const allowed = kind === 'mnist' ? MNIST_OPTION_KEYS : kind === 'csv' ? CSV_OPTION_KEYS : SYNTHETIC_OPTION_KEYS;
-  const before = problems.length;
-  for (const key of Object.keys(record)) {
-    if (!allowed.includes(key)) problems.push({ field: `dataset.${key}`, message: `Unknown option ${JSON.stringify(key)} for dataset "${kind}"; known options: ${allowed.join(', ')}.` });
-  }
-  for (const key of ['samples', 'noise', 'testFraction', 'testCount', 'classes', 'seed']) {
-    if (key in record && typeof record[key] !== 'number') problems.push({ field: `dataset.${key}`, message: `Expected a number, got ${show(record[key])}.` });
-  }
-  if (kind === 'csv') {
-    if (typeof record.path !== 'string' || record.path === '') problems.push({ field: 'dataset.path', message: `A CSV dataset needs "path", the file to read, got ${show(record.path)}.` });
-    if ('labelColumn' in record && typeof record.labelColumn !== 'string' && typeof record.labelColumn !== 'number') {
-      problems.push({ field: 'dataset.labelColumn', message: `Expected a header name or a 1-based column number, got ${show(record.labelColumn)}.` });
-    }
-    if ('oneHotColumns' in record && !(Array.isArray(record.oneHotColumns) && record.oneHotColumns.every((name) => typeof name === 'string'))) {
-      problems.push({ field: 'dataset.oneHotColumns', message: `Expected a list of header names, got ${show(record.oneHotColumns)}.` });
-    }
-    if ('target' in record && typeof record.target !== 'string') problems.push({ field: 'dataset.target', message: `Expected "auto", "binary" or "one-hot", got ${show(record.target)}.` });
-  }
-  // Values (ranges, encodings) are checked by the data modules, which name the value they refuse.
-  if (problems.length > before) return null;
-  return { ...record, seed: record.seed ?? DEFAULT_DATASET_SEED } as DatasetDescription;
-}
-
 /**
  * Checks a parsed config file. Every problem is reported at once, each with its field path
  * ("spec.optimizer.learningRate", "dataset.noise", "steps").
@@ -145,8 +75,14 @@ export function parseRunConfig(value: unknown): { config: RunConfig; problems: [
     if (parsed.spec) spec = parsed.spec;
     for (const problem of parsed.problems) problems.push({ field: `spec.${problem.field}`, message: problem.message });
   }
-  if (value.dataset === undefined) problems.push({ field: 'dataset', message: 'Missing: name the data to train on, e.g. "circle" or { "kind": "csv", "path": "data.csv" }.' });
-  const dataset = value.dataset === undefined ? null : parseDataset(value.dataset, problems);
+  let dataset: DataSource | null = null;
+  if (value.dataset === undefined) {
+    problems.push({ field: 'dataset', message: 'Missing: name the data to train on, e.g. "circle" or { "kind": "csv", "path": "data.csv" }.' });
+  } else {
+    const parsed = parseDataSource(value.dataset, 'dataset');
+    dataset = parsed.data;
+    problems.push(...parsed.problems);
+  }
   const steps = value.steps ?? DEFAULT_STEPS;
   checkWholeNumber(problems, 'steps', steps, 1);
   const switchLossAt = value.switchLossAt ?? null;

@@ -6,14 +6,14 @@
 import { LOSS_NAMES, nextLoss } from '../../src/model/losses';
 import type { NetworkSpec } from '../../src/model/spec';
 import type { Session, StepMetrics } from '../../src/model/session';
-import type { DatasetDescription } from './run-config';
+import type { DataSource } from '../../src/data/source';
 
 /** One configured run, as handed to either path (to the page as JSON, so only plain data). */
 export interface RunRequest {
   /** Where the configuration came from, recorded in the run file. */
   config: string;
   spec: NetworkSpec;
-  dataset: DatasetDescription;
+  dataset: DataSource;
   /** Text of the CSV file for a CSV dataset (the page cannot read the disk); null otherwise. */
   csvText: string | null;
   steps: number;
@@ -34,8 +34,8 @@ export interface RunProgress {
   elapsedMs: number;
 }
 
-/** The dataset of a run file: its description plus the sizes that were built from it. */
-type DatasetRecord = DatasetDescription & { name: string; inputSize: number; outputSize: number; trainCount: number; testCount: number };
+/** The dataset of a run file: its source plus the sizes that were built from it. */
+type DatasetRecord = DataSource & { name: string; inputSize: number; outputSize: number; trainCount: number; testCount: number };
 
 /** One run, as written to run.json. `--init` reads `initialParameters` back. */
 export interface RunRecord {
@@ -115,7 +115,7 @@ async function trainSteps(
 /** Runs a whole configured run on a ready session and assembles its record. */
 export async function recordRun(
   session: Session,
-  run: { config: string; dataset: DatasetDescription; steps: number; switchLossAt: number | null; adapter: string | null; setupMs: number },
+  run: { config: string; dataset: DataSource; steps: number; switchLossAt: number | null; adapter: string | null; setupMs: number },
   onProgress?: (progress: RunProgress) => void,
 ): Promise<RunRecord> {
   const spec = JSON.parse(JSON.stringify(session.spec)) as NetworkSpec;

@@ -8,7 +8,8 @@
  * GPU work is inside the window and no per-step waits are. The step count of a window is chosen
  * from a calibration window to last about `windowSeconds`, unless given.
  */
-import { buildDataset } from '../lib/datasets';
+import { buildDataset, type DataSource } from '../../src/data/source';
+import { fetchMnistAsset } from '../../src/data/mnist';
 import { DEFAULT_SPEC, type NetworkSpec } from '../../src/model/spec';
 import type { Dataset } from '../../src/model/dataset';
 import { createSession } from '../../src/train/create-session';
@@ -21,7 +22,6 @@ import { FORWARD_PARAMS, STEP_PARAMS } from '../../src/gpu/uniforms';
 import { packStruct } from '../../src/gpu/wgsl-struct';
 import { parameterLayout } from '../../src/model/layout';
 import type { BenchRequest, BenchResult, MatmulResult } from '../lib/bench-types';
-import type { DatasetDescription } from '../lib/run-config';
 import { adapterLabel } from './adapter';
 import { createTfjsTrainer } from './tfjs-trainer';
 
@@ -44,18 +44,14 @@ interface TimedTrainer {
 
 const datasets = new Map<string, Promise<Dataset>>();
 
-function cachedDataset(description: DatasetDescription): Promise<Dataset> {
-  const key = JSON.stringify(description);
+function cachedDataset(source: DataSource): Promise<Dataset> {
+  const key = JSON.stringify(source);
   let dataset = datasets.get(key);
   if (!dataset) {
-    dataset = buildDataset(description, {
-      async mnistAsset() {
-        const response = await fetch('/data/mnist.bin');
-        if (!response.ok) throw new Error(`could not fetch /data/mnist.bin: HTTP ${response.status}; build it with \`node scripts/build-mnist.mjs\``);
-        return new Uint8Array(await response.arrayBuffer());
-      },
-      csvText: () => Promise.reject(new Error('the benchmark uses no CSV files')),
-    });
+    dataset = buildDataset(source, {
+      mnistAsset: () => fetchMnistAsset(),
+      csvFile: () => Promise.reject(new Error('the benchmark uses no CSV files')),
+    }).then((built) => built.dataset);
     datasets.set(key, dataset);
   }
   return dataset;

@@ -4,7 +4,8 @@
  * same loop the CPU path uses in Node. Node drives it with `window.runOnGpu(request)`.
  */
 import { createSession } from '../../src/train/create-session';
-import { buildDataset } from '../lib/datasets';
+import { buildDataset } from '../../src/data/source';
+import { fetchMnistAsset } from '../../src/data/mnist';
 import { recordRun, type RunProgress, type RunRecord, type RunRequest } from '../lib/run-session';
 import { adapterLabel } from './adapter';
 
@@ -19,13 +20,9 @@ declare global {
 
 window.runOnGpu = async (request) => {
   const setupStart = performance.now();
-  const dataset = await buildDataset(request.dataset, {
-    async mnistAsset() {
-      const response = await fetch('/data/mnist.bin');
-      if (!response.ok) throw new Error(`could not fetch /data/mnist.bin: HTTP ${response.status}; build it with \`node scripts/build-mnist.mjs\``);
-      return new Uint8Array(await response.arrayBuffer());
-    },
-    async csvText(path) {
+  const { dataset } = await buildDataset(request.dataset, {
+    mnistAsset: () => fetchMnistAsset(),
+    async csvFile(path) {
       if (request.csvText === null) throw new Error(`no text was handed over for the CSV file ${path}`);
       return request.csvText;
     },

@@ -1,11 +1,11 @@
 /**
- * CSV import: numeric feature columns plus a target given either as one label column or as a
- * group of one-hot columns. Everything is checked before anything is returned, so a file with a
- * problem yields a list of errors and no dataset, never a partly loaded one.
+ * CSV import, the dataset side: the records the tokenizer (src/data/csv-tokenizer.ts, which also
+ * describes the file format) reads become numeric feature columns plus a target given either as
+ * one label column or as a group of one-hot columns. Everything is checked before anything is
+ * returned, so a file with a problem yields a list of errors and no dataset, never a partly
+ * loaded one.
  *
- * Format: comma-separated, UTF-8 (a byte-order mark is ignored), LF, CRLF or CR line ends.
- * Fields may be quoted with "…"; a quoted field may hold commas, line breaks and doubled quotes
- * (""). Blank lines are skipped. The first line is a header naming every column.
+ * The first record is a header naming every column.
  *
  * Targets:
  * - label column (the default is the last column): its distinct values are the classes. With
@@ -18,18 +18,11 @@
  *   column (the second column's value).
  */
 import type { Dataset } from '../model/dataset';
-import { splitRows, testCountFor } from './split';
 import { deriveSeed } from '../model/rng';
+import { decodeCsvText, MAX_CSV_ERRORS, tokenizeCsv, type CsvError, type CsvRecord } from './csv-tokenizer';
+import { seedProblems, splitRows, testCountFor } from './split';
 
-/** One problem that stops the import, placed as a text editor shows it. */
-export interface CsvError {
-  /** 1-based line number in the file; 0 when the problem concerns the whole file (size, emptiness, options). */
-  line: number;
-  /** 1-based column (field) number within the line; 0 when the problem is not in one column. */
-  column: number;
-  /** What is wrong, with the offending value, and what to change. */
-  message: string;
-}
+export type { CsvError } from './csv-tokenizer';
 
 /** How to read the file. Every field is optional. */
 export interface CsvImportOptions {
@@ -76,36 +69,20 @@ const DEFAULT_SEED = 1;
 const MAX_CLASSES = 1000;
 /** Feature columns whose largest magnitudes differ by more than this factor draw a warning. */
 const SCALE_RATIO_WARNING = 1e3;
-/** Reporting stops here: a thousand copies of one mistake help nobody. */
-const MAX_ERRORS = 100;
 const FLOAT32_MAX = 3.4028234663852886e38;
 const NUMBER_PATTERN = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE_PATTERN = /^[+-]?(?:nan|inf|infinity)$/i;
 
 /** Imports a CSV file (text or raw bytes) as a dataset; see the module comment for the format. */
 export function importCsvDataset(input: string | ArrayBuffer | Uint8Array, options: CsvImportOptions = {}): CsvImportResult {
-  const optionErrors = checkOptions(options);
-  if (optionErrors.length > 0) return { ok: false, errors: optionErrors };
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const optionProblems = csvOptionProblems(options);
+  if (optionProblems.length > 0) return { ok: false, errors: optionProblems.map((message) => ({ line: 0, column: 0, message })) };
   const maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
 
-  let text: string;
-  if (typeof input === 'string') {
-    const size = utf8Length(input);
-    if (size > maxBytes) return refuse(0, 0, tooLargeMessage(size, maxBytes));
-    text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  } else {
-    const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
-    if (bytes.length > maxBytes) return refuse(0, 0, tooLargeMessage(bytes.length, maxBytes));
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      return refuse(0, 0, 'the file is not UTF-8 text; save it as UTF-8 CSV and import it again');
-    }
-  }
-
-  const { records, errors: syntaxErrors } = tokenize(text);
-  if (syntaxErrors.length > 0) return { ok: false, errors: syntaxErrors.slice(0, MAX_ERRORS) };
+  const decoded = decodeCsvText(input, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  if ('error' in decoded) return { ok: false, errors: [decoded.error] };
+  const { records, errors: syntaxErrors } = tokenizeCsv(decoded.text);
+  if (syntaxErrors.length > 0) return { ok: false, errors: syntaxErrors };
   if (records.length === 0) return refuse(0, 0, 'the file is empty; it needs a header line and at least one data row');
 
   const [headerRecord, ...rows] = records;
@@ -160,17 +137,17 @@ function refuse(line: number, column: number, message: string): Refusal {
   return { ok: false, errors: [{ line, column, message }] };
 }
 
-function tooLargeMessage(size: number, maxBytes: number): string {
-  return `the file is ${size} bytes, over the limit of ${maxBytes} bytes; import a smaller file or raise maxBytes`;
-}
-
-function checkOptions(options: CsvImportOptions): CsvError[] {
+/**
+ * What is wrong with import options on their own, before any file is read: one message per
+ * problem, naming the option and its value. importCsvDataset refuses options with any.
+ */
+export function csvOptionProblems(options: CsvImportOptions): string[] {
   const problems: string[] = [];
   const { testFraction, seed, maxBytes, maxSamples, target, labelColumn, oneHotColumns } = options;
   if (testFraction !== undefined && !(testFraction >= 0 && testFraction < 1)) {
     problems.push(`testFraction must be in [0, 1), got ${testFraction}`);
   }
-  if (seed !== undefined && !Number.isInteger(seed)) problems.push(`seed must be an integer, got ${seed}`);
+  if (seed !== undefined) problems.push(...seedProblems(seed));
   if (maxBytes !== undefined && !(maxBytes > 0)) problems.push(`maxBytes must be positive, got ${maxBytes}`);
   if (maxSamples !== undefined && !(Number.isInteger(maxSamples) && maxSamples > 0)) {
     problems.push(`maxSamples must be a positive integer, got ${maxSamples}`);
@@ -181,149 +158,7 @@ function checkOptions(options: CsvImportOptions): CsvError[] {
   if (labelColumn !== undefined && oneHotColumns !== undefined) {
     problems.push('give either labelColumn or oneHotColumns, not both: a target is one label column or a group of one-hot columns');
   }
-  return problems.map((message) => ({ line: 0, column: 0, message }));
-}
-
-/** Bytes the string takes as UTF-8, counted without encoding it. */
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      // A surrogate pair is one code point of four bytes.
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
-/** One CSV record: its fields and the line each field starts on (a quoted field can span lines). */
-interface CsvRecord {
-  /** Line the record starts on. */
-  line: number;
-  /** Raw field text, quotes removed. */
-  fields: string[];
-  /** Line on which each field starts. */
-  fieldLines: number[];
-}
-
-const COMMA = 44;
-const QUOTE = 34;
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const TAB = 9;
-
-/** Splits text into records; blank lines are dropped. */
-function tokenize(text: string): { records: CsvRecord[]; errors: CsvError[] } {
-  const records: CsvRecord[] = [];
-  const errors: CsvError[] = [];
-  const length = text.length;
-  let line = 1;
-  let position = 0;
-  let fields: string[] = [];
-  let fieldLines: number[] = [];
-  let recordLine = 1;
-
-  // Consumes one line break at `position` (CRLF counts as one) and returns whether there was one.
-  const skipLineBreak = (): boolean => {
-    const code = text.charCodeAt(position);
-    if (code === CR) {
-      position += text.charCodeAt(position + 1) === LF ? 2 : 1;
-    } else if (code === LF) {
-      position += 1;
-    } else return false;
-    line++;
-    return true;
-  };
-
-  while (position <= length && errors.length < MAX_ERRORS) {
-    const fieldLine = line;
-    const column = fields.length + 1;
-    let value = '';
-    // Spaces before an opening quote are common in hand-written files (a, "b"); the quote still counts.
-    let quoteAt = position;
-    while (text.charCodeAt(quoteAt) === SPACE || text.charCodeAt(quoteAt) === TAB) quoteAt++;
-    if (text.charCodeAt(quoteAt) === QUOTE) {
-      position = quoteAt + 1;
-      let closed = false;
-      while (position < length) {
-        const code = text.charCodeAt(position);
-        if (code === QUOTE) {
-          if (text.charCodeAt(position + 1) === QUOTE) {
-            value += '"';
-            position += 2;
-            continue;
-          }
-          position++;
-          closed = true;
-          break;
-        }
-        if (code === CR || code === LF) {
-          const start = position;
-          skipLineBreak();
-          value += text.slice(start, position);
-        } else {
-          value += text[position];
-          position++;
-        }
-      }
-      if (!closed) {
-        errors.push({
-          line: fieldLine,
-          column,
-          message: 'a quoted field opens here and never closes; add the closing " (a quote inside a field is written "")',
-        });
-        break;
-      }
-      const next = text.charCodeAt(position);
-      if (position < length && next !== COMMA && next !== CR && next !== LF) {
-        const stray = text.slice(position).match(/^[^,\r\n]*/)?.[0] ?? '';
-        if (stray.trim() !== '') {
-          errors.push({
-            line,
-            column,
-            message: `text ${JSON.stringify(stray)} follows a closing quote; put the whole field inside the quotes`,
-          });
-        }
-        position += stray.length;
-      }
-    } else {
-      let end = position;
-      while (end < length) {
-        const code = text.charCodeAt(end);
-        if (code === COMMA || code === CR || code === LF) break;
-        end++;
-      }
-      value = text.slice(position, end);
-      if (value.includes('"')) {
-        errors.push({
-          line,
-          column,
-          message: `the field ${value} has a quote but does not start with one; quote the whole field and double inner quotes ("")`,
-        });
-      }
-      position = end;
-    }
-    fields.push(value);
-    fieldLines.push(fieldLine);
-
-    if (text.charCodeAt(position) === COMMA) {
-      position++;
-      continue;
-    }
-    // End of record: a line break or the end of the text.
-    const isBlank = fields.length === 1 && fields[0].trim() === '';
-    if (!isBlank) records.push({ line: recordLine, fields, fieldLines });
-    fields = [];
-    fieldLines = [];
-    if (!skipLineBreak()) break;
-    recordLine = line;
-  }
-  return { records, errors };
+  return problems;
 }
 
 function readHeader(record: CsvRecord): { ok: true; names: string[] } | Refusal {
@@ -442,14 +277,14 @@ function readRows(
   const oneHot = new Float32Array(rows.length * oneHotCount);
   const labels: string[] = [];
   const report = (line: number, column: number, message: string): void => {
-    if (errors.length < MAX_ERRORS) errors.push({ line, column, message });
-    else if (errors.length === MAX_ERRORS) {
-      errors.push({ line, column: 0, message: `stopped after ${MAX_ERRORS} errors; fix these and import again` });
+    if (errors.length < MAX_CSV_ERRORS) errors.push({ line, column, message });
+    else if (errors.length === MAX_CSV_ERRORS) {
+      errors.push({ line, column: 0, message: `stopped after ${MAX_CSV_ERRORS} errors; fix these and import again` });
     }
   };
 
   rows.forEach((record, row) => {
-    if (errors.length > MAX_ERRORS) return;
+    if (errors.length > MAX_CSV_ERRORS) return;
     const { fields, fieldLines } = record;
     if (fields.length !== header.length) {
       const column = Math.min(fields.length, header.length) + 1;

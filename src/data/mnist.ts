@@ -7,7 +7,7 @@
  * uint32 width, then N uint8 labels, then N·height·width uint8 pixels (0–255), row-major.
  */
 import type { Dataset } from '../model/dataset';
-import { splitRows } from './split';
+import { seedProblems, splitRows } from './split';
 import { deriveSeed } from '../model/rng';
 
 /** How to split the digits. */
@@ -27,11 +27,26 @@ const DEFAULT_SEED = 1;
 const REBUILD_HINT = 'rebuild it with `node scripts/build-mnist.mjs`';
 
 /**
+ * What is wrong with split options before the asset is read, one message each naming the value
+ * (the test count's upper bound depends on the asset, so splitRows checks that one).
+ */
+export function mnistOptionProblems(options: MnistOptions): string[] {
+  const { testCount, seed } = options;
+  const problems = seed === undefined ? [] : seedProblems(seed);
+  if (testCount !== undefined && !(Number.isInteger(testCount) && testCount >= 0)) {
+    problems.push(`test count must be an integer of at least 0, got ${testCount}`);
+  }
+  return problems;
+}
+
+/**
  * Decodes the asset into a Dataset: pixels scaled to [0, 1] as float32 (grey level / 255),
- * targets one-hot over 10 columns, a seeded split. Throws, naming the mismatch, on a file that is
- * not a complete version-1 asset.
+ * targets one-hot over 10 columns, a seeded split. Throws, naming the value, on options it cannot
+ * use and on a file that is not a complete version-1 asset.
  */
 export function parseMnistAsset(bytes: ArrayBuffer | Uint8Array, options: MnistOptions = {}): Dataset {
+  const [problem] = mnistOptionProblems(options);
+  if (problem !== undefined) throw new RangeError(problem);
   const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   if (data.length < HEADER_BYTES) {
     throw new Error(`MNIST asset has ${data.length} bytes, fewer than its ${HEADER_BYTES}-byte header; ${REBUILD_HINT}`);
@@ -73,11 +88,8 @@ export function parseMnistAsset(bytes: ArrayBuffer | Uint8Array, options: MnistO
   return dataset;
 }
 
-/** Fetches and decodes the asset; rejects with the URL and HTTP status when it cannot be fetched. */
-export async function loadMnist(
-  url: string = import.meta.env.BASE_URL + 'data/mnist.bin',
-  options: MnistOptions = {},
-): Promise<Dataset> {
+/** Fetches the asset's bytes; rejects with the URL and HTTP status when it cannot be fetched. */
+export async function fetchMnistAsset(url: string = import.meta.env.BASE_URL + 'data/mnist.bin'): Promise<Uint8Array> {
   const response = await fetch(url);
   if (!response.ok) {
     throw new Error(
@@ -85,5 +97,5 @@ export async function loadMnist(
         'generate it with `npm run build`, `npm run dev` or `node scripts/build-mnist.mjs`',
     );
   }
-  return parseMnistAsset(await response.arrayBuffer(), options);
+  return new Uint8Array(await response.arrayBuffer());
 }

@@ -17,6 +17,11 @@ export interface DatasetRows {
   y: Float32Array;
 }
 
+/** What is wrong with a seed of a split or of generated points: nothing for an integer, else one message naming it. */
+export function seedProblems(seed: number): string[] {
+  return Number.isInteger(seed) ? [] : [`seed must be an integer, got ${seed}`];
+}
+
 /**
  * Turns a test fraction into a sample count, refusing fractions that would leave no training sample.
  * The one rounding rule every dataset source uses, so "20 %" means the same number everywhere.

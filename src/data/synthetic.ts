@@ -22,7 +22,7 @@
  * Classes are balanced: sample i belongs to class i mod K before the seeded split.
  */
 import type { Dataset } from '../model/dataset';
-import { splitRows, testCountFor } from './split';
+import { seedProblems, splitRows, testCountFor } from './split';
 import { createRng, deriveSeed, type Rng } from '../model/rng';
 
 /** Identifier of a synthetic dataset. */
@@ -139,32 +139,76 @@ export interface SyntheticOptions {
 const MAX_SAMPLES = 1_000_000;
 const DEFAULT_TEST_FRACTION = 0.2;
 
-/** Builds the dataset described by `options`; throws a RangeError naming any value it cannot accept. */
-export function makeSyntheticDataset(options: SyntheticOptions): Dataset {
-  const info = SYNTHETIC_KINDS.find((entry) => entry.kind === options.kind);
-  if (!info) {
-    const known = SYNTHETIC_KINDS.map((entry) => entry.kind).join(', ');
-    throw new RangeError(`unknown synthetic dataset "${String(options.kind)}"; choose one of ${known}`);
-  }
-  const samples = options.samples ?? info.defaultSamples;
-  const noise = options.noise ?? info.defaultNoise;
-  const classes = options.classes ?? info.defaultClasses;
-  const testFraction = options.testFraction ?? DEFAULT_TEST_FRACTION;
-  const { seed } = options;
-  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
-  if (!(Number.isInteger(classes) && classes >= info.minClasses && classes <= info.maxClasses)) {
-    throw new RangeError(
+/** The table entry of `kind`; throws a RangeError listing the known kinds for any other name. */
+export function syntheticKindInfo(kind: SyntheticKind): SyntheticKindInfo {
+  const info = findKind(kind);
+  if (!info) throw new RangeError(unknownKindMessage(kind));
+  return info;
+}
+
+function findKind(kind: unknown): SyntheticKindInfo | undefined {
+  return SYNTHETIC_KINDS.find((entry) => entry.kind === kind);
+}
+
+function unknownKindMessage(kind: unknown): string {
+  return `unknown synthetic dataset "${String(kind)}"; choose one of ${SYNTHETIC_KINDS.map((entry) => entry.kind).join(', ')}`;
+}
+
+/**
+ * Every option makeSyntheticDataset cannot accept, one message each naming the option and its
+ * value; empty when it can build the set. An unknown kind is the only message (nothing else can
+ * be judged without its table entry).
+ */
+export function syntheticOptionProblems(options: SyntheticOptions): string[] {
+  const info = findKind(options.kind);
+  if (!info) return [unknownKindMessage(options.kind)];
+  const { samples, noise, classes, testFraction } = withDefaults(options, info);
+  const problems = seedProblems(options.seed);
+  const classesValid = Number.isInteger(classes) && classes >= info.minClasses && classes <= info.maxClasses;
+  if (!classesValid) {
+    problems.push(
       info.minClasses === info.maxClasses
         ? `${info.kind} has exactly ${info.minClasses} classes, got ${classes}; use spiral-k or blobs for more`
         : `${info.kind} takes ${info.minClasses} to ${info.maxClasses} classes, got ${classes}`,
     );
   }
-  if (!(Number.isInteger(samples) && samples >= classes && samples <= MAX_SAMPLES)) {
-    throw new RangeError(`samples must be an integer from ${classes} (one per class) to ${MAX_SAMPLES}, got ${samples}`);
+  // Every class needs a sample; with the class count itself wrong, its smallest valid value stands in.
+  const fewestSamples = classesValid ? classes : info.minClasses;
+  const samplesValid = Number.isInteger(samples) && samples >= fewestSamples && samples <= MAX_SAMPLES;
+  if (!samplesValid) {
+    problems.push(`samples must be an integer from ${fewestSamples} (one per class) to ${MAX_SAMPLES}, got ${samples}`);
   }
   if (!(noise >= 0 && noise <= 1)) {
-    throw new RangeError(`noise must be in [0, 1] (a Gaussian σ in coordinate units), got ${noise}`);
+    problems.push(`noise must be in [0, 1] (a Gaussian σ in coordinate units), got ${noise}`);
   }
+  if (samplesValid) {
+    try {
+      testCountFor(samples, testFraction);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  return problems;
+}
+
+/** The options with the table's defaults filled in. */
+function withDefaults(options: SyntheticOptions, info: SyntheticKindInfo): Required<SyntheticOptions> {
+  return {
+    kind: info.kind,
+    samples: options.samples ?? info.defaultSamples,
+    noise: options.noise ?? info.defaultNoise,
+    classes: options.classes ?? info.defaultClasses,
+    testFraction: options.testFraction ?? DEFAULT_TEST_FRACTION,
+    seed: options.seed,
+  };
+}
+
+/** Builds the dataset described by `options`; throws a RangeError naming the first value it cannot accept. */
+export function makeSyntheticDataset(options: SyntheticOptions): Dataset {
+  const [problem] = syntheticOptionProblems(options);
+  if (problem !== undefined) throw new RangeError(problem);
+  const info = syntheticKindInfo(options.kind);
+  const { samples, noise, classes, testFraction, seed } = withDefaults(options, info);
   const testCount = testCountFor(samples, testFraction);
 
   const rng = createRng(deriveSeed(seed, `synthetic ${info.kind} points`));

@@ -3,10 +3,11 @@
  * or a CSV file. A new dataset needs a new network; the playground says so.
  */
 import { LitElement, html } from 'lit';
-import { SYNTHETIC_KINDS, type SyntheticKind } from '../data/synthetic';
+import type { DataSource, SyntheticSource } from '../data/source';
+import { SYNTHETIC_KINDS, syntheticKindInfo, type SyntheticKind } from '../data/synthetic';
 import type { ValidationProblem } from '../model/validate';
 import { emit, fieldProblems, numberValue, panelStyles } from './form';
-import { DEFAULT_DATA, syntheticDefaults, syntheticInfo, type DataConfig } from './playground-config';
+import { DEFAULT_DATA, syntheticDefaults, uploadedCsvSource } from './playground-config';
 
 const MNIST_VALUE = 'mnist';
 const CSV_VALUE = 'csv';
@@ -21,7 +22,7 @@ export class DatasetPanel extends LitElement {
   static override styles = panelStyles;
 
   /** The data source as edited. */
-  declare data: DataConfig;
+  declare data: DataSource;
   /** Problems of the data options or of loading them, shown next to the controls. */
   declare problems: ValidationProblem[];
   /** One line about the loaded dataset (sizes), or empty while loading. */
@@ -64,17 +65,19 @@ export class DatasetPanel extends LitElement {
     `;
   }
 
-  private _renderSynthetic(data: Extract<DataConfig, { source: 'synthetic' }>) {
-    const info = syntheticInfo(data.kind);
+  private _renderSynthetic(data: SyntheticSource) {
+    const info = syntheticKindInfo(data.kind);
+    // A link or a config may leave options out; they are the kind's defaults, and shown as such.
+    const { samples = info.defaultSamples, noise = info.defaultNoise, classes = info.defaultClasses } = data;
     return html`
-      <label><span>Samples</span><input type="number" min="2" step="1" .value=${String(data.samples)} @change=${(e: Event) => this._onOption('samples', e)} /></label>
+      <label><span>Samples</span><input type="number" min="2" step="1" .value=${String(samples)} @change=${(e: Event) => this._onOption('samples', e)} /></label>
       ${fieldProblems(this.problems, 'data.samples')}
-      <label><span>Noise σ</span><input type="number" min="0" max="1" step="0.01" .value=${String(data.noise)} @change=${(e: Event) => this._onOption('noise', e)} /></label>
+      <label><span>Noise σ</span><input type="number" min="0" max="1" step="0.01" .value=${String(noise)} @change=${(e: Event) => this._onOption('noise', e)} /></label>
       ${fieldProblems(this.problems, 'data.noise')}
       ${info.multiclass
         ? html`<label
               ><span>Classes</span
-              ><input type="number" min=${info.minClasses} max=${info.maxClasses} step="1" .value=${String(data.classes)} @change=${(e: Event) => this._onOption('classes', e)}
+              ><input type="number" min=${info.minClasses} max=${info.maxClasses} step="1" .value=${String(classes)} @change=${(e: Event) => this._onOption('classes', e)}
             /></label>
             ${fieldProblems(this.problems, 'data.classes')}`
         : ''}
@@ -92,22 +95,22 @@ export class DatasetPanel extends LitElement {
 
   private _onSource(event: Event): void {
     const value = (event.target as HTMLSelectElement).value;
-    const seed = this.data.source === 'csv' ? 1 : this.data.seed;
-    if (value === MNIST_VALUE) emit<DataConfig>(this, 'data-edit', { source: 'mnist', seed });
+    const seed = this.data.seed;
+    if (value === MNIST_VALUE) emit<DataSource>(this, 'data-edit', { source: 'mnist', seed });
     else if (value === CSV_VALUE) {
       // Nothing to train on until a file is chosen: show the file picker, keep the current run.
-      this.data = { source: 'csv', name: '' };
+      this.data = uploadedCsvSource('');
     } else emit(this, 'data-edit', syntheticDefaults(value as SyntheticKind, seed));
   }
 
   private _onOption(key: 'samples' | 'noise' | 'classes', event: Event): void {
     if (this.data.source !== 'synthetic') return;
-    emit<DataConfig>(this, 'data-edit', { ...this.data, [key]: numberValue(event) });
+    emit<DataSource>(this, 'data-edit', { ...this.data, [key]: numberValue(event) });
   }
 
   private _onSeed(event: Event): void {
     if (this.data.source === 'csv') return;
-    emit<DataConfig>(this, 'data-edit', { ...this.data, seed: numberValue(event) });
+    emit<DataSource>(this, 'data-edit', { ...this.data, seed: numberValue(event) });
   }
 
   private _onFile(event: Event): void {

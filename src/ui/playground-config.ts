@@ -1,51 +1,28 @@
 /**
  * What the page trains, as one JSON-serialisable value: the network spec and where the data comes
  * from. It lives in the URL hash so a link restores the setup; everything read from a URL goes
- * through parseSpec / parseDataConfig (checked, never executed).
+ * through parseSpec / parseDataSource (checked, never executed). Also the page's access to the
+ * files behind a data source: the MNIST asset it fetches, the CSV file the user uploaded.
  */
-import { SYNTHETIC_KINDS, type SyntheticKind } from '../data/synthetic';
+import { fetchMnistAsset } from '../data/mnist';
+import { CsvImportError, parseDataSource, type CsvSource, type DataSource, type DatasetFiles, type SyntheticSource } from '../data/source';
+import { syntheticKindInfo, type SyntheticKind } from '../data/synthetic';
 import { cloneSpec, DEFAULT_SPEC, type NetworkSpec } from '../model/spec';
 import { parseSpec, type ValidationProblem } from '../model/validate';
 import { SATURATION_DEMO_DATA, saturationDemoSpec } from '../train/saturation-demo';
 
-/** Where the training data comes from. */
-export type DataConfig =
-  | {
-      /** A seeded 2-D set from src/data/synthetic.ts. */
-      source: 'synthetic';
-      /** Which set (SYNTHETIC_KINDS). */
-      kind: SyntheticKind;
-      /** Samples, train and test together. */
-      samples: number;
-      /** Gaussian σ added to each point. */
-      noise: number;
-      /** Classes (2 for the binary sets). */
-      classes: number;
-      /** Seed of the points and the split. */
-      seed: number;
-    }
-  | {
-      /** The MNIST digits asset. */
-      source: 'mnist';
-      /** Seed of the train/test split. */
-      seed: number;
-    }
-  | {
-      /** A CSV file the user uploaded; its rows are not part of the link. */
-      source: 'csv';
-      /** File name, for display. */
-      name: string;
-    };
-
+/** What the page trains; the link carries it. */
 export interface PlaygroundConfig {
   /** The network and how it trains. */
   spec: NetworkSpec;
-  /** The data it trains on. */
-  data: DataConfig;
+  /** The data it trains on; a CSV source names the uploaded file, whose rows are not part of the link. */
+  data: DataSource;
 }
 
-export const DEFAULT_DATA: DataConfig = { source: 'synthetic', kind: 'circle', samples: 500, noise: 0.1, classes: 2, seed: 1 };
+/** The data a page opened without a link trains on. */
+export const DEFAULT_DATA: DataSource = { source: 'synthetic', kind: 'circle', samples: 500, noise: 0.1, classes: 2, seed: 1 };
 
+/** The setup of a page opened without a link. */
 export function defaultConfig(): PlaygroundConfig {
   return { spec: cloneSpec(DEFAULT_SPEC), data: { ...DEFAULT_DATA } };
 }
@@ -55,61 +32,47 @@ export function saturationDemoConfig(): PlaygroundConfig {
   return { spec: saturationDemoSpec(), data: { source: 'synthetic', ...SATURATION_DEMO_DATA, classes: 2 } };
 }
 
-/** The menu entry of a synthetic kind. */
-export function syntheticInfo(kind: SyntheticKind) {
-  const info = SYNTHETIC_KINDS.find((entry) => entry.kind === kind);
-  if (!info) throw new Error(`unknown synthetic dataset ${JSON.stringify(kind)}`);
-  return info;
-}
-
-/** Synthetic data options with the table's defaults for `kind`. */
-export function syntheticDefaults(kind: SyntheticKind, seed: number): DataConfig {
-  const info = syntheticInfo(kind);
+/** Synthetic data options with the table's defaults for `kind`, every one stated so the panel can show it. */
+export function syntheticDefaults(kind: SyntheticKind, seed: number): SyntheticSource {
+  const info = syntheticKindInfo(kind);
   return { source: 'synthetic', kind, samples: info.defaultSamples, noise: info.defaultNoise, classes: info.defaultClasses, seed };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The source of a CSV file uploaded as `name`: the import's defaults, split with seed 1 (the page offers no CSV options). */
+export function uploadedCsvSource(name: string): CsvSource {
+  return { source: 'csv', path: name, seed: 1 };
 }
 
-function wholeNumber(value: unknown, min: number, max: number): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
-}
-
-/** Checks untrusted data options (from a URL); a CSV source cannot come from a link. */
-function parseDataConfig(value: unknown): { data: DataConfig; problems: [] } | { data: null; problems: ValidationProblem[] } {
-  const problems: ValidationProblem[] = [];
-  if (!isRecord(value)) return { data: null, problems: [{ field: 'data', message: 'Expected an object describing the dataset.' }] };
-  if (value.source === 'mnist') {
-    if (!wholeNumber(value.seed, 0, 0xffffffff)) problems.push({ field: 'data.seed', message: 'The data seed must be a whole number from 0 to 4294967295.' });
-    return problems.length > 0 ? { data: null, problems } : { data: { source: 'mnist', seed: value.seed as number }, problems: [] };
-  }
-  if (value.source !== 'synthetic') {
-    const message =
-      value.source === 'csv'
-        ? 'A link cannot carry an uploaded CSV file; upload it again.'
-        : 'Unknown data source; use "synthetic" or "mnist".';
-    return { data: null, problems: [{ field: 'data.source', message }] };
-  }
-  const info = SYNTHETIC_KINDS.find((entry) => entry.kind === value.kind);
-  if (!info) {
-    return { data: null, problems: [{ field: 'data.kind', message: `Unknown dataset; use one of ${SYNTHETIC_KINDS.map((k) => k.kind).join(', ')}.` }] };
-  }
-  if (!wholeNumber(value.samples, Math.max(info.minClasses, 2), 1_000_000)) {
-    problems.push({ field: 'data.samples', message: 'The sample count must be a whole number from 2 to 1000000.' });
-  }
-  if (!(typeof value.noise === 'number' && value.noise >= 0 && value.noise <= 1)) {
-    problems.push({ field: 'data.noise', message: 'The noise must be a number from 0 to 1.' });
-  }
-  if (!wholeNumber(value.classes, info.minClasses, info.maxClasses)) {
-    problems.push({ field: 'data.classes', message: `${info.label} takes ${info.minClasses} to ${info.maxClasses} classes.` });
-  }
-  if (!wholeNumber(value.seed, 0, 0xffffffff)) problems.push({ field: 'data.seed', message: 'The data seed must be a whole number from 0 to 4294967295.' });
-  if (problems.length > 0) return { data: null, problems };
+/** The files behind the page's data sources: the MNIST asset from the server, `upload` for a CSV source. */
+export function pageDatasetFiles(upload: Blob | null): DatasetFiles {
   return {
-    data: { source: 'synthetic', kind: info.kind, samples: value.samples as number, noise: value.noise as number, classes: value.classes as number, seed: value.seed as number },
-    problems: [],
+    mnistAsset: () => fetchMnistAsset(),
+    async csvFile() {
+      if (!upload) throw new Error('Choose a CSV file first.');
+      // Bytes, not text, so a file that is not UTF-8 is refused rather than read with replacement characters.
+      return new Uint8Array(await upload.arrayBuffer());
+    },
   };
+}
+
+/** Why a dataset could not be built, in one paragraph: a refused CSV file's first problems with their places. */
+export function datasetErrorText(error: unknown): string {
+  if (error instanceof CsvImportError) {
+    return error.errors
+      .slice(0, 5)
+      .map((e) => (e.line > 0 ? `line ${e.line}${e.column > 0 ? `, column ${e.column}` : ''}: ${e.message}` : e.message))
+      .join(' ');
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Checks a link's untrusted data source; an uploaded CSV file cannot come from a link. */
+function parseLinkData(value: unknown): { data: DataSource; problems: [] } | { data: null; problems: ValidationProblem[] } {
+  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : { kind: value };
+  if (record.source === 'csv' || record.kind === 'csv') {
+    return { data: null, problems: [{ field: 'data.source', message: 'A link cannot carry an uploaded CSV file; upload it again.' }] };
+  }
+  return parseDataSource(value, 'data');
 }
 
 /** The URL hash that carries `config` (JSON in two hash parameters, `spec` and `data`). */
@@ -147,7 +110,7 @@ export function configFromHash(hash: string): { config: PlaygroundConfig; proble
   }
   const dataJson = readJson('data');
   if (dataJson !== undefined) {
-    const parsed = parseDataConfig(dataJson);
+    const parsed = parseLinkData(dataJson);
     if (parsed.data) config.data = parsed.data;
     else problems.push(...parsed.problems);
   }

@@ -6,9 +6,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { Dataset } from '../model/dataset';
-import { importCsvDataset } from '../data/csv';
-import { loadMnist } from '../data/mnist';
-import { makeSyntheticDataset } from '../data/synthetic';
+import { buildDataset, type BuiltDataset, type DataSource } from '../data/source';
 import { LOSSES, LOSS_NAMES, nextLoss, lossProblem, type LossName, type LossValues } from '../model/losses';
 import { HYPERPARAMETER_NAMES } from '../model/optimizers';
 import { cloneSpec, type NetworkSpec } from '../model/spec';
@@ -26,7 +24,7 @@ import type { RunFault } from './fault-panel';
 import { MetricsHistory, type TestEvaluation } from './metrics-history';
 import './network-panel';
 import './optimizer-panel';
-import { configFromHash, configToHash, saturationDemoConfig, type DataConfig, type PlaygroundConfig } from './playground-config';
+import { configFromHash, configToHash, datasetErrorText, pageDatasetFiles, saturationDemoConfig, uploadedCsvSource, type PlaygroundConfig } from './playground-config';
 import './run-stats';
 import './saturation-panel';
 import { downloadText } from './share-panel';
@@ -222,7 +220,7 @@ export class MlpPlayground extends LitElement {
   private session: GuardedSession | null = null;
   private history: MetricsHistory | null = null;
   private useGpu = false;
-  private uploadedCsv: Dataset | null = null;
+  private uploadedCsv: File | null = null;
   /** Incremented per requested change, so a slow one that finishes after a newer one is dropped. */
   private applyToken = 0;
   private evaluatingTest = false;
@@ -414,13 +412,8 @@ export class MlpPlayground extends LitElement {
     await this._apply(config, { fresh: true, reason: problems.length > 0 ? 'Started with defaults where the link was invalid.' : hash.length > 1 ? 'Started the setup from the link.' : 'Ready: press Play to train.' });
   }
 
-  private async _loadDataset(data: DataConfig): Promise<Dataset> {
-    if (data.source === 'synthetic') {
-      return makeSyntheticDataset({ kind: data.kind, samples: data.samples, noise: data.noise, classes: data.classes, seed: data.seed });
-    }
-    if (data.source === 'mnist') return loadMnist(undefined, { seed: data.seed });
-    if (!this.uploadedCsv) throw new Error('Choose a CSV file first.');
-    return this.uploadedCsv;
+  private async _loadDataset(data: DataSource): Promise<Dataset> {
+    return (await buildDataset(data, pageDatasetFiles(this.uploadedCsv))).dataset;
   }
 
   /**
@@ -573,8 +566,8 @@ export class MlpPlayground extends LitElement {
       return;
     }
     this.session = session;
-    this._config = { spec: cloneSpec(next.spec), data: { ...next.data } as DataConfig };
-    this._draft = { spec: cloneSpec(next.spec), data: { ...next.data } as DataConfig };
+    this._config = { spec: cloneSpec(next.spec), data: { ...next.data } as DataSource };
+    this._draft = { spec: cloneSpec(next.spec), data: { ...next.data } as DataSource };
     if (dataset !== this._dataset) {
       this._dataset = dataset;
       this._dataSummary = `${dataset.name}: ${dataset.trainCount} training and ${dataset.testCount} test samples, ${dataset.inputSize} input(s), ${dataset.outputSize} output(s).`;
@@ -863,7 +856,7 @@ export class MlpPlayground extends LitElement {
     void this._apply({ spec, data: this._draft.data }, { fresh: !live, reason });
   }
 
-  private _onDataEdit(event: CustomEvent<DataConfig>): void {
+  private async _onDataEdit(event: CustomEvent<DataSource>): Promise<void> {
     const data = event.detail;
     const reason = 'New dataset: the run restarted from step 0 with a network sized for it.';
     if (data.source !== 'synthetic') {
@@ -873,7 +866,7 @@ export class MlpPlayground extends LitElement {
     // The generator checks its options itself; its message goes next to the option it names.
     let dataset: Dataset;
     try {
-      dataset = makeSyntheticDataset({ kind: data.kind, samples: data.samples, noise: data.noise, classes: data.classes, seed: data.seed });
+      dataset = await this._loadDataset(data);
     } catch (error) {
       const message = describeError(error);
       const field = /sample/i.test(message) ? 'data.samples' : /noise/i.test(message) ? 'data.noise' : /class/i.test(message) ? 'data.classes' : 'data.seed';
@@ -887,22 +880,20 @@ export class MlpPlayground extends LitElement {
 
   private async _onCsvUpload(event: CustomEvent<File>): Promise<void> {
     const file = event.detail;
-    const result = importCsvDataset(await file.arrayBuffer(), { name: file.name });
-    if (!result.ok) {
-      this._dataProblems = [
-        {
-          field: 'data.csv',
-          message: result.errors.slice(0, 5).map((e) => (e.line > 0 ? `line ${e.line}${e.column > 0 ? `, column ${e.column}` : ''}: ${e.message}` : e.message)).join(' '),
-        },
-      ];
+    const data = uploadedCsvSource(file.name);
+    let built: BuiltDataset;
+    try {
+      built = await buildDataset(data, pageDatasetFiles(file));
+    } catch (error) {
+      this._dataProblems = [{ field: 'data.csv', message: datasetErrorText(error) }];
       this._status = `The CSV file was not loaded. ${this.session ? 'The current network keeps running.' : ''}`;
       return;
     }
-    this.uploadedCsv = result.dataset;
-    const warnings = result.warnings.length > 0 ? ` Note: ${result.warnings.join(' ')}` : '';
+    this.uploadedCsv = file;
+    const warnings = built.warnings.length > 0 ? ` Note: ${built.warnings.join(' ')}` : '';
     void this._apply(
-      { spec: this._draft.spec, data: { source: 'csv', name: file.name } },
-      { fresh: true, dataset: result.dataset, reason: `Loaded ${file.name}: the run restarted from step 0 with a network sized for it.${warnings}` },
+      { spec: this._draft.spec, data },
+      { fresh: true, dataset: built.dataset, reason: `Loaded ${file.name}: the run restarted from step 0 with a network sized for it.${warnings}` },
     );
   }
 

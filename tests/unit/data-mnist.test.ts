@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadMnist, parseMnistAsset, type Dataset } from '../../src/data';
+import { fetchMnistAsset, parseMnistAsset, type Dataset } from '../../src/data';
 
 const ASSET = 'public/data/mnist.bin';
 const PIXELS = 28 * 28;
@@ -129,16 +129,16 @@ describe('MNIST asset', () => {
     expect(() => parseMnistAsset(asset, { testCount: 1e6 })).toThrow(/test count must be an integer/);
   });
 
-  it('loadMnist fetches the asset from the public data folder and reports a failed fetch', async () => {
+  it('fetchMnistAsset fetches the asset from the public data folder and reports a failed fetch', async () => {
     const requested: string[] = [];
     vi.stubGlobal('fetch', async (url: string) => {
       requested.push(url);
       return url.endsWith('missing.bin') ? new Response('not found', { status: 404, statusText: 'Not Found' }) : new Response(new Uint8Array(asset));
     });
-    const dataset = await loadMnist(undefined, { testCount: 100 });
+    const dataset = parseMnistAsset(await fetchMnistAsset(), { testCount: 100 });
     expect(requested).toEqual([`${import.meta.env.BASE_URL}data/mnist.bin`]);
     expect(dataset.testCount).toBe(100);
     expect(dataset.trainCount + dataset.testCount).toBe(asset.readUInt32LE(8));
-    await expect(loadMnist('/data/missing.bin')).rejects.toThrow(/\/data\/missing\.bin: HTTP 404 Not Found.*build-mnist/);
+    await expect(fetchMnistAsset('/data/missing.bin')).rejects.toThrow(/\/data\/missing\.bin: HTTP 404 Not Found.*build-mnist/);
   });
 });
