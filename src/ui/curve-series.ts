@@ -22,6 +22,7 @@ function aligned(sampled: Downsampled): uPlot.AlignedData {
   return [sampled.x, ...sampled.series] as uPlot.AlignedData;
 }
 
+/** The three charts' columns, kept up to date frame by frame for one history at a time. */
 export class CurveSeries {
   private readonly samplers: Record<ChartName, MinMaxDownsampler>;
   /** The history the buckets were built from, and how often it had been trimmed then. */

@@ -1,8 +1,8 @@
 /**
- * The evaluations beside training, for the playground: the loss and
- * accuracy on test rows (for the test curves), and the views of the network's outputs (the
- * saturation batch, the decision boundary or the digit strip). Each is a ThrottledEvaluator with
- * its own rate rule; both evaluate through the run, which keeps a session alive until they are done.
+ * The evaluations beside training: the loss and accuracy on test rows (for the test curves), and
+ * the views of the network's outputs (the saturation batch, the decision boundary or the digit
+ * strip). Each is a ThrottledEvaluator with its own rate rule; both evaluate through the run, which
+ * keeps a session alive until they are done.
  */
 import type { ReactiveControllerHost } from 'lit';
 import type { Dataset } from '../model/dataset';
