@@ -29,7 +29,7 @@ export default defineConfig({
   build: { target: 'es2022' },
   // Found up front, a cold dev server does not discover them on the first page load, re-optimise,
   // and answer that load with "504 Outdated Optimize Dep".
-  optimizeDeps: { include: ['lit', 'uplot'] },
+  optimizeDeps: { include: ['lit', '@lit/task', 'uplot'] },
   test: {
     reporters: ['default', './tests/summary-reporter.ts'],
     globalSetup: ['./tests/global-setup.ts'],

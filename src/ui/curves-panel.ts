@@ -2,13 +2,14 @@
  * Streaming curves (uPlot): every loss every step, train and test; per-layer gradient norms and the
  * output-delta norm on a log axis; test accuracy and the saturated fraction. The loss that drives
  * training is drawn solid, the other dashed, and every loss switch is a labelled vertical line.
- * Redraws at most once per animation frame from the whole history, downsampled when long.
+ * Redraws at most once per animation frame, downsampling only what the history added since the
+ * last frame (src/ui/curve-series.ts).
  */
 import { LitElement, css, html, unsafeCSS } from 'lit';
 import uPlot from 'uplot';
 import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
 import { LOSSES, LOSS_NAMES } from '../model/losses';
-import { downsampleMinMax, type SparseColumn } from './downsample';
+import { CurveSeries, type ChartName } from './curve-series';
 import { panelStyles } from './form';
 import type { MetricsHistory } from './metrics-history';
 import { LAYER_COLORS, lossColor } from './palette';
@@ -21,11 +22,6 @@ const SWITCH_COLOR = '#222';
 function logTickLabels(_u: uPlot, splits: (number | null)[]): string[] {
   // uPlot passes null for ticks it leaves unlabelled on a log axis.
   return splits.map((v) => (v === null ? '' : v >= 0.01 ? String(v) : v.toExponential(0)));
-}
-
-/** Log axes cannot show 0, negative or missing values: those become gaps. */
-function positiveOrNull(value: number): number | null {
-  return value > 0 && Number.isFinite(value) ? value : null;
 }
 
 /** Draws a vertical line and label at every loss switch of `history`. */
@@ -69,8 +65,6 @@ function switchMarkers(getHistory: () => MetricsHistory | null): uPlot.Plugin {
   };
 }
 
-type ChartName = 'loss' | 'gradients' | 'accuracy';
-
 export class CurvesPanel extends LitElement {
   static override properties = {
     history: { attribute: false },
@@ -92,7 +86,7 @@ export class CurvesPanel extends LitElement {
     `,
   ];
 
-  /** The run's metrics; the charts read it whole on each redraw. */
+  /** The run's metrics; each redraw reads what it added since the last one (all of it after a rewind). */
   declare history: MetricsHistory | null;
   /** Changes whenever the history does (its `revision`), so the panel knows to redraw. */
   declare revision: number;
@@ -100,6 +94,7 @@ export class CurvesPanel extends LitElement {
   private charts: Partial<Record<ChartName, uPlot>> = {};
   private drawFrame = 0;
   private drawnHistory: MetricsHistory | null = null;
+  private readonly series = new CurveSeries(MAX_DRAWN_POINTS);
   private resizeObserver: ResizeObserver | null = null;
 
   constructor() {
@@ -146,7 +141,7 @@ export class CurvesPanel extends LitElement {
     const history = this.history;
     if (!history) return;
     if (history !== this.drawnHistory) this._build(history);
-    const data = this._data(history);
+    const data = this.series.update(history);
     this.charts.loss?.setData(data.loss);
     this.charts.gradients?.setData(data.gradients);
     this.charts.accuracy?.setData(data.accuracy);
@@ -221,55 +216,6 @@ export class CurvesPanel extends LitElement {
       });
       this.resizeObserver.observe(root.querySelector('#loss') as HTMLElement);
     }
-  }
-
-  private _data(history: MetricsHistory): Record<ChartName, uPlot.AlignedData> {
-    const steps = history.column('step');
-    const active = history.column('active');
-    const first = steps.length > 0 ? steps[0] : 0;
-    // A value belongs to the solid series while its loss drives, and to the dashed one otherwise;
-    // the step of a switch is in both, so each line continues to the marker.
-    const driving = (loss: number, i: number) => active[i] === loss || (i > 0 && active[i - 1] === loss);
-    const watched = (loss: number, i: number) => active[i] !== loss || (i > 0 && active[i - 1] !== loss);
-    const testAt = new Map(history.tests.map((t) => [t.step - first, t]));
-    const testColumn = (read: (t: (typeof history.tests)[number]) => number): SparseColumn => (i) => {
-      const t = testAt.get(i);
-      return t ? read(t) : null;
-    };
-    const loss = downsampleMinMax(
-      steps,
-      [
-        ...LOSS_NAMES.flatMap((loss): SparseColumn[] => {
-          const values = history.column(loss);
-          const id = LOSSES[loss].id;
-          return [(i) => (driving(id, i) ? positiveOrNull(values[i]) : null), (i) => (watched(id, i) ? positiveOrNull(values[i]) : null)];
-        }),
-        ...LOSS_NAMES.map((loss) => testColumn((t) => t.losses[loss])),
-      ].map((column): SparseColumn => (i) => {
-        const v = column(i);
-        return v === null ? null : positiveOrNull(v);
-      }),
-      MAX_DRAWN_POINTS,
-    );
-    const delta = history.column('outputDeltaNorm');
-    const gradients = downsampleMinMax(
-      steps,
-      [
-        ...Array.from({ length: history.layerCount }, (_, l): SparseColumn => {
-          const column = history.layerNorm(l);
-          return (i) => positiveOrNull(column[i]);
-        }),
-        (i) => positiveOrNull(delta[i]),
-      ],
-      MAX_DRAWN_POINTS,
-    );
-    const saturated = history.column('saturatedFraction');
-    const accuracy = downsampleMinMax(steps, [testColumn((t) => t.accuracy), (i) => saturated[i]], MAX_DRAWN_POINTS);
-    return {
-      loss: [loss.x, ...loss.series] as uPlot.AlignedData,
-      gradients: [gradients.x, ...gradients.series] as uPlot.AlignedData,
-      accuracy: [accuracy.x, ...accuracy.series] as uPlot.AlignedData,
-    };
   }
 }
 customElements.define('curves-panel', CurvesPanel);

@@ -7,7 +7,8 @@ import type { DataSource, SyntheticSource } from '../data/source';
 import { SYNTHETIC_KINDS, syntheticKindInfo, type SyntheticKind } from '../data/synthetic';
 import type { ValidationProblem } from '../model/validate';
 import { emit, fieldProblems, numberValue, panelStyles } from './form';
-import { DEFAULT_DATA, syntheticDefaults, uploadedCsvSource } from './playground-config';
+import { uploadedCsvSource } from './page-datasets';
+import { DEFAULT_DATA, syntheticDefaults } from './playground-config';
 
 const MNIST_VALUE = 'mnist';
 const CSV_VALUE = 'csv';

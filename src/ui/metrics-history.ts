@@ -63,6 +63,11 @@ export class MetricsHistory {
   readonly tests: TestEvaluation[] = [];
   /** Bumped on every change, so views can tell whether to redraw. */
   revision = 0;
+  /**
+   * Bumped by every trimFrom: between two trims the history only grows, so a view that keeps
+   * what it derived from earlier rows (the curves' buckets) starts again only when this changes.
+   */
+  trims = 0;
 
   constructor(
     /** Number of weight layers (one gradient-norm column each). */
@@ -107,6 +112,7 @@ export class MetricsHistory {
     this.switches.splice(0, this.switches.length, ...this.switches.filter((s) => s.step < step));
     // A test at `step` evaluated exactly the parameters the run goes back to.
     this.tests.splice(0, this.tests.length, ...this.tests.filter((t) => t.step <= step));
+    this.trims++;
     this.revision++;
   }
 

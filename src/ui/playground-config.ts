@@ -1,11 +1,9 @@
 /**
  * What the page trains, as one JSON-serialisable value: the network spec and where the data comes
  * from. It lives in the URL hash so a link restores the setup; everything read from a URL goes
- * through parseSpec / parseDataSource (checked, never executed). Also the page's access to the
- * files behind a data source: the MNIST asset it fetches, the CSV file the user uploaded.
+ * through parseSpec / parseDataSource (checked, never executed).
  */
-import { fetchMnistAsset } from '../data/mnist';
-import { CsvImportError, parseDataSource, type CsvSource, type DataSource, type DatasetFiles, type SyntheticSource } from '../data/source';
+import { parseDataSource, type DataSource, type SyntheticSource } from '../data/source';
 import { syntheticKindInfo, type SyntheticKind } from '../data/synthetic';
 import { cloneSpec, DEFAULT_SPEC, type NetworkSpec } from '../model/spec';
 import { parseSpec, type ValidationProblem } from '../model/validate';
@@ -36,34 +34,6 @@ export function saturationDemoConfig(): PlaygroundConfig {
 export function syntheticDefaults(kind: SyntheticKind, seed: number): SyntheticSource {
   const info = syntheticKindInfo(kind);
   return { source: 'synthetic', kind, samples: info.defaultSamples, noise: info.defaultNoise, classes: info.defaultClasses, seed };
-}
-
-/** The source of a CSV file uploaded as `name`: the import's defaults, split with seed 1 (the page offers no CSV options). */
-export function uploadedCsvSource(name: string): CsvSource {
-  return { source: 'csv', path: name, seed: 1 };
-}
-
-/** The files behind the page's data sources: the MNIST asset from the server, `upload` for a CSV source. */
-export function pageDatasetFiles(upload: Blob | null): DatasetFiles {
-  return {
-    mnistAsset: () => fetchMnistAsset(),
-    async csvFile() {
-      if (!upload) throw new Error('Choose a CSV file first.');
-      // Bytes, not text, so a file that is not UTF-8 is refused rather than read with replacement characters.
-      return new Uint8Array(await upload.arrayBuffer());
-    },
-  };
-}
-
-/** Why a dataset could not be built, in one paragraph: a refused CSV file's first problems with their places. */
-export function datasetErrorText(error: unknown): string {
-  if (error instanceof CsvImportError) {
-    return error.errors
-      .slice(0, 5)
-      .map((e) => (e.line > 0 ? `line ${e.line}${e.column > 0 ? `, column ${e.column}` : ''}: ${e.message}` : e.message))
-      .join(' ');
-  }
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Checks a link's untrusted data source; an uploaded CSV file cannot come from a link. */

@@ -1,18 +1,25 @@
 /**
  * The saturation view: a histogram of the output activations o of a fixed evaluation batch, and
- * under it |∂L/∂z| against o for MSE and for cross-entropy (targets 0 and 1), with the batch's
+ * under it |∂L/∂z| against o for every loss of the table (targets 0 and 1), with the batch's
  * samples drawn as points on those curves. A confidently wrong output (o near 1 with t = 0, or near
  * 0 with t = 1) sits where the MSE curve is flat at 0 and the CE curve is at its largest: that is
  * why MSE stalls there and CE does not.
  */
 import { LitElement, css, html, unsafeCSS } from 'lit';
 import type { OutputActivation } from '../model/activations';
-import { LOSSES, LOSS_NAMES, type LossName } from '../model/losses';
+import { LOSSES, LOSS_NAMES, lossesFor, type LossName } from '../model/losses';
+import { DEFAULT_SPEC } from '../model/spec';
 import { panelStyles } from './form';
+import { lossColor } from './palette';
 
 const HISTOGRAM_BINS = 25;
 const CURVE_SAMPLES = 200;
-const COLORS: Record<LossName, string> = { mse: '#d9480f', cross_entropy: '#1c64d9' };
+/**
+ * The legend's formula of each curve: |∂L/∂z| of one sigmoid output element, as DESIGN.md writes
+ * it. The loss table holds these as code (rowDelta), not as text to show, so the captions are
+ * written here for the two losses the page is about; another loss's curve is labelled by name alone.
+ */
+const SIGMOID_DELTA_CAPTIONS: Partial<Record<LossName, string>> = { mse: '|2(o−t)·o(1−o)|', cross_entropy: '|o−t|' };
 /** An output within this distance of the wrong end counts as confidently wrong. */
 const CONFIDENTLY_WRONG = 0.1;
 
@@ -55,14 +62,13 @@ export class SaturationPanel extends LitElement {
         vertical-align: middle;
         margin-right: 0.25rem;
       }
-      /* Classes, not style attributes: the page's Content-Security-Policy blocks inline style attributes. */
-      .swatch.mse {
-        background: ${unsafeCSS(COLORS.mse)};
-      }
-      .swatch.cross_entropy {
-        background: ${unsafeCSS(COLORS.cross_entropy)};
-      }
     `,
+    // Classes, not style attributes: the page's Content-Security-Policy blocks inline style attributes.
+    ...LOSS_NAMES.map((loss) => css`
+      .swatch.${unsafeCSS(loss)} {
+        background: ${unsafeCSS(lossColor(loss))};
+      }
+    `),
   ];
 
   /** Output activation of the network. */
@@ -78,31 +84,40 @@ export class SaturationPanel extends LitElement {
 
   constructor() {
     super();
-    this.output = 'sigmoid';
-    this.loss = 'mse';
+    this.output = DEFAULT_SPEC.outputActivation;
+    this.loss = DEFAULT_SPEC.loss;
     this.outputs = null;
     this.targets = null;
     this.outputSize = 1;
   }
 
-  /** Mean |∂L/∂z| per element of the confidently wrong outputs, for each loss (what the canvas shows, in numbers). */
+  /**
+   * Mean |∂L/∂z| per element of the confidently wrong outputs, for each loss (what the canvas shows,
+   * in numbers); NaN for a loss the output does not allow, and for every loss when none is wrong.
+   */
   confidentlyWrong(): { count: number; meanDelta: Record<LossName, number> } {
     const { outputs, targets, outputSize: k } = this;
-    const sums: Record<LossName, number> = { mse: 0, cross_entropy: 0 };
+    const losses = this._shownLosses();
+    const sums = Object.fromEntries(LOSS_NAMES.map((loss) => [loss, 0])) as Record<LossName, number>;
     let count = 0;
-    if (!outputs || !targets || this.output === 'linear') return { count, meanDelta: { mse: Number.NaN, cross_entropy: Number.NaN } };
-    const rows = Math.floor(outputs.length / k);
-    for (let r = 0; r < rows; r++) {
+    const rows = outputs && targets ? Math.floor(outputs.length / k) : 0;
+    for (let r = 0; outputs && targets && r < rows; r++) {
       const o = outputs.subarray(r * k, (r + 1) * k);
       const t = targets.subarray(r * k, (r + 1) * k);
-      const deltas = { mse: elementDeltas('mse', this.output, o, t), cross_entropy: elementDeltas('cross_entropy', this.output, o, t) };
+      const deltas = losses.map((loss) => elementDeltas(loss, this.output, o, t));
       for (let j = 0; j < k; j++) {
         if (Math.abs(o[j] - t[j]) < 1 - CONFIDENTLY_WRONG) continue;
         count++;
-        for (const loss of LOSS_NAMES) sums[loss] += deltas[loss][j];
+        losses.forEach((loss, l) => (sums[loss] += deltas[l][j]));
       }
     }
-    return { count, meanDelta: { mse: count ? sums.mse / count : Number.NaN, cross_entropy: count ? sums.cross_entropy / count : Number.NaN } };
+    const meanDelta = Object.fromEntries(LOSS_NAMES.map((loss) => [loss, count && losses.includes(loss) ? sums[loss] / count : Number.NaN]));
+    return { count, meanDelta: meanDelta as Record<LossName, number> };
+  }
+
+  /** The losses whose deltas this panel shows: those the output allows, none for a linear output (it never saturates). */
+  private _shownLosses(): LossName[] {
+    return this.output === 'linear' ? [] : lossesFor(this.output);
   }
 
   override render() {
@@ -116,14 +131,13 @@ export class SaturationPanel extends LitElement {
       <h2>Saturation: output activations and |∂L/∂z| against o</h2>
       <canvas role="img" aria-label="Histogram of outputs and the output delta of each loss against the output"></canvas>
       <div class="legend hint">
-        <span><i class="swatch mse"></i>MSE |2(o−t)·o(1−o)|</span>
-        <span><i class="swatch cross_entropy"></i>CE |o−t|</span>
+        ${lossesFor('sigmoid').map((loss) => html`<span><i class="swatch ${loss}"></i>${LOSSES[loss].shortLabel} ${SIGMOID_DELTA_CAPTIONS[loss] ?? ''}</span>`)}
         <span>curves: solid target 1, dashed target 0; ● sample with target 1, ○ target 0</span>
         <span>thicker: ${LOSSES[this.loss].label}, which drives training</span>
       </div>
       <p class="hint" data-testid="confidently-wrong">
-        Confidently wrong outputs (|o − t| > ${1 - CONFIDENTLY_WRONG}): ${wrong.count}. Mean |∂L/∂z| there: MSE ${fmt(wrong.meanDelta.mse)},
-        cross-entropy ${fmt(wrong.meanDelta.cross_entropy)}.
+        Confidently wrong outputs (|o − t| > ${1 - CONFIDENTLY_WRONG}): ${wrong.count}. Mean |∂L/∂z| there:
+        ${this._shownLosses().map((loss) => `${LOSSES[loss].noun} ${fmt(wrong.meanDelta[loss])}`).join(', ')}.
       </p>
     `;
   }
@@ -194,9 +208,9 @@ export class SaturationPanel extends LitElement {
     ctx.fillText('|∂L/∂z|', left + 4, curveTop + 2);
 
     // The curves for a single sigmoid output, targets 0 and 1.
-    for (const loss of LOSS_NAMES) {
+    for (const loss of lossesFor('sigmoid')) {
       for (const target of [0, 1]) {
-        ctx.strokeStyle = COLORS[loss];
+        ctx.strokeStyle = lossColor(loss);
         ctx.lineWidth = loss === this.loss ? 2.5 : 1.5;
         ctx.setLineDash(target === 0 ? [5, 3] : []);
         ctx.beginPath();
@@ -217,10 +231,10 @@ export class SaturationPanel extends LitElement {
       for (let r = 0; r < rows; r++) {
         const o = outputs.subarray(r * k, (r + 1) * k);
         const t = targets.subarray(r * k, (r + 1) * k);
-        for (const loss of LOSS_NAMES) {
+        for (const loss of this._shownLosses()) {
           const deltas = elementDeltas(loss, this.output, o, t);
-          ctx.strokeStyle = COLORS[loss];
-          ctx.fillStyle = COLORS[loss];
+          ctx.strokeStyle = lossColor(loss);
+          ctx.fillStyle = lossColor(loss);
           for (let j = 0; j < k; j++) {
             ctx.beginPath();
             ctx.arc(xOf(o[j]), yOf(deltas[j]), 2.5, 0, 2 * Math.PI);

@@ -1,6 +1,6 @@
 /**
  * Share and keep: a link that restores the setup, the configuration with weights and metrics as
- * JSON, and the curves as CSV. Downloads are Blob URLs; no user text goes through innerHTML.
+ * JSON, and the curves as CSV (the playground makes the downloads, src/ui/run-export.ts).
  */
 import { LitElement, html } from 'lit';
 import { emit, panelStyles } from './form';
@@ -46,14 +46,3 @@ export class SharePanel extends LitElement {
 }
 customElements.define('share-panel', SharePanel);
 
-/** Offers `content` as a file download through a temporary Blob URL. */
-export function downloadText(fileName: string, content: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type }));
-  const anchor = document.createElement('a');
-  anchor.href = url;
-  anchor.download = fileName;
-  document.body.append(anchor);
-  anchor.click();
-  anchor.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}

@@ -5,6 +5,7 @@
 import { LitElement, css, html } from 'lit';
 import type { OutputActivation } from '../model/activations';
 import { LOSSES, LOSS_NAMES, lossAllows, type LossName } from '../model/losses';
+import { DEFAULT_SPEC } from '../model/spec';
 import { emit, panelStyles } from './form';
 
 /** Shortcut keys and what they do; the playground handles the keys, this list shows them. */
@@ -75,8 +76,8 @@ export class TransportPanel extends LitElement {
   constructor() {
     super();
     this.running = false;
-    this.loss = 'mse';
-    this.output = 'sigmoid';
+    this.loss = DEFAULT_SPEC.loss;
+    this.output = DEFAULT_SPEC.outputActivation;
     this.ready = false;
     this.steps = 0;
     this.epoch = 0;

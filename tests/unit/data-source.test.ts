@@ -9,7 +9,8 @@ import { parseMnistAsset } from '../../src/data/mnist';
 import { buildDataset, CsvImportError, parseDataSource, type DatasetFiles, type DataSource } from '../../src/data/source';
 import { makeSyntheticDataset, SYNTHETIC_KINDS } from '../../src/data/synthetic';
 import type { Dataset } from '../../src/model/dataset';
-import { configFromHash, configToHash, datasetErrorText, defaultConfig } from '../../src/ui/playground-config';
+import { datasetErrorText } from '../../src/ui/page-datasets';
+import { configFromHash, configToHash, defaultConfig } from '../../src/ui/playground-config';
 
 /** The parsed source; fails the test with the problems when the input was refused. */
 function parsed(value: unknown): DataSource {

@@ -1,0 +1,59 @@
+/**
+ * What the share panel's buttons download: the run as JSON (configuration, where it trained, the
+ * weights and optimizer state, every metric) and the curves as CSV. Downloads are Blob URLs; no
+ * user text goes through innerHTML.
+ */
+import { LOSS_NAMES } from '../model/losses';
+import type { Session } from '../model/session';
+import type { MetricsHistory } from './metrics-history';
+import type { PlaygroundConfig } from './playground-config';
+
+/** Offers `content` as a file download through a temporary Blob URL. */
+function downloadText(fileName: string, content: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type }));
+  const anchor = document.createElement('a');
+  anchor.href = url;
+  anchor.download = fileName;
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** The run to export. */
+interface ExportedRun {
+  /** The running session, read for its weights and optimizer state. */
+  session: Session;
+  /** Its history of metrics and test evaluations. */
+  history: MetricsHistory;
+  /** Its configuration. */
+  config: PlaygroundConfig;
+  /** The adapter it trains on, in words. */
+  adapter: string;
+}
+
+/** Downloads the run as JSON, named by its step. */
+export async function exportRunJson({ session, history, config, adapter }: ExportedRun): Promise<void> {
+  const snapshot = await session.snapshot();
+  const columns = ['step', ...LOSS_NAMES, 'active', 'outputDeltaNorm', 'globalGradNorm', 'saturatedFraction'] as const;
+  const file = {
+    format: 'webgpu-mlp-playground run',
+    config,
+    backend: session.backend,
+    adapter,
+    dataset: { name: session.dataset.name, trainCount: session.dataset.trainCount, testCount: session.dataset.testCount },
+    snapshot: { step: snapshot.step, loss: snapshot.loss, parameters: Array.from(snapshot.parameters), optimizerSlots: snapshot.optimizerSlots.map((s) => Array.from(s)) },
+    metrics: {
+      ...Object.fromEntries(columns.map((c) => [c, Array.from(history.column(c))])),
+      gradNormW: Array.from({ length: history.layerCount }, (_, l) => Array.from(history.layerNorm(l))),
+      switches: history.switches,
+      tests: history.tests,
+    },
+  };
+  downloadText(`mlp-run-step${snapshot.step}.json`, JSON.stringify(file), 'application/json');
+}
+
+/** Downloads the curves as CSV (MetricsHistory.toCsv). */
+export function exportCurvesCsv(history: MetricsHistory): void {
+  downloadText('mlp-curves.csv', history.toCsv(), 'text/csv');
+}
