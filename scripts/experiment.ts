@@ -97,8 +97,10 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
   // With no arguments at all the usage is what the user needs, not a list of what is missing.
   const options = parseCommandArgs(EXPERIMENT_COMMAND, args.length === 0 ? ['--help'] : args, host);
   if (typeof options === 'number') return options;
-  const loaded = await loadRunConfig(PRESET, host.cwd, { steps: options.steps, switchLossAt: null });
-  const steps = loaded.config.steps;
+  // Loaded as it is: each of the three runs sets its own switch, and the preset's (at step 1000)
+  // would refuse a --steps of 1000 or fewer if --steps overrode the preset's length.
+  const loaded = await loadRunConfig(PRESET, host.cwd);
+  const steps = options.steps ?? loaded.config.steps;
   const switchAt = options.switchAt ?? Math.floor(steps / 2);
   if (switchAt >= steps) {
     host.stderr(`error in arguments:\n--switch-at: The switch at step ${switchAt} would never happen in a run of ${steps} steps; give a step below ${steps}.\n`);
