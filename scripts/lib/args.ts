@@ -9,7 +9,7 @@ import { formatProblems, type ValidationProblem } from '../../src/model/validate
 import type { ScriptHost } from './host';
 
 /** How an option's text becomes a value. */
-export interface ValueType<T> {
+interface ValueType<T> {
   /** Stands for the value in the usage text, e.g. "N" or "gpu|cpu". */
   readonly placeholder: string;
   /** What the text must be, for the message "Expected …, got "text"." */
@@ -57,7 +57,7 @@ interface PositionalArgument<T> {
 }
 
 /** One declared option. */
-export type OptionDeclaration = SwitchOption | ValueOption<unknown> | RequiredOption<unknown> | PositionalArgument<unknown>;
+type OptionDeclaration = SwitchOption | ValueOption<unknown> | RequiredOption<unknown> | PositionalArgument<unknown>;
 
 /** The value a declared option yields. */
 type OptionValue<O> = O extends SwitchOption ? boolean : O extends ValueOption<infer T> | RequiredOption<infer T> | PositionalArgument<infer T> ? T : never;
@@ -71,7 +71,7 @@ export interface CommandDeclaration {
 }
 
 /** The checked values of a command's options, under the names they were declared with. */
-export type CommandValues<C extends CommandDeclaration> = { -readonly [K in keyof C['options']]: OptionValue<C['options'][K]> };
+type CommandValues<C extends CommandDeclaration> = { -readonly [K in keyof C['options']]: OptionValue<C['options'][K]> };
 
 /** An option that takes no value. */
 export function switchOption(help: string): SwitchOption {
