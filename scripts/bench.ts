@@ -17,25 +17,11 @@ import { resolve } from 'node:path';
 import type { MatmulVariant } from '../src/gpu/step-plan';
 import { LOSSES, type LossName } from '../src/model/losses';
 import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
-import type { ValidationProblem } from '../src/model/validate';
 import type { BenchRequest, BenchResult, MatmulResult } from './lib/bench-types';
+import { filePath, listOf, option, parseCommandArgs, realNumber, wholeNumber, type CommandDeclaration } from './lib/args';
 import { launchHeadless } from './lib/browser';
-import { ConfigError, parseCommandArgs } from './lib/config-files';
 import type { ScriptHost } from './lib/host';
 import type { DataSource } from '../src/data/source';
-
-const USAGE = `usage: npm run bench -- [options]
-
-  --configs LIST       GPU configs, from toy, mnist, large (default all three)
-  --cpu-configs LIST   CPU configs (default toy,mnist; "none" skips the CPU table)
-  --losses LIST        mse, cross_entropy (default both)
-  --windows N          timed windows per measurement; the median is reported (default 3)
-  --seconds S          target length of a window when --steps is not given (default 2)
-  --steps N            steps per window for every measurement, instead of calibrating
-  --warmup N           steps run before timing (default 3)
-  --matmul-size N      size of the square product timed alone (default 1024; 0 skips it)
-  --out FILE           where the table is written (default BENCHMARKS.md)
-`;
 
 /** SGD learning rate of every benchmark network (both implementations). */
 const LEARNING_RATE = 0.1;
@@ -46,77 +32,25 @@ const BENCH_CONFIGS: Record<string, { widths: number[]; outputActivation: 'sigmo
   mnist: { widths: [784, 256, 256, 10], outputActivation: 'softmax', batchSize: 256, dataset: { source: 'mnist', seed: 1 } },
   large: { widths: [784, 1024, 1024, 10], outputActivation: 'softmax', batchSize: 1024, dataset: { source: 'mnist', seed: 1 } },
 };
+const BENCH_CONFIG_NAMES = Object.keys(BENCH_CONFIGS);
 /** The losses the TF.js reference (scripts/pages/tfjs-trainer.js) implements, so the only ones compared. */
 const BENCH_LOSSES: LossName[] = ['mse', 'cross_entropy'];
 
-interface BenchOptions {
-  configs: string[];
-  cpuConfigs: string[];
-  losses: LossName[];
-  windows: number;
-  seconds: number;
-  steps: number | null;
-  warmup: number;
-  matmulSize: number;
-  out: string;
-}
-
-function parseBenchArgs(args: readonly string[]): BenchOptions | null {
-  const options: BenchOptions = {
-    configs: Object.keys(BENCH_CONFIGS),
-    cpuConfigs: ['toy', 'mnist'],
-    losses: [...BENCH_LOSSES],
-    windows: 3,
-    seconds: 2,
-    steps: null,
-    warmup: 3,
-    matmulSize: 1024,
-    out: 'BENCHMARKS.md',
-  };
-  const problems: ValidationProblem[] = [];
-  const list = (flag: string, value: string, known: string[], allowNone: boolean): string[] => {
-    if (allowNone && value === 'none') return [];
-    const items = value.split(',').filter((item) => item !== '');
-    const unknown = items.filter((item) => !known.includes(item));
-    if (unknown.length > 0 || items.length === 0) problems.push({ field: flag, message: `Expected a comma-separated list from ${known.join(', ')}${allowNone ? ' (or none)' : ''}, got ${JSON.stringify(value)}.` });
-    return items;
-  };
-  const number = (flag: string, value: string, min: number, integer: boolean): number => {
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed < min || (integer && !Number.isInteger(parsed))) {
-      problems.push({ field: flag, message: `Expected ${integer ? 'a whole number' : 'a number'} of at least ${min}, got ${JSON.stringify(value)}.` });
-    }
-    return parsed;
-  };
-  const setters: Record<string, (flag: string, value: string) => void> = {
-    '--configs': (flag, value) => (options.configs = list(flag, value, Object.keys(BENCH_CONFIGS), false)),
-    '--cpu-configs': (flag, value) => (options.cpuConfigs = list(flag, value, Object.keys(BENCH_CONFIGS), true)),
-    '--losses': (flag, value) => (options.losses = list(flag, value, BENCH_LOSSES, false) as LossName[]),
-    '--windows': (flag, value) => (options.windows = number(flag, value, 1, true)),
-    '--seconds': (flag, value) => (options.seconds = number(flag, value, 0.05, false)),
-    '--steps': (flag, value) => (options.steps = number(flag, value, 1, true)),
-    '--warmup': (flag, value) => (options.warmup = number(flag, value, 1, true)),
-    '--matmul-size': (flag, value) => (options.matmulSize = number(flag, value, 0, true)),
-    '--out': (_flag, value) => (options.out = value),
-  };
-  for (let i = 0; i < args.length; i += 2) {
-    const [flag, value] = [args[i], args[i + 1]];
-    if (flag === '--help') return null;
-    const set = Object.hasOwn(setters, flag) ? setters[flag] : null;
-    if (!set) {
-      // An unknown flag's value cannot be told from the next flag, so stop here.
-      problems.push({ field: flag, message: 'Unknown argument; see --help.' });
-      break;
-    }
-    if (value === undefined) {
-      problems.push({ field: flag, message: 'Needs a value.' });
-      break;
-    }
-    set(flag, value);
-  }
-  if (problems.length > 0) throw new ConfigError('arguments', problems);
-  return options;
-}
+/** The command line: the usage text, the parsing and the checks all read this. */
+const BENCH_COMMAND = {
+  usage: 'npm run bench -- [options]',
+  options: {
+    configs: option(listOf(BENCH_CONFIG_NAMES, false), BENCH_CONFIG_NAMES, `GPU configs, from ${BENCH_CONFIG_NAMES.join(', ')}`),
+    cpuConfigs: option(listOf(BENCH_CONFIG_NAMES, true), ['toy', 'mnist'], 'CPU configs; "none" skips the CPU table'),
+    losses: option(listOf(BENCH_LOSSES, false), BENCH_LOSSES, BENCH_LOSSES.join(', ')),
+    windows: option(wholeNumber(1), 3, 'timed windows per measurement; the median is reported'),
+    seconds: option(realNumber(0.05, 'S'), 2, 'target length of a window when --steps is not given'),
+    steps: option(wholeNumber(1), null, 'steps per window for every measurement, instead of calibrating'),
+    warmup: option(wholeNumber(1), 3, 'steps run before timing'),
+    matmulSize: option(wholeNumber(0), 1024, 'size of the square product timed alone; 0 skips it'),
+    out: option(filePath(), 'BENCHMARKS.md', 'where the table is written'),
+  },
+} satisfies CommandDeclaration;
 
 function specFor(config: string, loss: LossName): NetworkSpec {
   const { widths, outputActivation, batchSize } = BENCH_CONFIGS[config];
@@ -262,7 +196,7 @@ async function engineVersion(projectRoot: string): Promise<string> {
 }
 
 export async function main(args: string[], host: ScriptHost): Promise<number> {
-  const options = parseCommandArgs(parseBenchArgs, args, host, USAGE);
+  const options = parseCommandArgs(BENCH_COMMAND, args, host);
   if (typeof options === 'number') return options;
   const started = new Date();
   const version = await engineVersion(host.projectRoot);

@@ -15,24 +15,15 @@ import type { Dataset } from '../src/model/dataset';
 import { LOSS_NAMES, type LossName } from '../src/model/losses';
 import { initParameters } from '../src/model/init';
 import type { NetworkSpec } from '../src/model/spec';
-import type { ValidationProblem } from '../src/model/validate';
 import type { StepMetrics } from '../src/model/session';
+import { filePath, oneOf, option, parseCommandArgs, positionalArgument, wholeNumber, type CommandDeclaration } from './lib/args';
 import { launchHeadless } from './lib/browser';
-import { ConfigError, datasetFor, loadRunConfig, nodeDatasetFiles, parseCommandArgs } from './lib/config-files';
+import { datasetFor, loadRunConfig, nodeDatasetFiles } from './lib/config-files';
 import type { ComparisonFigure } from './lib/figure';
 import type { ScriptHost } from './lib/host';
 import { createProgressBar } from './lib/progress';
 import { gpuRunner, runOnCpu } from './lib/runners';
 import type { RunRecord, RunRequest } from './lib/run-session';
-
-const USAGE = `usage: npm run experiment -- saturation [options]
-
-  --backend gpu|cpu   trainer of the three runs (default gpu: WebGPU in headless Chromium)
-  --steps N           steps per run (default: the preset's, 2000)
-  --switch-at K       step at which the third run switches from MSE to cross-entropy (default N/2)
-  --seeds N           seeds in the CPU seed sweep (default 10; 0 skips it)
-  --out-dir DIR       where saturation.png, .csv and .md go (default docs)
-`;
 
 const PRESET = 'xor-saturated';
 const INIT_LABELS = { glorot: 'Glorot', he: 'He' };
@@ -42,41 +33,18 @@ const STALLED_MSE = 0.1;
 /** Steps at the end of a run averaged for the seed sweep, to smooth batch-to-batch noise. */
 const SWEEP_TAIL = 100;
 
-interface ExperimentOptions {
-  backend: 'gpu' | 'cpu';
-  steps: number | null;
-  switchAt: number | null;
-  seeds: number;
-  outDir: string;
-}
-
-function parseExperimentArgs(args: readonly string[]): ExperimentOptions | null {
-  const problems: ValidationProblem[] = [];
-  const [name, ...rest] = args;
-  if (name === '--help' || name === undefined) return null;
-  if (name !== 'saturation') problems.push({ field: 'experiment', message: `Unknown experiment ${JSON.stringify(name)}; the one experiment is saturation.` });
-  const options: ExperimentOptions = { backend: 'gpu', steps: null, switchAt: null, seeds: 10, outDir: 'docs' };
-  for (let i = 0; i < rest.length; i += 2) {
-    const [flag, value] = [rest[i], rest[i + 1]];
-    const whole = (min: number): number | null => {
-      if (value === undefined || !/^\d+$/.test(value) || Number(value) < min) {
-        problems.push({ field: flag, message: `Expected a whole number of at least ${min}, got ${JSON.stringify(value)}.` });
-        return null;
-      }
-      return Number(value);
-    };
-    if (flag === '--backend') {
-      if (value === 'gpu' || value === 'cpu') options.backend = value;
-      else problems.push({ field: flag, message: `Expected gpu or cpu, got ${JSON.stringify(value)}.` });
-    } else if (flag === '--steps') options.steps = whole(2);
-    else if (flag === '--switch-at') options.switchAt = whole(1);
-    else if (flag === '--seeds') options.seeds = whole(0) ?? options.seeds;
-    else if (flag === '--out-dir' && value !== undefined) options.outDir = value;
-    else problems.push({ field: flag, message: 'Unknown argument; known: --backend, --steps, --switch-at, --seeds, --out-dir.' });
-  }
-  if (problems.length > 0) throw new ConfigError('arguments', problems);
-  return options;
-}
+/** The command line: the usage text, the parsing and the checks all read this. */
+const EXPERIMENT_COMMAND = {
+  usage: 'npm run experiment -- saturation [options]',
+  options: {
+    experiment: positionalArgument(oneOf(['saturation']), 'the experiment to run (saturation)'),
+    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'trainer of the three runs; gpu: WebGPU in headless Chromium, cpu: the float64 reference in Node'),
+    steps: option(wholeNumber(2), null, "steps per run (default: the preset's, 2000)"),
+    switchAt: option(wholeNumber(1, 'K'), null, 'step at which the third run switches from MSE to cross-entropy (default N/2)'),
+    seeds: option(wholeNumber(0), 10, 'seeds in the CPU seed sweep; 0 skips it'),
+    outDir: option(filePath('DIR'), 'docs', 'where saturation.png, .csv and .md go'),
+  },
+} satisfies CommandDeclaration;
 
 /** The three ways to train, all from the same weights and batches. */
 function threeRuns(switchAt: number): { key: keyof typeof RUN_COLORS; label: string; short: string; loss: LossName; switchLossAt: number | null }[] {
@@ -126,10 +94,13 @@ function tailMeanMse(metrics: StepMetrics[]): number {
 }
 
 export async function main(args: string[], host: ScriptHost): Promise<number> {
-  const options = parseCommandArgs(parseExperimentArgs, args, host, USAGE);
+  // With no arguments at all the usage is what the user needs, not a list of what is missing.
+  const options = parseCommandArgs(EXPERIMENT_COMMAND, args.length === 0 ? ['--help'] : args, host);
   if (typeof options === 'number') return options;
-  const loaded = await loadRunConfig(PRESET, host.cwd, { steps: options.steps, switchLossAt: null });
-  const steps = loaded.config.steps;
+  // Loaded as it is: each of the three runs sets its own switch, and the preset's (at step 1000)
+  // would refuse a --steps of 1000 or fewer if --steps overrode the preset's length.
+  const loaded = await loadRunConfig(PRESET, host.cwd);
+  const steps = options.steps ?? loaded.config.steps;
   const switchAt = options.switchAt ?? Math.floor(steps / 2);
   if (switchAt >= steps) {
     host.stderr(`error in arguments:\n--switch-at: The switch at step ${switchAt} would never happen in a run of ${steps} steps; give a step below ${steps}.\n`);

@@ -10,7 +10,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LOSS_NAMES } from '../src/model/losses';
-import { formatProblems, type ValidationProblem } from '../src/model/validate';
+import { formatProblems } from '../src/model/validate';
+import { filePath, oneOf, option, parseCommandArgs, requiredOption, switchOption, wholeNumber, type CommandDeclaration } from './lib/args';
 import { launchHeadless } from './lib/browser';
 import { ConfigError, PRESET_NAMES, datasetFor, loadRunConfig, nodeDatasetFiles, readInitialParameters } from './lib/config-files';
 import type { ScriptHost } from './lib/host';
@@ -18,81 +19,20 @@ import { createProgressBar } from './lib/progress';
 import { gpuRunner, runOnCpu } from './lib/runners';
 import { metricsToCsv, type RunRecord, type RunRequest } from './lib/run-session';
 
-const USAGE = `usage: npm run train -- --config <file.json | preset> [options]
-
-  --config <file|preset>  a run config (JSON) or a preset: ${PRESET_NAMES.join(', ')}
-  --backend gpu|cpu       gpu: WebGPU in headless Chromium (default); cpu: the float64 reference in Node
-  --steps N               training steps (overrides the config)
-  --seed S                network seed: initial weights and batch order (overrides spec.seed;
-                          the dataset keeps its own seed)
-  --switch-loss-at K      switch to the other loss before step K (overrides the config)
-  --init run.json         start from the initialParameters of an earlier run file
-  --csv                   also write the per-step metrics as CSV next to the JSON
-  --out run.json          where to write the run (default artifacts/runs/<config>-<backend>.json)
-`;
-
-/** Command-line options; values are checked, but not yet against the config. */
-interface TrainOptions {
-  config: string;
-  backend: 'gpu' | 'cpu';
-  steps: number | null;
-  seed: number | null;
-  switchLossAt: number | null;
-  init: string | null;
-  csv: boolean;
-  out: string | null;
-}
-
-const VALUE_FLAGS = ['--config', '--backend', '--steps', '--seed', '--switch-loss-at', '--init', '--out'];
-const SWITCH_FLAGS = ['--csv', '--help'];
-
-function wholeNumber(problems: ValidationProblem[], flag: string, text: string, min: number): number | null {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) {
-    problems.push({ field: flag, message: `Expected a whole number of at least ${min}, got ${JSON.stringify(text)}.` });
-    return null;
-  }
-  return value;
-}
-
-/** Parses the command line (`--flag value` or `--flag=value`); null for --help. Throws a ConfigError listing every bad flag. */
-function parseTrainArgs(args: readonly string[]): TrainOptions | null {
-  const problems: ValidationProblem[] = [];
-  const values = new Map<string, string>();
-  const switches = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const equals = args[i].startsWith('--') ? args[i].indexOf('=') : -1;
-    const flag = equals > 0 ? args[i].slice(0, equals) : args[i];
-    const inline = equals > 0 ? args[i].slice(equals + 1) : null;
-    if (SWITCH_FLAGS.includes(flag) && inline === null) {
-      switches.add(flag);
-    } else if (VALUE_FLAGS.includes(flag)) {
-      const value = inline ?? args[++i];
-      if (value === undefined || (inline === null && value.startsWith('--'))) problems.push({ field: flag, message: 'Needs a value.' });
-      else values.set(flag, value);
-    } else {
-      problems.push({ field: flag, message: `Unknown argument; known: ${[...VALUE_FLAGS, ...SWITCH_FLAGS].join(', ')}.` });
-    }
-  }
-  if (switches.has('--help')) return null;
-  const config = values.get('--config');
-  if (config === undefined) problems.push({ field: '--config', message: `Missing: give a config file or a preset (${PRESET_NAMES.join(', ')}).` });
-  const backend = values.get('--backend') ?? 'gpu';
-  if (backend !== 'gpu' && backend !== 'cpu') problems.push({ field: '--backend', message: `Expected gpu or cpu, got ${JSON.stringify(backend)}.` });
-  const number = (flag: string, min: number) => (values.has(flag) ? wholeNumber(problems, flag, values.get(flag)!, min) : null);
-  const options: TrainOptions = {
-    config: config ?? '',
-    backend: backend as 'gpu' | 'cpu',
-    steps: number('--steps', 1),
-    seed: number('--seed', 0),
-    switchLossAt: number('--switch-loss-at', 1),
-    init: values.get('--init') ?? null,
-    csv: switches.has('--csv'),
-    out: values.get('--out') ?? null,
-  };
-  if (problems.length > 0) throw new ConfigError('arguments', problems);
-  return options;
-}
+/** The command line: the usage text, the parsing and the checks all read this. */
+const TRAIN_COMMAND = {
+  usage: 'npm run train -- --config <file.json | preset> [options]',
+  options: {
+    config: requiredOption(filePath('<file|preset>'), `a config file or a preset (${PRESET_NAMES.join(', ')})`, `a run config (JSON) or a preset: ${PRESET_NAMES.join(', ')}`),
+    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'gpu: WebGPU in headless Chromium; cpu: the float64 reference in Node'),
+    steps: option(wholeNumber(1), null, 'training steps (overrides the config)'),
+    seed: option(wholeNumber(0, 'S'), null, 'network seed: initial weights and batch order (overrides spec.seed;\nthe dataset keeps its own seed)'),
+    switchLossAt: option(wholeNumber(1, 'K'), null, 'switch to the other loss before step K (overrides the config)'),
+    init: option(filePath('run.json'), null, 'start from the initialParameters of an earlier run file'),
+    csv: switchOption('also write the per-step metrics as CSV next to the JSON'),
+    out: option(filePath('run.json'), null, 'where to write the run (default artifacts/runs/<config>-<backend>.json)'),
+  },
+} satisfies CommandDeclaration;
 
 /** A one-screen summary of a finished run. */
 function summarize(record: RunRecord, outPath: string, csvPath: string | null): string {
@@ -109,12 +49,9 @@ function summarize(record: RunRecord, outPath: string, csvPath: string | null): 
 }
 
 export async function main(args: string[], host: ScriptHost): Promise<number> {
+  const options = parseCommandArgs(TRAIN_COMMAND, args, host);
+  if (typeof options === 'number') return options;
   try {
-    const options = parseTrainArgs(args);
-    if (!options) {
-      host.stdout(USAGE);
-      return 0;
-    }
     const loaded = await loadRunConfig(options.config, host.cwd, options);
     const { config, source } = loaded;
     const files = nodeDatasetFiles(host.projectRoot, loaded.baseDir);
@@ -154,7 +91,6 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     host.stderr(`error in ${error.source}:\n${formatProblems(error.problems)}\n`);
-    if (error.source === 'arguments') host.stderr(`\n${USAGE}`);
     return 2;
   }
 }

@@ -13,7 +13,6 @@ import presets from '../presets.json';
 import { buildDataset, type DatasetFiles } from '../../src/data/source';
 import { parseRunConfig, type RunConfig } from './run-config';
 import type { RunRecord } from './run-session';
-import type { ScriptHost } from './host';
 
 /**
  * The presets: xor-saturated is the page's saturation demo (src/train/saturation-demo.ts), the
@@ -37,32 +36,13 @@ export const PRESET_NAMES = Object.keys(PRESETS);
 /** A problem the user can fix (arguments, config, data): printed as field: message lines. */
 export class ConfigError extends Error {
   constructor(
-    /** Where the problems are: a file, a preset, or "arguments". */
+    /** Where the problems are: a config file, a preset, or a run file. */
     readonly source: string,
+    /** Each problem, under the field it is about. */
     readonly problems: ValidationProblem[],
   ) {
     super(`${source}:\n${formatProblems(problems)}`);
   }
-}
-
-/**
- * A command's arguments parsed, or its exit code: 0 after printing the usage (the parser returns
- * null for --help), 2 after printing every problem of a ConfigError followed by the usage.
- */
-export function parseCommandArgs<T>(parse: (args: string[]) => T | null, args: string[], host: ScriptHost, usage: string): T | number {
-  let options: T | null;
-  try {
-    options = parse(args);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    host.stderr(`error in ${error.source}:\n${formatProblems(error.problems)}\n\n${usage}`);
-    return 2;
-  }
-  if (options === null) {
-    host.stdout(usage);
-    return 0;
-  }
-  return options;
 }
 
 /** Values from the command line that replace the config's. */

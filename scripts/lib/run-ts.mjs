@@ -1,11 +1,12 @@
 // Runs one of the TypeScript headless scripts (scripts/train.ts, scripts/experiment.ts,
 // scripts/bench.ts) in Node. Node 20 cannot load TypeScript by itself, so a Vite dev server
-// transforms the script and everything it imports from src/ — the very modules the page uses.
+// transforms the script and everything it imports from src/ — the very modules the page uses —
+// and its SSR environment's module runner executes them here in Node.
 // The same server serves the pages the scripts open in headless Chromium; it only starts
 // listening when a script asks for a browser.
 //
 // Usage: node scripts/lib/run-ts.mjs <script.ts> [arguments for the script]
-import { createServer } from 'vite';
+import { createServer, isRunnableDevEnvironment } from 'vite';
 import { fileURLToPath } from 'node:url';
 import { resolve, relative } from 'node:path';
 
@@ -29,7 +30,9 @@ const server = await createServer({
 let exitCode = 1;
 try {
   const modulePath = `/${relative(projectRoot, resolve(process.cwd(), scriptPath)).split('\\').join('/')}`;
-  const script = await server.ssrLoadModule(modulePath);
+  const ssr = server.environments.ssr;
+  if (!isRunnableDevEnvironment(ssr)) throw new Error('the Vite config replaced the SSR environment with one that cannot run modules in this process');
+  const script = await ssr.runner.import(modulePath);
   if (typeof script.main !== 'function') throw new Error(`${scriptPath} does not export a main(args, host) function`);
   exitCode = await script.main(scriptArgs, {
     stdout: (text) => process.stdout.write(text),
