@@ -13,10 +13,10 @@ import { makeSyntheticDataset } from '../../src/data/synthetic';
 import { cloneSpec, DEFAULT_SPEC, type NetworkSpec } from '../../src/model/spec';
 import type { OutputActivation } from '../../src/model/activations';
 import { LOSS_NAMES, type LossName } from '../../src/model/losses';
-
-const isLossName = (name: string): name is LossName => (LOSS_NAMES as string[]).includes(name);
 import { GuardedSession, type GuardEvent } from '../../src/train/guarded-session';
 import type { StepMetrics } from '../../src/model/session';
+
+const isLossName = (name: string): name is LossName => (LOSS_NAMES as string[]).includes(name);
 
 function specOf(changes: Partial<NetworkSpec>): NetworkSpec {
   return { ...cloneSpec(DEFAULT_SPEC), ...changes };
