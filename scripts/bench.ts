@@ -14,7 +14,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import type { MatmulVariant } from '../src/gpu/step-plan';
+import type { MatmulVariant } from '../src/gpu/kernels';
 import { LOSSES, type LossName } from '../src/model/losses';
 import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
 import type { BenchRequest, BenchResult, MatmulResult } from './lib/bench-types';

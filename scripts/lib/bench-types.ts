@@ -1,5 +1,5 @@
 /** What Node asks the bench page (scripts/pages/bench-page.ts) to measure, and what it gets back. */
-import type { MatmulVariant } from '../../src/gpu/step-plan';
+import type { MatmulVariant } from '../../src/gpu/kernels';
 import type { NetworkSpec } from '../../src/model/spec';
 import type { DataSource } from '../../src/data/source';
 

@@ -17,7 +17,7 @@ import { cloneSpec, layerCount, type NetworkSpec } from '../model/spec';
 import { formatProblems, validate, validateForDataset } from '../model/validate';
 import { checkCapacity } from './capacity';
 import { acquireGpu, type GpuContext, type GpuFailure } from './device';
-import { bindGroupFor, matmulGrid, type CompiledKernel } from './kernels';
+import { bindGroupFor, matmulGrid, type CompiledKernel, type MatmulVariant } from './kernels';
 import { OUTPUT_DELTA_SQUARES_OFFSET, SATURATED_COUNT_OFFSET, layerNormOffset, lossSumOffset, metricsStride } from './metrics-layout';
 import { StagingPool } from './readback';
 import { chooseStepPlan, stepMultiplyAdds, type StepPlan, type StepPlanOverrides } from './step-plan';
@@ -135,7 +135,7 @@ export class GpuTrainer {
   private readonly staging: StagingPool;
   private readonly metricsFloats: number;
   private readonly stepDispatches: Dispatch[];
-  private readonly evaluationDispatches: Dispatch[];
+  private readonly evaluationDispatches: (Dispatch & { variant?: MatmulVariant })[];
   private readonly stepBindGroup: GPUBindGroup;
   private readonly pending: PendingMetrics[] = [];
   private readonly completed: StepMetrics[] = [];
@@ -174,7 +174,7 @@ export class GpuTrainer {
       return { compiled: kernel, bindGroup: bindGroupFor(this.device, kernel, plan.label, named), grid: plan.grid };
     };
     this.stepDispatches = trainerLayout.step.map(record);
-    this.evaluationDispatches = trainerLayout.evaluation.map(record);
+    this.evaluationDispatches = trainerLayout.evaluation.map((plan) => ({ ...record(plan), variant: plan.variant }));
     this.dispatchesPerStep = this.stepDispatches.length;
     this.stepBindGroup = this.device.createBindGroup({
       label: 'step params',
@@ -485,7 +485,7 @@ export class GpuTrainer {
       this.evaluationDispatches.forEach((dispatch, d) => {
         const layer = this.layout.layers[d];
         // The forward products of each layer, then the output activation, over this chunk's rows.
-        const [x, y] = layer ? matmulGrid(rows, layer.fanOut) : outputActivationGrid(rows);
+        const [x, y] = layer ? matmulGrid(rows, layer.fanOut, dispatch.variant) : outputActivationGrid(rows);
         pass.setPipeline(dispatch.compiled.pipeline);
         pass.setBindGroup(0, dispatch.bindGroup);
         pass.dispatchWorkgroups(x, y);

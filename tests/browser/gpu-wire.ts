@@ -6,7 +6,7 @@
 import type { NetworkSpec } from '../../src/model/spec';
 import type { LossName } from '../../src/model/losses';
 import type { StepMetrics } from '../../src/model/session';
-import type { MatmulVariant } from '../../src/gpu/step-plan';
+import type { MatmulVariant } from '../../src/gpu/kernels';
 
 /** One GPU run the page performs. */
 export interface HarnessCase {
