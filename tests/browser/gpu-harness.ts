@@ -5,6 +5,7 @@
 import { acquireGpu, describeGpuAdapter, type GpuAdapterReport } from '../../src/gpu/device';
 import { createSession } from '../../src/train/create-session';
 import { GpuSession } from '../../src/train/gpu-session';
+import type { StoredTuning, TuningStore } from '../../src/gpu/tuner';
 import type { Dataset } from '../../src/model/dataset';
 import type { LossName } from '../../src/model/losses';
 import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
@@ -25,16 +26,25 @@ function datasetOf(input: HarnessCase): Dataset {
   };
 }
 
-function openSession(input: HarnessCase): Promise<GpuSession> {
+/** Tuning stores kept in the page by name, so a second run can find what a first one stored. */
+const tuningStores = new Map<string, Map<string, StoredTuning>>();
+
+function memoryStore(name: string): TuningStore {
+  const entries = tuningStores.get(name) ?? new Map<string, StoredTuning>();
+  tuningStores.set(name, entries);
+  return { load: async (key) => entries.get(key) ?? null, save: async (key, value) => void entries.set(key, value) };
+}
+
+function openSession(input: HarnessCase, tuning?: { budgetMs: number; store: TuningStore }): Promise<GpuSession> {
   const dataset = datasetOf(input);
   const overrides = { ...(input.stepKernel ? { kernel: input.stepKernel } : {}), ...(input.matmul ? { matmul: input.matmul } : {}) };
   // An empty string asks for the seeded initial parameters.
-  if (input.initialParameters === '') return GpuSession.create({ spec: input.spec, dataset, overrides });
-  return GpuSession.create({ spec: input.spec, dataset, overrides, initialParameters: decodeFloat64(input.initialParameters) });
+  const initialParameters = input.initialParameters === '' ? undefined : decodeFloat64(input.initialParameters);
+  return GpuSession.create({ spec: input.spec, dataset, overrides, ...(initialParameters ? { initialParameters } : {}), ...(tuning ? { tuning } : {}) });
 }
 
-async function runCase(input: HarnessCase): Promise<HarnessResult> {
-  const session = await openSession(input);
+async function runCase(input: HarnessCase, tuning?: { budgetMs: number; store: TuningStore }): Promise<HarnessResult> {
+  const session = await openSession(input, tuning);
   const failures: string[] = [];
   session.onError = (error) => failures.push(`${error.kind}: ${error.message}`);
   try {
@@ -60,6 +70,8 @@ async function runCase(input: HarnessCase): Promise<HarnessResult> {
       stepsPerSubmission: session.trainer.stepsPerSubmission,
       stepKernel: session.trainer.plan.kernel,
       matmul: session.trainer.plan.matmul,
+      tuned: session.trainer.plan.tuned,
+      tuning: session.trainer.tuning,
     };
   } finally {
     session.dispose();
@@ -123,6 +135,8 @@ export interface GpuHarness {
   deviceLoss(input: HarnessCase): Promise<{ kinds: string[]; message: string; trainError: string | null }>;
   /** Wall-clock time of `steps` steps after a warm-up, with the dispatch and submission counts. */
   timeSteps(input: HarnessCase, steps: number): Promise<{ millisecondsPerStep: number; dispatchesPerStep: number; stepsPerSubmission: number; plan: string }>;
+  /** Runs `input` as runCases does, its products tuned within `budgetMs` with the page's store `storeName`. */
+  runTuned(input: HarnessCase, budgetMs: number, storeName: string): Promise<HarnessResult>;
 }
 
 declare global {
@@ -133,6 +147,7 @@ declare global {
 
 window.gpuHarness = {
   adapter: describeGpuAdapter,
+  runTuned: (input, budgetMs, storeName) => runCase(input, { budgetMs, store: memoryStore(storeName) }),
   async runCases(cases) {
     const results: HarnessResult[] = [];
     for (const testCase of cases) {
