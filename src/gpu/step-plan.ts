@@ -14,6 +14,8 @@ export interface StepPlan {
   matmul: MatmulVariant;
   /** The variant chosen for each product shape by measuring (productShapes' keys); shapes not here run `matmul`. */
   tuned: Readonly<Record<string, MatmulVariant>>;
+  /** Override constants merged into every product pipeline (StepPlanOverrides.productConstants); empty but in a planted test. */
+  productConstants: Readonly<Record<string, number>>;
   /** Invocations of the single-workgroup kernels (loss, norms, fused step). */
   reductionWorkgroupSize: number;
   /** Sentences naming the deciding figures. */
@@ -26,6 +28,8 @@ export interface StepPlanOverrides {
   kernel?: 'fused' | 'layered';
   /** Matrix-product variant. */
   matmul?: MatmulVariant;
+  /** Override constants merged into every matrix product's pipeline: how a test plants a broken kernel for the self-check to catch. */
+  productConstants?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -86,7 +90,8 @@ export function chooseStepPlan(widths: readonly number[], batchSize: number, isC
     matmul = 'workgroup-memory';
     reasons.push('GPU adapter: operand tiles staged in workgroup memory');
   }
-  return { kernel, matmul, tuned: {}, reductionWorkgroupSize, reason: reasons.join('; ') };
+  if (overrides.productConstants) reasons.push(`product override constants ${JSON.stringify(overrides.productConstants)} planted by the caller`);
+  return { kernel, matmul, tuned: {}, productConstants: overrides.productConstants ?? {}, reductionWorkgroupSize, reason: reasons.join('; ') };
 }
 
 /** The three products of a layer. */

@@ -141,7 +141,8 @@ function productKernel(plan: StepPlan, shapes: readonly ProductShape[], product:
   const shape = shapes.find((candidate) => candidate.product === product && candidate.layer === l);
   if (!shape) throw new Error(`a layered step has no ${product} product in weight layer ${l + 1}`);
   const variant = variantFor(plan, shape);
-  return { kernel: matmulKernels(variant, shape.alignment)[product], variant };
+  const kernel = matmulKernels(variant, shape.alignment)[product];
+  return { kernel: { ...kernel, constants: { ...kernel.constants, ...plan.productConstants } }, variant };
 }
 
 /** Checks that `buffers` gives exactly the bindings `kernel` declares; throws naming the difference. */

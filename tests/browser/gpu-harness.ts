@@ -5,7 +5,9 @@
 import { acquireGpu, describeGpuAdapter, type GpuAdapterReport } from '../../src/gpu/device';
 import { createSession } from '../../src/train/create-session';
 import { GpuSession } from '../../src/train/gpu-session';
+import type { MatmulVariant } from '../../src/gpu/kernels';
 import type { StoredTuning, TuningStore } from '../../src/gpu/tuner';
+import { selfCheck, type SelfCheckReport } from '../../src/train/self-check';
 import type { Dataset } from '../../src/model/dataset';
 import type { LossName } from '../../src/model/losses';
 import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
@@ -137,6 +139,8 @@ export interface GpuHarness {
   timeSteps(input: HarnessCase, steps: number): Promise<{ millisecondsPerStep: number; dispatchesPerStep: number; stepsPerSubmission: number; plan: string }>;
   /** Runs `input` as runCases does, its products tuned within `budgetMs` with the page's store `storeName`. */
   runTuned(input: HarnessCase, budgetMs: number, storeName: string): Promise<HarnessResult>;
+  /** The self-check of `input`'s network (src/train/self-check.ts), over `variants` or every candidate, with planted override constants. */
+  selfCheck(input: HarnessCase, variants: MatmulVariant[] | null, productConstants: Record<string, number> | null): Promise<SelfCheckReport>;
 }
 
 declare global {
@@ -148,6 +152,14 @@ declare global {
 window.gpuHarness = {
   adapter: describeGpuAdapter,
   runTuned: (input, budgetMs, storeName) => runCase(input, { budgetMs, store: memoryStore(storeName) }),
+  selfCheck: (input, variants, productConstants) =>
+    selfCheck({
+      spec: input.spec,
+      dataset: datasetOf(input),
+      ...(input.initialParameters === '' ? {} : { initialParameters: decodeFloat64(input.initialParameters) }),
+      ...(variants ? { variants } : {}),
+      ...(productConstants ? { productConstants } : {}),
+    }),
   async runCases(cases) {
     const results: HarnessResult[] = [];
     for (const testCase of cases) {

@@ -1,7 +1,10 @@
 /**
  * The autotuner on the running adapter (SwiftShader here): it times every candidate variant of
  * every product shape of a small network, runs the fastest, trains exactly as the CPU path does
- * with the plan it chose, and a second run finds the choices in its store and times nothing.
+ * with the plan it chose, and a second run finds the choices in its store and times nothing. Then
+ * the self-check a user runs: it passes with every variant on this adapter, and fails, naming the
+ * tensor, when a broken kernel is planted through an override constant. One file, one page: the
+ * pipelines the tuner compiled serve the self-check.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
@@ -78,5 +81,29 @@ describe('the autotuner on this adapter', () => {
     expect(result.tuned).toEqual({});
     expect(result.tuning!.shapes.every((s) => s.source === 'rule' && s.chosen === result.matmul)).toBe(true);
     checkAgainstCpu(prepared, result, cpuReference(prepared));
+  });
+});
+
+describe('the self-check on this adapter', () => {
+  it('passes with every product variant the tuner might pick, per tensor kind within its bound', async () => {
+    const prepared = prepareCase({ ...recipe, name: 'self-check' });
+    const report = await page.evaluate((wire) => window.gpuHarness.selfCheck(wire, null, null), prepared.wire);
+    console.log(`self-check on ${report.adapter.architecture}: ${report.passed ? 'passed' : 'FAILED'} in ${Math.round(report.elapsedMs)} ms over ${report.plans.length} plans\n${report.kinds.map((k) => `  ${k.kind.padEnd(16)} ${k.largestRelativeError.toExponential(2)} (bound used ${k.boundFraction.toFixed(3)})`).join('\n')}`);
+    expect(report.failures).toEqual([]);
+    expect(report.passed).toBe(true);
+    expect(report.plans).toEqual(MATMUL_VARIANT_NAMES.map((variant) => `layered, ${variant} products`));
+    expect(report.kinds.map((k) => k.kind).sort()).toEqual(['biasGradient', 'forward', 'gradientNorm', 'loss', 'parameterChange', 'weightGradient']);
+    expect(report.kinds.every((k) => k.passed && k.boundFraction <= 1 && k.tensors > 0)).toBe(true);
+  });
+
+  it('fails, naming the plan and the tensor, when a kernel is planted wrong through an override', async () => {
+    const prepared = prepareCase({ ...recipe, name: 'self-check planted' });
+    // The 32-row tile's invocations told to cover 2 rows instead of 4: the dispatch still counts 32
+    // rows a workgroup, so batch rows 16…31 (and the bias row of G) are never written.
+    const report = await page.evaluate((wire) => window.gpuHarness.selfCheck(wire, ['workgroup-memory'], { THREAD_ROWS: 2 }), prepared.wire);
+    expect(report.passed).toBe(false);
+    expect(report.failures.length).toBeGreaterThan(0);
+    expect(report.failures[0]).toMatch(/^layered, workgroup-memory products: outputs of 64 rows\[\d+\]: GPU .* vs CPU .* exceeds forward bound/);
+    expect(report.kinds.find((k) => k.kind === 'forward')?.passed).toBe(false);
   });
 });
