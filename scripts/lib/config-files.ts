@@ -19,7 +19,7 @@ import { SATURATION_DEMO_DATA, saturationDemoSpec } from '../../src/train/satura
 import presets from '../presets.json';
 import { buildDataset, type DatasetFiles, type DataSource } from '../../src/data/source';
 import type { InputFile } from './output-files';
-import { parseRunConfig, type RunConfig } from './run-config';
+import { isRecord, parseRunConfig, type RunConfig } from './run-config';
 import { ConfigError } from './user-errors';
 
 /**
@@ -57,10 +57,6 @@ const BYTE_ORDER_MARK = '\uFEFF';
 /** JSON text as some editors save it: a leading byte-order mark is skipped, as the CSV import skips it. */
 function parseJson(text: string): unknown {
   return JSON.parse(text.startsWith(BYTE_ORDER_MARK) ? text.slice(BYTE_ORDER_MARK.length) : text);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A value as a message names it: short, never the whole of a large file. */

@@ -42,11 +42,12 @@ export const MAX_STEPS_REASON =
  * about 20 bytes each, and the whole record must fit one JSON text, which on the GPU path also
  * crosses from the browser to Node in one message of at most 256 MiB.
  */
-export const MAX_RUN_PARAMETERS = 4_000_000;
+const MAX_RUN_PARAMETERS = 4_000_000;
 
 const CONFIG_KEYS = ['spec', 'dataset', 'steps', 'switchLossAt', 'description'];
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Whether a value read from JSON is an object (not null, not a list). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

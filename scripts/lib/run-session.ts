@@ -49,13 +49,13 @@ export interface RunProgress {
 type DatasetRecord = DataSource & { name: string; inputSize: number; outputSize: number; trainCount: number; testCount: number };
 
 /** The test rows scored with the parameters of one step. */
-export interface TestResult extends OutputScore {
+interface TestResult extends OutputScore {
   /** Steps trained before the scoring: the parameters after step `step` − 1's update. */
   step: number;
 }
 
 /** Where and why a run stopped early: at the first metric that was not finite, as the page's guard stops. */
-export interface RunStop {
+interface RunStop {
   /** The step whose metrics held the first non-finite figure; the run's metrics end with it. */
   step: number;
   /** Which figure of StepMetrics: a loss by name, or one of the norms. */

@@ -50,7 +50,7 @@ export interface CsvImportOptions {
 }
 
 /** How the target column(s) are read: as classes in one of three encodings, or as real values. */
-export type CsvTarget = 'auto' | 'binary' | 'one-hot' | 'regression';
+type CsvTarget = 'auto' | 'binary' | 'one-hot' | 'regression';
 
 /** Either a complete dataset (with advice that did not stop the import) or every problem found. */
 export type CsvImportResult =
