@@ -268,12 +268,12 @@ export async function datasetFor(loaded: LoadedConfig, files: DatasetFiles, onWa
   const problems = validateForDataset(config.spec, dataset).map((p) => ({ field: `spec.${p.field}`, message: p.message + dataSourceHint(p, config.spec, config.dataset, dataset) }));
   // Real-valued targets have no classes: only a loss defined on a linear output fits them.
   if (dataset.classNames === undefined) {
-    const fitting = lossesFor('linear').map((loss) => LOSSES[loss].label).join(' or ');
+    const fitting = lossesFor('linear').map((loss) => LOSSES[loss].noun).join(' or ');
     for (const [position, loss] of lossesOfRun(config).entries()) {
       if (lossAllows(loss, 'linear')) continue;
       problems.push({
         field: position === 0 ? 'spec.loss' : 'switchLossAt',
-        message: `The dataset's targets are real values (target "regression"), but ${LOSSES[loss].label} needs class targets; train with ${fitting}, with a linear output.`,
+        message: `The dataset's targets are real values (target "regression"), but the ${LOSSES[loss].noun} needs class targets; train with the ${fitting}, with a linear output.`,
       });
     }
   }
