@@ -10,7 +10,7 @@
  * table and writes it to BENCHMARKS.md with the machine it ran on.
  */
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -21,6 +21,9 @@ import type { BenchRequest, BenchResult, MatmulResult } from './lib/bench-types'
 import { filePath, listOf, option, parseCommandArgs, realNumber, wholeNumber, type CommandDeclaration } from './lib/args';
 import { launchHeadless } from './lib/browser';
 import type { ScriptHost } from './lib/host';
+import { checkOutputPath, writeOutputs } from './lib/output-files';
+import { MAX_STEPS } from './lib/run-config';
+import { withUserErrors } from './lib/user-errors';
 import type { DataSource } from '../src/data/source';
 
 /** SGD learning rate of every benchmark network (both implementations). */
@@ -35,6 +38,11 @@ const BENCH_CONFIGS: Record<string, { widths: number[]; outputActivation: 'sigmo
 const BENCH_CONFIG_NAMES = Object.keys(BENCH_CONFIGS);
 /** The losses the TF.js reference (scripts/pages/tfjs-trainer.js) implements, so the only ones compared. */
 const BENCH_LOSSES: LossName[] = ['mse', 'cross_entropy'];
+/** Largest square product timed alone: its three float32 matrices stay within WebGPU's default 128 MiB storage binding. */
+const MAX_MATMUL_SIZE = 4096;
+/** Most timed windows per measurement, and longest window, so a typo cannot keep the machine busy for a day. */
+const MAX_WINDOWS = 100;
+const MAX_WINDOW_SECONDS = 600;
 
 /** The command line: the usage text, the parsing and the checks all read this. */
 const BENCH_COMMAND = {
@@ -43,11 +51,11 @@ const BENCH_COMMAND = {
     configs: option(listOf(BENCH_CONFIG_NAMES, false), BENCH_CONFIG_NAMES, `GPU configs, from ${BENCH_CONFIG_NAMES.join(', ')}`),
     cpuConfigs: option(listOf(BENCH_CONFIG_NAMES, true), ['toy', 'mnist'], 'CPU configs; "none" skips the CPU table'),
     losses: option(listOf(BENCH_LOSSES, false), BENCH_LOSSES, BENCH_LOSSES.join(', ')),
-    windows: option(wholeNumber(1), 3, 'timed windows per measurement; the median is reported'),
-    seconds: option(realNumber(0.05, 'S'), 2, 'target length of a window when --steps is not given'),
-    steps: option(wholeNumber(1), null, 'steps per window for every measurement, instead of calibrating'),
-    warmup: option(wholeNumber(1), 3, 'steps run before timing'),
-    matmulSize: option(wholeNumber(0), 1024, 'size of the square product timed alone; 0 skips it'),
+    windows: option(wholeNumber(1, MAX_WINDOWS), 3, 'timed windows per measurement; the median is reported'),
+    seconds: option(realNumber(0.05, MAX_WINDOW_SECONDS, 'S'), 2, 'target length of a window when --steps is not given'),
+    steps: option(wholeNumber(1, MAX_STEPS), null, 'steps per window for every measurement, instead of calibrating'),
+    warmup: option(wholeNumber(1, MAX_STEPS), 3, 'steps run before timing'),
+    matmulSize: option(wholeNumber(0, MAX_MATMUL_SIZE, 'N', "its matrices must fit WebGPU's default 128 MiB storage binding"), 1024, 'size of the square product timed alone; 0 skips it'),
     out: option(filePath(), 'BENCHMARKS.md', 'where the table is written'),
   },
 } satisfies CommandDeclaration;
@@ -198,6 +206,17 @@ async function engineVersion(projectRoot: string): Promise<string> {
 export async function main(args: string[], host: ScriptHost): Promise<number> {
   const options = parseCommandArgs(BENCH_COMMAND, args, host);
   if (typeof options === 'number') return options;
+  return withUserErrors(host, () => runBench(options, args, host));
+}
+
+/** The checked options of the command line. */
+type BenchOptions = Exclude<ReturnType<typeof parseCommandArgs<typeof BENCH_COMMAND>>, number>;
+
+/** The benchmark itself; a problem the user can fix is thrown as a ConfigError. */
+async function runBench(options: BenchOptions, args: string[], host: ScriptHost): Promise<number> {
+  // Checked before the benchmark, so a path that cannot take the table costs no measuring.
+  const outPath = resolve(host.cwd, options.out);
+  await checkOutputPath(outPath, '--out', []);
   const started = new Date();
   const version = await engineVersion(host.projectRoot);
   const loadBefore = loadavg();
@@ -274,8 +293,7 @@ ${gpuSection}
 
 ${cpuSection}
 `;
-    const outPath = resolve(host.cwd, options.out);
-    await writeFile(outPath, `${BENCHMARKS_HEADER}\n${runSection}${await earlierRuns(outPath)}`);
+    await writeOutputs([{ path: outPath, field: '--out', content: `${BENCHMARKS_HEADER}\n${runSection}${await earlierRuns(outPath)}` }]);
     host.stdout(`\n${gpuSection}\n\n${cpuSection}\n\nwrote ${outPath}\n`);
     return 0;
   } finally {
