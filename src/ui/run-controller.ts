@@ -186,8 +186,9 @@ export class RunController implements ReactiveController {
     this.loop = new TrainingLoop(host, {
       onMetrics: (metrics) => this._record(metrics),
       onError: (error) => {
-        // A train() refused because the guard stopped the run adds nothing to what the guard said.
-        if (this._session?.condition === 'non-finite' || this._session?.condition === 'failed') return;
+        // A train() refused because the guard stopped the run, or failing with the fault the page
+        // shows (a failed worker), adds nothing to what the guard or the fault panel said.
+        if (this._session?.condition === 'non-finite' || this._session?.condition === 'failed' || this._state.fault) return;
         this._show({ status: `Training stopped: ${errorText(error)}` });
       },
     });
@@ -344,11 +345,11 @@ export class RunController implements ReactiveController {
 
   /**
    * Says in the status line that `what` failed on `session`, unless that session was replaced, is
-   * stopped, or lost its device since the evaluation began (`deviceLossesBefore`): the guard
-   * reports those itself.
+   * stopped, lost its device since the evaluation began (`deviceLossesBefore`), or has a fault
+   * shown (a failed worker): the guard and the fault panel report those themselves.
    */
   reportFailure(what: string, error: unknown, session: GuardedSession, deviceLossesBefore: number): void {
-    if (session === this._session && deviceLossesBefore === this._deviceLosses && session.condition === 'ready') {
+    if (session === this._session && deviceLossesBefore === this._deviceLosses && session.condition === 'ready' && !this._state.fault) {
       this._show({ status: `${what} failed: ${errorText(error)}` });
     }
   }
@@ -398,16 +399,21 @@ export class RunController implements ReactiveController {
     }
   }
 
-  /** After the GPU could not be recovered: the same network on the CPU worker, from the weights the guard kept. */
+  /**
+   * After the GPU could not be recovered, or the CPU worker failed: the same network on a new CPU
+   * worker, from the weights the guard kept.
+   */
   continueOnCpu(): void {
     const config = this._state.config;
     const guard = this._session;
     if (!config || !guard) return;
-    this.useGpu = false;
-    this._show({
-      adapter: CPU_ADAPTER,
-      banner: 'The GPU was lost, so the network now trains on the CPU in a Web Worker: the same maths in float64, only slower. Reload the page to try the GPU again.',
-    });
+    if (this.useGpu) {
+      this.useGpu = false;
+      this._show({
+        adapter: CPU_ADAPTER,
+        banner: 'The GPU was lost, so the network now trains on the CPU in a Web Worker: the same maths in float64, only slower. Reload the page to try the GPU again.',
+      });
+    }
     const kept = guard.lastGoodSnapshot;
     void this.apply(
       config,
@@ -555,6 +561,10 @@ export class RunController implements ReactiveController {
       this._show({ status: 'The GPU could not be recovered: continue on the CPU, reload the page, or Reset.' });
       return false;
     }
+    if (this._state.fault?.kind === 'worker-failed') {
+      this._show({ status: 'The CPU worker has stopped: start a new one, or Reset.' });
+      return false;
+    }
     return true;
   }
 
@@ -586,12 +596,11 @@ export class RunController implements ReactiveController {
   /** What the run's guard reports, turned into the status line, the fault panel and the loop's state. */
   private _onGuardEvent(guard: GuardedSession, event: GuardEvent): void {
     switch (event.kind) {
-      case 'non-finite': {
+      case 'non-finite':
+        // The diagnosis goes in the status line only; the fault panel heads it with the step and offers the way back.
         this.loop.pause();
-        const message = `${event.message} It first showed at ${faultPlace(event.fault)}.`;
-        this._show({ status: message, fault: { kind: 'non-finite', message, keptStep: event.keptStep, learningRate: guard.spec.optimizer.learningRate } });
+        this._show({ status: `${event.message} It first showed at ${faultPlace(event.fault)}.`, fault: { kind: 'non-finite', step: event.fault.step, keptStep: event.keptStep } });
         return;
-      }
       case 'device-lost':
         this._deviceLosses++;
         this._show({ status: `${event.message} No reload is needed.` });
@@ -602,7 +611,7 @@ export class RunController implements ReactiveController {
         return;
       case 'recovery-failed':
         this.loop.pause();
-        this._show({ status: event.message, fault: { kind: 'recovery-failed', message: event.message, keptStep: guard.lastGoodSnapshot?.step ?? null } });
+        this._show({ status: event.message, fault: { kind: 'recovery-failed', keptStep: guard.lastGoodSnapshot?.step ?? null } });
         return;
       case 'restored': {
         this._rewind(event.step);
@@ -613,7 +622,16 @@ export class RunController implements ReactiveController {
       }
       case 'gpu-error':
         this.loop.pause();
-        this._show({ status: `${event.message.trimEnd().replace(/\.$/, '')}. Training paused.`, fault: { kind: 'gpu-error', message: event.message } });
+        // The status line names the kind; the fault panel carries the backend's own words, said once there.
+        if (guard.backend === 'cpu') {
+          // A CPU session reports an error only when its worker failed (src/train/worker-session.ts): it answers no more.
+          this._show({
+            status: 'The CPU worker stopped working, so training paused.',
+            fault: { kind: 'worker-failed', message: event.error.message, keptStep: guard.lastGoodSnapshot?.step ?? null },
+          });
+        } else {
+          this._show({ status: `The GPU reported ${event.error.kind === 'validation' ? 'a validation' : `an ${event.error.kind}`} error. Training paused.`, fault: { kind: 'gpu-error', message: event.error.message } });
+        }
         return;
     }
   }
