@@ -485,7 +485,8 @@ export class RunController implements ReactiveController {
     const data = uploadedCsvSource(file.name);
     const loaded = await this.datasets.load(data, file);
     if (!loaded.ok) {
-      this._show({ dataProblems: loaded.problems, status: `The CSV file was not loaded. ${this._session ? 'The current network keeps running.' : ''}` });
+      // The reason, with its line and column, is shown once: under the file control, which keeps it in view.
+      this._show({ dataProblems: loaded.problems, status: `The CSV file ${file.name} was not loaded (the reason is under the file control). ${this._session ? 'The current network keeps running.' : ''}` });
       return;
     }
     const warnings = loaded.warnings.length > 0 ? ` Note: ${loaded.warnings.join(' ')}` : '';
