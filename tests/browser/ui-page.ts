@@ -185,29 +185,32 @@ export function liveRegionTexts(page: Page): Promise<{ role: string; text: strin
 }
 
 /**
- * Commits new values to several controls in one task, one after the other, as a user does with
- * quick edits: each is found by the text of its label (through the panels' shadow roots), given
- * the value and sent a change event, as on Tab.
+ * Commits new values to several controls one after the other, as fast as a user can: each in its
+ * own task (the panels have drawn the one before, as they would have between two keystrokes), none
+ * waiting for the one before to be applied. Each control is found by the text of its label
+ * (through the panels' shadow roots), given the value and sent a change event, as on Tab.
  */
-export async function commitAtOnce(page: Page, edits: { label: string; value: string }[]): Promise<void> {
-  await page.evaluate((changes: { label: string; value: string }[]) => {
-    const labels: HTMLLabelElement[] = [];
-    const visit = (root: ParentNode) => {
-      for (const element of root.querySelectorAll('*')) {
-        if (element instanceof HTMLLabelElement) labels.push(element);
-        if (element.shadowRoot) visit(element.shadowRoot);
-      }
-    };
-    visit(document.querySelector('mlp-playground')!.shadowRoot!);
-    const controls = changes.map(({ label }) => {
+export async function commitInQuickSuccession(page: Page, edits: { label: string; value: string }[]): Promise<void> {
+  await page.evaluate(async (changes: { label: string; value: string }[]) => {
+    const find = (label: string) => {
+      const labels: HTMLLabelElement[] = [];
+      const visit = (root: ParentNode) => {
+        for (const element of root.querySelectorAll('*')) {
+          if (element instanceof HTMLLabelElement) labels.push(element);
+          if (element.shadowRoot) visit(element.shadowRoot);
+        }
+      };
+      visit(document.querySelector('mlp-playground')!.shadowRoot!);
       const owner = labels.find((l) => l.querySelector('span')?.textContent?.trim() === label);
       const control = owner?.querySelector('input, select') as HTMLInputElement | HTMLSelectElement | null;
       if (!control) throw new Error(`no control labelled ${label}`);
       return control;
-    });
-    changes.forEach(({ value }, i) => {
-      controls[i].value = value;
-      controls[i].dispatchEvent(new Event('change', { bubbles: true }));
-    });
+    };
+    for (const { label, value } of changes) {
+      const control = find(label);
+      control.value = value;
+      control.dispatchEvent(new Event('change', { bubbles: true }));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
   }, edits);
 }
