@@ -335,7 +335,7 @@ export class RunController implements ReactiveController {
     const liveChange = !how.fresh && previous !== null && this._session !== null && sameJson(previous.data, next.data) && describeChange(previous.spec, next.spec).length === 0;
     const old = this._session;
     // The old run stands still while the new one is built, so nothing is issued to it in between
-    // and a live change can carry its exact state over. Play is held for the newest change to resume.
+    // and a live change can carry its exact state over. Play is held until the last change in flight is done.
     if (this.loop.running) this.holdingPlay = true;
     this.loop.pause();
     await this.loop.idle();

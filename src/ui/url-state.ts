@@ -49,7 +49,7 @@ function linkNotice(problems: readonly ValidationProblem[], adjusted: readonly V
 }
 
 export class UrlState implements ReactiveController {
-  /** What the link asked for that could not be used (empty when all of it was). */
+  /** What the link asked for that could not be used, and what was changed to fit its dataset (empty when all of it was used as it is). */
   notice = '';
   /** The hash this page wrote last, so its own change is not read back as the user's. */
   private writtenHash = '';
@@ -76,8 +76,11 @@ export class UrlState implements ReactiveController {
     this.host.requestUpdate();
     const isLink = hash.length > 1;
     const reason = problems.length > 0 ? 'Started with defaults where the link was invalid.' : isLink ? 'Started the setup from the link.' : 'Ready: press Play to train.';
-    const adjustedReason =
-      problems.length > 0 ? `${reason} Other settings were changed to fit the dataset (see the notice).` : 'Started from the link, with settings changed to fit its dataset (see the notice).';
+    const adjustedReason = !isLink
+      ? reason
+      : problems.length > 0
+        ? `${reason} Other settings were changed to fit the dataset (see the notice).`
+        : 'Started from the link, with settings changed to fit its dataset (see the notice).';
     const adjusted = await this.startRun(config, { reason, adjustedReason });
     // Nothing when a newer link replaced this one meanwhile: that one's notice stands.
     if (isLink && adjusted.length > 0) {
