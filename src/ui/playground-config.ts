@@ -45,6 +45,9 @@ function parseLinkData(value: unknown): { data: DataSource; problems: [] } | { d
   return parseDataSource(value, 'data');
 }
 
+/** The hash parameters a link carries (configToHash writes them; anything else in a link is a mistake). */
+const LINK_PARAMETERS = ['spec', 'data'] as const;
+
 /** The URL hash that carries `config` (JSON in two hash parameters, `spec` and `data`). */
 export function configToHash(config: PlaygroundConfig): string {
   const params = new URLSearchParams();
@@ -54,19 +57,44 @@ export function configToHash(config: PlaygroundConfig): string {
 }
 
 /**
+ * A problem parseSpec found, under the link's `spec` parameter. Its fields are paths inside the
+ * spec, except for a spec that is not an object at all, which it names "the spec".
+ */
+function specFieldProblem(problem: ValidationProblem): ValidationProblem {
+  return { field: problem.field === 'the spec' ? 'spec' : `spec.${problem.field}`, message: problem.message };
+}
+
+/**
  * The configuration a URL hash describes. An empty hash gives the defaults with no problems;
  * anything unreadable gives the defaults for that part and the problems found, so the page can say
- * what it ignored.
+ * what it ignored. Like parseSpec with unknown fields, it names every parameter it does not know
+ * (a misspelt key, a hash that is not a link of this page), a parameter given twice, and a hash
+ * that carries no parameter at all.
  */
 export function configFromHash(hash: string): { config: PlaygroundConfig; problems: ValidationProblem[] } {
   const config = defaultConfig();
   const problems: ValidationProblem[] = [];
-  const params = new URLSearchParams(hash.replace(/^#/, ''));
-  const readJson = (name: string): unknown => {
-    const text = params.get(name);
-    if (text === null) return undefined;
+  const text = hash.replace(/^#/, '');
+  const params = new URLSearchParams(text);
+  const known: readonly string[] = LINK_PARAMETERS;
+  const names = [...params.keys()];
+  if (text !== '' && names.length === 0) {
+    problems.push({ field: 'link', message: `The link's part after # names no setting; a link of this page carries ${LINK_PARAMETERS.join(' and ')}.` });
+  }
+  for (const name of new Set(names)) {
+    if (!known.includes(name)) {
+      problems.push({ field: name, message: `Unknown link setting ${JSON.stringify(name)}; a link of this page carries ${LINK_PARAMETERS.join(' and ')}.` });
+    }
+  }
+  const readJson = (name: (typeof LINK_PARAMETERS)[number]): unknown => {
+    const values = params.getAll(name);
+    if (values.length === 0) return undefined;
+    if (values.length > 1) {
+      problems.push({ field: name, message: `The link gives ${name} ${values.length} times; which one is meant is unclear.` });
+      return undefined;
+    }
     try {
-      return JSON.parse(text) as unknown;
+      return JSON.parse(values[0]) as unknown;
     } catch {
       problems.push({ field: name, message: `The link's ${name} is not valid JSON.` });
       return undefined;
@@ -76,7 +104,7 @@ export function configFromHash(hash: string): { config: PlaygroundConfig; proble
   if (specJson !== undefined) {
     const parsed = parseSpec(specJson);
     if (parsed.spec) config.spec = parsed.spec;
-    else problems.push(...parsed.problems.map((p) => ({ field: `spec.${p.field}`, message: p.message })));
+    else problems.push(...parsed.problems.map(specFieldProblem));
   }
   const dataJson = readJson('data');
   if (dataJson !== undefined) {

@@ -104,7 +104,7 @@ export class MlpPlayground extends LitElement {
     }
   `;
 
-  private readonly url = new UrlState(this, (config, reason) => this.run.apply(config, { fresh: true, reason }));
+  private readonly url = new UrlState(this, (config, reasons) => this.run.apply(config, { fresh: true, fitToData: true, ...reasons }));
   private readonly run: RunController = new RunController(
     this,
     {
@@ -163,7 +163,7 @@ export class MlpPlayground extends LitElement {
       <div class="layout">
         <div class="column">
           <transport-panel
-            .running=${loop.running}
+            .running=${this.run.playing}
             .loss=${loss}
             .output=${config?.spec.outputActivation ?? draft.spec.outputActivation}
             .ready=${session !== null}

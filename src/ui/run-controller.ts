@@ -40,15 +40,38 @@ function faultPlace(fault: NonFiniteFault): string {
   return `the output layer (weight layer ${fault.layerCount} of ${fault.layerCount})`;
 }
 
-/** The spec adjusted to a dataset: input and output widths, and an output activation that fits the targets. */
-function fitSpecToData(spec: NetworkSpec, dataset: Dataset): NetworkSpec {
+/**
+ * The spec adjusted to a dataset: input and output widths, an output activation that fits the
+ * targets, and a batch no larger than the training rows; with one sentence per setting it changed,
+ * under the setting's field, so the page never changes a setting without saying so.
+ */
+function fitSpecToData(spec: NetworkSpec, dataset: Dataset): { spec: NetworkSpec; changes: ValidationProblem[] } {
   const fitted = cloneSpec(spec);
-  fitted.widths[0] = dataset.inputSize;
-  fitted.widths[fitted.widths.length - 1] = dataset.outputSize;
-  if (dataset.outputSize === 1 && fitted.outputActivation === 'softmax') fitted.outputActivation = 'sigmoid';
-  if (dataset.outputSize > 1 && fitted.outputActivation === 'sigmoid') fitted.outputActivation = 'softmax';
-  if (fitted.batchSize > dataset.trainCount) fitted.batchSize = dataset.trainCount;
-  return fitted;
+  const changes: ValidationProblem[] = [];
+  const last = fitted.widths.length - 1;
+  if (fitted.widths[0] !== dataset.inputSize) {
+    changes.push({ field: 'widths[0]', message: `The input width ${fitted.widths[0]} became ${dataset.inputSize}, the dataset's input features.` });
+    fitted.widths[0] = dataset.inputSize;
+  }
+  if (fitted.widths[last] !== dataset.outputSize) {
+    changes.push({ field: `widths[${last}]`, message: `The output width ${fitted.widths[last]} became ${dataset.outputSize}, the dataset's target columns.` });
+    fitted.widths[last] = dataset.outputSize;
+  }
+  const output = dataset.outputSize === 1 && fitted.outputActivation === 'softmax' ? 'sigmoid' : dataset.outputSize > 1 && fitted.outputActivation === 'sigmoid' ? 'softmax' : null;
+  if (output) {
+    changes.push({ field: 'outputActivation', message: `The output activation ${fitted.outputActivation} became ${output}, for ${dataset.outputSize} output(s).` });
+    fitted.outputActivation = output;
+  }
+  if (fitted.batchSize > dataset.trainCount) {
+    changes.push({ field: 'batchSize', message: `The batch size ${fitted.batchSize} became ${dataset.trainCount}: the dataset has only ${dataset.trainCount} training rows.` });
+    fitted.batchSize = dataset.trainCount;
+  }
+  return { spec: fitted, changes };
+}
+
+/** Whether a fitted setting is one of the widths, which the panels show as following the dataset anyway. */
+function isWidthChange(change: ValidationProblem): boolean {
+  return change.field.startsWith('widths[');
 }
 
 /** What differs between two specs that needs a new network, as the words a status line uses. */
@@ -96,6 +119,16 @@ interface ApplyOptions {
   fresh: boolean;
   /** What the status line says once it runs. */
   reason: string;
+  /**
+   * Fits the spec to the dataset even when the dataset stays the same (a link: its sizes may not
+   * match the data). A new dataset is always fitted to; a panel edit on the same data is validated as it is.
+   */
+  fitToData?: boolean;
+  /**
+   * What the status line says instead of `reason` when settings were changed to fit the dataset
+   * (the caller shows the changes); unset, `reason` is followed by the changes other than widths.
+   */
+  adjustedReason?: string;
   /** The dataset already built for it; else the running one when the data source is unchanged, or loaded. */
   dataset?: Dataset;
   /** Weights and optimizer state to go on from. */
@@ -159,6 +192,10 @@ export class RunController implements ReactiveController {
   private useGpu = false;
   /** Incremented per requested change, so a slow one that finishes after a newer one is dropped. */
   private applyToken = 0;
+  /** Changes being applied (see apply). */
+  private appliesInFlight = 0;
+  /** Play was on when a change paused the loop (or pressed meanwhile): it resumes once the changes are done. */
+  private holdingPlay = false;
   /** Device losses so far: an evaluation that fails across one failed because of it, which the guard reports itself. */
   private _deviceLosses = 0;
   private readonly pendingEvaluations = new Set<Promise<Float32Array>>();
@@ -186,8 +223,9 @@ export class RunController implements ReactiveController {
     this.loop = new TrainingLoop(host, {
       onMetrics: (metrics) => this._record(metrics),
       onError: (error) => {
-        // A train() refused because the guard stopped the run adds nothing to what the guard said.
-        if (this._session?.condition === 'non-finite' || this._session?.condition === 'failed') return;
+        // A train() refused because the guard stopped the run, or failing with the fault the page
+        // shows (a failed worker), adds nothing to what the guard or the fault panel said.
+        if (this._session?.condition === 'non-finite' || this._session?.condition === 'failed' || this._state.fault) return;
         this._show({ status: `Training stopped: ${errorText(error)}` });
       },
     });
@@ -236,24 +274,48 @@ export class RunController implements ReactiveController {
   /**
    * Makes `next` the running configuration if it is valid: a new run (fresh weights) when `fresh`
    * or when the change needs a new network, else the same run with new optimizer settings. Invalid
-   * settings or a refused network leave the current run going and say why.
+   * settings or a refused network leave the current run going and say why. Resolves with the
+   * settings changed to fit the dataset (empty when none were, or when nothing was applied).
+   *
+   * A change pauses the loop while it builds the new run. If Play was on, it stays on: it is held
+   * (`holdingPlay`) and turned back on once the last change in flight is done, whatever each did,
+   * so changes in quick succession that replace each other never leave the run paused (a change
+   * must not read the pause of the one before it as the user's).
    */
-  async apply(next: PlaygroundConfig, how: ApplyOptions): Promise<void> {
+  async apply(next: PlaygroundConfig, how: ApplyOptions): Promise<ValidationProblem[]> {
     const token = ++this.applyToken;
+    this.appliesInFlight++;
+    try {
+      return await this._apply(token, next, how);
+    } finally {
+      this.appliesInFlight--;
+      if (this.appliesInFlight === 0) this._resumeHeldPlay();
+    }
+  }
+
+  /** Whether Play is on: training, or held paused by a change that is being applied and will train on. */
+  get playing(): boolean {
+    return this.loop.running || this.holdingPlay;
+  }
+
+  private async _apply(token: number, next: PlaygroundConfig, how: ApplyOptions): Promise<ValidationProblem[]> {
     this._show({ draft: next });
     let dataset = how.dataset ?? (sameJson(next.data, this._state.config?.data) ? this._state.dataset : null);
     if (!dataset) {
       this._show({ status: 'Loading the dataset…' });
       const loaded = await this.datasets.load(next.data);
-      if (token !== this.applyToken) return;
+      if (token !== this.applyToken) return [];
       if (!loaded.ok) {
         this._show({ dataProblems: loaded.problems, status: `The dataset could not be loaded; ${this._session ? 'the current network keeps running' : 'nothing to train yet'}.` });
-        return;
+        return [];
       }
       dataset = loaded.dataset;
     }
-    if (dataset !== this._state.dataset) {
-      next = { ...next, spec: fitSpecToData(next.spec, dataset) };
+    let fitted: ValidationProblem[] = [];
+    if (how.fitToData || dataset !== this._state.dataset) {
+      const fit = fitSpecToData(next.spec, dataset);
+      next = { ...next, spec: fit.spec };
+      fitted = fit.changes;
       this._show({ draft: next });
     }
     const problems = [...validate(next.spec), ...validateForDataset(next.spec, dataset)];
@@ -262,30 +324,28 @@ export class RunController implements ReactiveController {
       this._show({
         status: `Not applied: ${problems.length === 1 ? 'a setting needs' : `${problems.length} settings need`} fixing (shown next to ${problems.length === 1 ? 'it' : 'them'}). ${this._session ? 'The current network keeps running.' : ''}`,
       });
-      return;
+      return [];
     }
     const previous = this._state.config;
     if (!how.fresh && !how.from && previous && this._session && sameJson(previous, next)) {
       // An edit that undoes an invalid one: the running network already is this one.
       this._show({ status: 'Settings are back to those of the running network.' });
-      return;
+      return [];
     }
     const liveChange = !how.fresh && previous !== null && this._session !== null && sameJson(previous.data, next.data) && describeChange(previous.spec, next.spec).length === 0;
-    const wasRunning = this.loop.running;
     const old = this._session;
     // The old run stands still while the new one is built, so nothing is issued to it in between
-    // and a live change can carry its exact state over.
+    // and a live change can carry its exact state over. Play is held until the last change in flight is done.
+    if (this.loop.running) this.holdingPlay = true;
     this.loop.pause();
     await this.loop.idle();
     let snapshot = how.from ?? null;
-    let reason = how.reason;
+    let reason = fitted.length === 0 ? how.reason : (how.adjustedReason ?? [how.reason, ...fitted.filter((change) => !isWidthChange(change)).map((change) => change.message)].join(' '));
     if (liveChange && old && !how.from) {
-      await old.flush();
-      if (old.condition === 'ready') {
-        this._record(await old.takeMetrics());
-        snapshot = await old.snapshot();
-      } else {
-        // Stopped at a non-finite metric, or without a GPU: the weights the guard kept are the ones to go on from.
+      const carried = await this._carryOver(old);
+      if (carried) snapshot = carried;
+      else {
+        // Stopped at a non-finite metric, without a GPU, or its worker gone: the weights the guard kept are the ones to go on from.
         snapshot = old.lastGoodSnapshot;
         if (snapshot) reason += ` The run had stopped, so it goes on from the last good weights, of step ${snapshot.step}.`;
       }
@@ -295,16 +355,15 @@ export class RunController implements ReactiveController {
       session = await this._openSession(next.spec, dataset);
       if (snapshot) await session.restore(snapshot);
     } catch (error) {
-      if (token !== this.applyToken) return;
+      if (token !== this.applyToken) return [];
       this._show({ status: `Refused: ${errorText(error)} ${old ? 'The previous network keeps running.' : ''}` });
       // The link keeps describing what runs, not what was refused.
       this._settleConfig();
-      if (wasRunning && old) this.loop.play();
-      return;
+      return [];
     }
     if (token !== this.applyToken) {
       session.dispose();
-      return;
+      return [];
     }
     this._session = session;
     const newDataset = dataset !== this._state.dataset;
@@ -329,8 +388,8 @@ export class RunController implements ReactiveController {
     this._settleConfig();
     this._show({ status: reason });
     this.hooks.runStarted({ newHistory, newDataset, step: snapshot?.step ?? 0 });
-    if (wasRunning) this.loop.play();
     this._show({ revision: this._state.revision + 1 });
+    return fitted;
   }
 
   /** session.evaluate, tracked so a session is not disposed under it. */
@@ -344,11 +403,11 @@ export class RunController implements ReactiveController {
 
   /**
    * Says in the status line that `what` failed on `session`, unless that session was replaced, is
-   * stopped, or lost its device since the evaluation began (`deviceLossesBefore`): the guard
-   * reports those itself.
+   * stopped, lost its device since the evaluation began (`deviceLossesBefore`), or has a fault
+   * shown (a failed worker): the guard and the fault panel report those themselves.
    */
   reportFailure(what: string, error: unknown, session: GuardedSession, deviceLossesBefore: number): void {
-    if (session === this._session && deviceLossesBefore === this._deviceLosses && session.condition === 'ready') {
+    if (session === this._session && deviceLossesBefore === this._deviceLosses && session.condition === 'ready' && !this._state.fault) {
       this._show({ status: `${what} failed: ${errorText(error)}` });
     }
   }
@@ -360,6 +419,12 @@ export class RunController implements ReactiveController {
 
   playToggle(): void {
     if (!this._session) return;
+    if (this.appliesInFlight > 0 && !this.loop.running) {
+      // A change holds the loop paused while it builds its run: Play and Pause decide what happens once it is done.
+      this.holdingPlay = !this.holdingPlay;
+      this._show({ status: this.holdingPlay ? 'Training goes on once the change is applied.' : 'Paused: the change is applied without training on.' });
+      return;
+    }
     if (this.loop.running) void this._pause();
     else {
       if (!this._canTrain()) return;
@@ -370,7 +435,7 @@ export class RunController implements ReactiveController {
   }
 
   stepOnce(): void {
-    if (!this._session || this.loop.running || !this._canTrain()) return;
+    if (!this._session || this.loop.running || this.appliesInFlight > 0 || !this._canTrain()) return;
     this._show({ fault: null });
     void this.loop.stepOnce();
   }
@@ -398,16 +463,21 @@ export class RunController implements ReactiveController {
     }
   }
 
-  /** After the GPU could not be recovered: the same network on the CPU worker, from the weights the guard kept. */
+  /**
+   * After the GPU could not be recovered, or the CPU worker failed: the same network on a new CPU
+   * worker, from the weights the guard kept.
+   */
   continueOnCpu(): void {
     const config = this._state.config;
     const guard = this._session;
     if (!config || !guard) return;
-    this.useGpu = false;
-    this._show({
-      adapter: CPU_ADAPTER,
-      banner: 'The GPU was lost, so the network now trains on the CPU in a Web Worker: the same maths in float64, only slower. Reload the page to try the GPU again.',
-    });
+    if (this.useGpu) {
+      this.useGpu = false;
+      this._show({
+        adapter: CPU_ADAPTER,
+        banner: 'The GPU was lost, so the network now trains on the CPU in a Web Worker: the same maths in float64, only slower. Reload the page to try the GPU again.',
+      });
+    }
     const kept = guard.lastGoodSnapshot;
     void this.apply(
       config,
@@ -479,7 +549,8 @@ export class RunController implements ReactiveController {
     const data = uploadedCsvSource(file.name);
     const loaded = await this.datasets.load(data, file);
     if (!loaded.ok) {
-      this._show({ dataProblems: loaded.problems, status: `The CSV file was not loaded. ${this._session ? 'The current network keeps running.' : ''}` });
+      // The reason, with its line and column, is shown once: under the file control, which keeps it in view.
+      this._show({ dataProblems: loaded.problems, status: `The CSV file ${file.name} was not loaded (the reason is under the file control). ${this._session ? 'The current network keeps running.' : ''}` });
       return;
     }
     const warnings = loaded.warnings.length > 0 ? ` Note: ${loaded.warnings.join(' ')}` : '';
@@ -555,6 +626,10 @@ export class RunController implements ReactiveController {
       this._show({ status: 'The GPU could not be recovered: continue on the CPU, reload the page, or Reset.' });
       return false;
     }
+    if (this._state.fault?.kind === 'worker-failed') {
+      this._show({ status: 'The CPU worker has stopped: start a new one, or Reset.' });
+      return false;
+    }
     return true;
   }
 
@@ -586,12 +661,11 @@ export class RunController implements ReactiveController {
   /** What the run's guard reports, turned into the status line, the fault panel and the loop's state. */
   private _onGuardEvent(guard: GuardedSession, event: GuardEvent): void {
     switch (event.kind) {
-      case 'non-finite': {
+      case 'non-finite':
+        // The diagnosis goes in the status line only; the fault panel heads it with the step and offers the way back.
         this.loop.pause();
-        const message = `${event.message} It first showed at ${faultPlace(event.fault)}.`;
-        this._show({ status: message, fault: { kind: 'non-finite', message, keptStep: event.keptStep, learningRate: guard.spec.optimizer.learningRate } });
+        this._show({ status: `${event.message} It first showed at ${faultPlace(event.fault)}.`, fault: { kind: 'non-finite', step: event.fault.step, keptStep: event.keptStep } });
         return;
-      }
       case 'device-lost':
         this._deviceLosses++;
         this._show({ status: `${event.message} No reload is needed.` });
@@ -602,7 +676,7 @@ export class RunController implements ReactiveController {
         return;
       case 'recovery-failed':
         this.loop.pause();
-        this._show({ status: event.message, fault: { kind: 'recovery-failed', message: event.message, keptStep: guard.lastGoodSnapshot?.step ?? null } });
+        this._show({ status: event.message, fault: { kind: 'recovery-failed', keptStep: guard.lastGoodSnapshot?.step ?? null } });
         return;
       case 'restored': {
         this._rewind(event.step);
@@ -613,7 +687,16 @@ export class RunController implements ReactiveController {
       }
       case 'gpu-error':
         this.loop.pause();
-        this._show({ status: `${event.message.trimEnd().replace(/\.$/, '')}. Training paused.`, fault: { kind: 'gpu-error', message: event.message } });
+        // The status line names the kind; the fault panel carries the backend's own words, said once there.
+        if (guard.backend === 'cpu') {
+          // A CPU session reports an error only when its worker failed (src/train/worker-session.ts): it answers no more.
+          this._show({
+            status: 'The CPU worker stopped working, so training paused.',
+            fault: { kind: 'worker-failed', message: event.error.message, keptStep: guard.lastGoodSnapshot?.step ?? null },
+          });
+        } else {
+          this._show({ status: `The GPU reported ${event.error.kind === 'validation' ? 'a validation' : `an ${event.error.kind}`} error. Training paused.`, fault: { kind: 'gpu-error', message: event.error.message } });
+        }
         return;
     }
   }
@@ -627,6 +710,30 @@ export class RunController implements ReactiveController {
     }
     this.loop.rewound();
     this.hooks.rewound(step);
+  }
+
+  /**
+   * The running session's state for a live change, its last metrics recorded first; null when it
+   * has none to give: stopped at a non-finite metric, without a GPU, or its worker gone (the
+   * caller then goes on from the weights the guard kept).
+   */
+  private async _carryOver(session: GuardedSession): Promise<TrainerSnapshot | null> {
+    try {
+      await session.flush();
+      if (session.condition !== 'ready') return null;
+      this._record(await session.takeMetrics());
+      return await session.snapshot();
+    } catch {
+      return null;
+    }
+  }
+
+  /** Once the changes in flight are done: Play again if it was held on, unless the run cannot train. */
+  private _resumeHeldPlay(): void {
+    if (!this.holdingPlay) return;
+    this.holdingPlay = false;
+    if (this._session?.condition === 'ready' && !this._state.fault) this.loop.play();
+    else this.host.requestUpdate();
   }
 
   /** Disposes a replaced session once its issued steps and evaluations have finished (disposing under them makes the GPU report errors). */
