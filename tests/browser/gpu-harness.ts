@@ -8,6 +8,8 @@ import { GpuSession } from '../../src/train/gpu-session';
 import type { MatmulVariant } from '../../src/gpu/kernels';
 import type { StoredTuning, TuningStore } from '../../src/gpu/tuner';
 import { selfCheck, type SelfCheckReport } from '../../src/train/self-check';
+import { ForkedRun } from '../../src/train/fork';
+import type { TrainerSnapshot } from '../../src/model/session';
 import type { Dataset } from '../../src/model/dataset';
 import type { LossName } from '../../src/model/losses';
 import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
@@ -115,6 +117,16 @@ export interface RestoreRuns {
   replayedSteps: number[];
 }
 
+/** A fork on the GPU, as the harness reports it. */
+export interface ForkOutcome {
+  /** The state at the fork: both branches' snapshots (base64 Float64Array parameters, slots). */
+  atFork: WireSnapshot[];
+  /** Each branch's parameters after the steps following the fork, base64 Float64Array. */
+  after: string[];
+  /** Each branch's metrics after the fork (losses NaN → null). */
+  metrics: HarnessResult['metrics'][];
+}
+
 /** What the Node side calls through page.evaluate. */
 export interface GpuHarness {
   /** The adapter the sessions run on. */
@@ -139,6 +151,8 @@ export interface GpuHarness {
   timeSteps(input: HarnessCase, steps: number): Promise<{ millisecondsPerStep: number; dispatchesPerStep: number; stepsPerSubmission: number; plan: string }>;
   /** Runs `input` as runCases does, its products tuned within `budgetMs` with the page's store `storeName`. */
   runTuned(input: HarnessCase, budgetMs: number, storeName: string): Promise<HarnessResult>;
+  /** Trains `before` steps, forks into an MSE and a cross-entropy branch, trains both `after` steps: each branch's state at the fork and after. */
+  forkRun(input: HarnessCase, before: number, after: number): Promise<ForkOutcome>;
   /** The self-check of `input`'s network (src/train/self-check.ts), over `variants` or every candidate, with planted override constants. */
   selfCheck(input: HarnessCase, variants: MatmulVariant[] | null, productConstants: Record<string, number> | null): Promise<SelfCheckReport>;
 }
@@ -152,6 +166,29 @@ declare global {
 window.gpuHarness = {
   adapter: describeGpuAdapter,
   runTuned: (input, budgetMs, storeName) => runCase(input, { budgetMs, store: memoryStore(storeName) }),
+  async forkRun(input, before, after) {
+    const session = await openSession(input);
+    await session.train(before);
+    // As the page does every frame: the steps before the fork are the run's, not a branch's.
+    await session.flush();
+    await session.takeMetrics();
+    const fork = await ForkedRun.create(session, () => openSession(input), ['mse', 'cross_entropy']);
+    try {
+      const wire = (snapshot: TrainerSnapshot): WireSnapshot => ({ step: snapshot.step, loss: snapshot.loss, parameters: encodeArray(snapshot.parameters), optimizerSlots: snapshot.optimizerSlots.map(encodeArray) });
+      const atFork = await Promise.all(fork.branches.map(async (branch) => wire(await branch.session.snapshot())));
+      await fork.train(after);
+      await fork.flush();
+      const metrics = await fork.takeMetrics();
+      const finals = await Promise.all(fork.branches.map(async (branch) => encodeArray((await branch.session.snapshot()).parameters)));
+      return {
+        atFork,
+        after: finals,
+        metrics: metrics.map((list) => list.map((m) => ({ ...m, losses: Object.fromEntries(Object.entries(m.losses).map(([loss, value]) => [loss, Number.isNaN(value) ? null : value])) as Record<LossName, number | null> }))),
+      };
+    } finally {
+      fork.dispose();
+    }
+  },
   selfCheck: (input, variants, productConstants) =>
     selfCheck({
       spec: input.spec,
