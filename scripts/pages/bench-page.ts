@@ -24,6 +24,9 @@ import { parameterLayout } from '../../src/model/layout';
 import type { BenchRequest, BenchResult, MatmulResult } from '../lib/bench-types';
 import { adapterLabel } from './adapter';
 import { createTfjsTrainer } from './tfjs-trainer';
+import { LOSS_NAMES } from '../../src/model/losses';
+import { GpuReplicaSession } from '../../src/train/replica-session';
+import type { ReplicaBenchRequest, ReplicaBenchResult } from '../lib/replica-bench-types';
 
 declare global {
   interface Window {
@@ -184,6 +187,44 @@ window.benchMatmul = async (size, requestedVariant, windows, windowSeconds) => {
     return { size, variant, productsPerWindow: stepsPerWindow, windowGflops: stepsPerSecond.map((rate) => (rate * flopsPerProduct) / 1e9), medianGflops: (median(stepsPerSecond) * flopsPerProduct) / 1e9 };
   } finally {
     for (const buffer of [input, parameters, rowIndex, output, uniform, stepParams]) buffer.destroy();
+  }
+};
+
+/**
+ * Replica-steps per second of R replicas of one network in the GPU replica trainer
+ * (`npm run bench:sweep`), timed like the trainers above: warm-up, calibration, windows that
+ * synchronise once at their end. Each window's metrics are taken, as a sweep takes them.
+ */
+declare global {
+  interface Window {
+    benchReplicas(request: ReplicaBenchRequest): Promise<ReplicaBenchResult>;
+  }
+}
+
+window.benchReplicas = async (request) => {
+  const dataset = await cachedDataset(request.dataset);
+  const replicas = Array.from({ length: request.replicas }, (_, r) => ({
+    seed: 1 + r,
+    initScale: request.shape.init.scale,
+    learningRate: request.shape.optimizer.learningRate,
+    loss: LOSS_NAMES[r % LOSS_NAMES.length],
+  }));
+  const session = await GpuReplicaSession.create({ shape: request.shape, replicas, dataset, ...(request.form ? { form: request.form } : {}) });
+  try {
+    const run = async (steps: number) => {
+      await session.train(steps);
+      await session.flush();
+      await session.takeMetrics();
+    };
+    const { stepsPerWindow, stepsPerSecond } = await timeWindows(run, { ...request, windowSteps: null });
+    return {
+      plan: session.trainer.plan.reason,
+      stepsPerWindow,
+      windowReplicaSteps: stepsPerSecond.map((rate) => rate * request.replicas),
+      medianReplicaSteps: median(stepsPerSecond) * request.replicas,
+    };
+  } finally {
+    session.dispose();
   }
 };
 

@@ -10,6 +10,22 @@ import { cloneSpec, type NetworkSpec } from '../model/spec';
 import { formatProblems, validateForDataset } from '../model/validate';
 import { CPU_MEMORY_LIMIT_BYTES, CpuTrainer, cpuTrainerBytes } from './trainer';
 
+/**
+ * Throws, as the CpuReplicaTrainer constructor would, listing every problem of these replicas or
+ * naming the memory they would need over the CPU path's limit; makes nothing.
+ */
+export function checkCpuReplicas(shape: NetworkSpec, replicas: readonly ReplicaSettings[], dataset: Dataset): void {
+  const problems = [...validateReplicas(shape, replicas), ...validateForDataset(shape, dataset)];
+  if (problems.length > 0) throw new Error(`cannot train these replicas on "${dataset.name}":\n${formatProblems(problems)}`);
+  const bytes = replicas.length * cpuTrainerBytes(shape);
+  if (bytes > CPU_MEMORY_LIMIT_BYTES) {
+    throw new Error(
+      `${replicas.length} replicas of [${shape.widths.join(', ')}] with batch ${shape.batchSize} need ${(bytes / 1024 ** 3).toFixed(1)} GiB on the CPU path, ` +
+        `over its limit of ${CPU_MEMORY_LIMIT_BYTES / 1024 ** 3} GiB; train fewer replicas at once`,
+    );
+  }
+}
+
 export class CpuReplicaTrainer {
   /** The shape every replica shares (a copy). */
   readonly shape: NetworkSpec;
@@ -25,15 +41,7 @@ export class CpuReplicaTrainer {
     /** The data every replica trains on. */
     readonly dataset: Dataset,
   ) {
-    const problems = [...validateReplicas(shape, replicas), ...validateForDataset(shape, dataset)];
-    if (problems.length > 0) throw new Error(`cannot train these replicas on "${dataset.name}":\n${formatProblems(problems)}`);
-    const bytes = replicas.length * cpuTrainerBytes(shape);
-    if (bytes > CPU_MEMORY_LIMIT_BYTES) {
-      throw new Error(
-        `${replicas.length} replicas of [${shape.widths.join(', ')}] with batch ${shape.batchSize} need ${(bytes / 1024 ** 3).toFixed(1)} GiB on the CPU path, ` +
-          `over its limit of ${CPU_MEMORY_LIMIT_BYTES / 1024 ** 3} GiB; train fewer replicas at once`,
-      );
-    }
+    checkCpuReplicas(shape, replicas, dataset);
     this.shape = cloneSpec(shape);
     this.trainers = replicas.map((settings) => new CpuTrainer(replicaSpec(shape, settings), dataset));
   }

@@ -211,25 +211,11 @@ export class GpuReplicaTrainer {
    * compiles, allocates and uploads. Throws naming the failing value and what to change.
    */
   static async create(options: GpuReplicaTrainerOptions): Promise<GpuReplicaTrainer> {
-    const shape = cloneSpec(options.shape);
-    const { dataset, replicas } = options;
-    const problems = [...validateReplicas(shape, replicas), ...validateForDataset(shape, dataset)];
-    if (problems.length > 0) throw new Error(`these replicas cannot be trained on ${dataset.name}:\n${formatProblems(problems)}`);
-    const context = options.context ?? (await acquireGpu());
-    const { device } = context;
-    const plan = chooseReplicaForm(shape, context.report.isCpuAdapter, options.form);
-    const stepsPerSubmission = chooseStepsPerSubmission(shape, replicas.length);
-    const sizes: ReplicaLayoutInput = {
-      shape,
-      replicas: replicas.length,
-      form: plan.form,
-      workgroupSize: plan.workgroupSize,
-      trainCount: dataset.trainCount,
-      stepsPerSubmission,
-      limits: device.limits,
-    };
     // Before the initial parameters are made: R copies of them may not fit in host memory either.
-    checkReplicaCapacity(layoutReplicaTrainer(sizes), sizes, device.limits);
+    const { shape, context, plan, sizes } = await GpuReplicaTrainer.checked(options);
+    const { dataset, replicas } = options;
+    const { device } = context;
+    const { stepsPerSubmission } = sizes;
     const P = parameterLayout(shape.widths).totalParameters;
     const initial = new Float64Array(replicas.length * P);
     replicas.forEach((settings, r) => initial.set(initParameters(replicaSpec(shape, settings)), r * P));
@@ -256,6 +242,35 @@ export class GpuReplicaTrainer {
     if (thrown !== null) throw thrown;
     const what = memoryError ? 'ran out of GPU memory' : 'was rejected by WebGPU validation';
     throw new Error(`allocating ${replicas.length} replicas of [${shape.widths.join(', ')}] with batch ${shape.batchSize} ${what}: ${gpuError?.message}; train fewer replicas at once`);
+  }
+
+  /**
+   * Throws, as create would and naming the same value or limit, when these replicas cannot be
+   * trained here; allocates nothing (a sweep checks all its groups before it trains the first).
+   */
+  static async check(options: GpuReplicaTrainerOptions): Promise<void> {
+    await GpuReplicaTrainer.checked(options);
+  }
+
+  /** The checks of create and the layout's sizes they passed. */
+  private static async checked(options: GpuReplicaTrainerOptions): Promise<{ shape: NetworkSpec; context: GpuContext; plan: ReplicaPlan; sizes: ReplicaLayoutInput }> {
+    const shape = cloneSpec(options.shape);
+    const { dataset, replicas } = options;
+    const problems = [...validateReplicas(shape, replicas), ...validateForDataset(shape, dataset)];
+    if (problems.length > 0) throw new Error(`these replicas cannot be trained on ${dataset.name}:\n${formatProblems(problems)}`);
+    const context = options.context ?? (await acquireGpu());
+    const plan = chooseReplicaForm(shape, context.report.isCpuAdapter, options.form);
+    const sizes: ReplicaLayoutInput = {
+      shape,
+      replicas: replicas.length,
+      form: plan.form,
+      workgroupSize: plan.workgroupSize,
+      trainCount: dataset.trainCount,
+      stepsPerSubmission: chooseStepsPerSubmission(shape, replicas.length),
+      limits: context.device.limits,
+    };
+    checkReplicaCapacity(layoutReplicaTrainer(sizes), sizes, context.device.limits);
+    return { shape, context, plan, sizes };
   }
 
   /** Steps issued so far (some may still be running on the GPU). */

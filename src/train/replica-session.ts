@@ -8,7 +8,7 @@ import type { LossName } from '../model/losses';
 import type { ReplicaSession, ReplicaSettings, ReplicaStepMetrics } from '../model/replicas';
 import type { SessionError } from '../model/session';
 import type { NetworkSpec } from '../model/spec';
-import { CpuReplicaTrainer } from '../cpu/replica-trainer';
+import { CpuReplicaTrainer, checkCpuReplicas } from '../cpu/replica-trainer';
 import { describeGpuAdapter, type GpuContext } from '../gpu/device';
 import type { ReplicaForm } from '../gpu/kernels';
 import { GpuReplicaTrainer } from '../gpu/replica-trainer';
@@ -171,4 +171,13 @@ export async function createReplicaSession(options: ReplicaSessionOptions): Prom
   const useGpu = backend === 'webgpu' || (backend === 'auto' && (await describeGpuAdapter()) !== null);
   if (useGpu) return GpuReplicaSession.create(options);
   return new CpuReplicaSession(options.shape, options.replicas, options.dataset);
+}
+
+/**
+ * Throws, as createReplicaSession would and naming the same value or limit, when these replicas
+ * cannot be trained on `backend`; allocates nothing.
+ */
+export async function checkReplicaSession(options: ReplicaSessionOptions & { backend: 'webgpu' | 'cpu' }): Promise<void> {
+  if (options.backend === 'webgpu') await GpuReplicaTrainer.check(options);
+  else checkCpuReplicas(options.shape, options.replicas, options.dataset);
 }
