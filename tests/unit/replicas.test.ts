@@ -156,7 +156,7 @@ describe('the GPU replica layout', () => {
     expect(module.split(`struct ${REPLICA_STEP.name} {`)).toHaveLength(2);
     expect(module).toContain('@group(1) @binding(0) var<uniform> submission: StepParams;');
     expect(module).not.toContain('var<uniform> step:');
-    expect(grid).toEqual([form === 'workgroup' ? replicas : Math.ceil(replicas / 16), 1]);
+    expect(grid).toEqual([form === 'workgroup' ? replicas : Math.ceil(replicas / 4), 1]);
     // Every replica's share: parameters [R × P], rows [steps × R], metrics [steps × R × stride].
     const P = 2 * 5 + 5 + 5 * 4 + 4 + 4 + 1;
     expect(layout.buffers.parameters.bytes).toBe(4 * replicas * P);
@@ -171,7 +171,7 @@ describe('the GPU replica layout', () => {
     expect(check(input('workgroup', 65535))).not.toThrow();
     for (const replicas of [65536, 70000]) expect(check(input('workgroup', replicas))).toThrow(`dispatches ${replicas} workgroups (one workgroup per replica) but maxComputeWorkgroupsPerDimension is 65535`);
     expect(check(input('invocation', 65536))).not.toThrow();
-    expect(check(input('invocation', 100), { ...roomy, maxComputeWorkgroupsPerDimension: 6 })).toThrow('dispatches 7 workgroups (one invocation per replica)');
+    expect(check(input('invocation', 100), { ...roomy, maxComputeWorkgroupsPerDimension: 24 })).toThrow('dispatches 25 workgroups (one invocation per replica)');
     const layout = layoutReplicaTrainer(input('invocation', 1000));
     const scratch = layout.allBuffers.find((b) => b.name.startsWith('step scratch'))!;
     expect(check(input('invocation', 1000), { ...roomy, maxStorageBufferBindingSize: scratch.bytes - 4 })).toThrow(`${scratch.name} needs ${scratch.bytes} bytes but maxStorageBufferBindingSize is ${scratch.bytes - 4} bytes`);
