@@ -93,8 +93,20 @@ function chooseStepsPerSubmission(shape: NetworkSpec, replicas: number): number 
 /** The limits the replica check reads (a GPUSupportedLimits has them all). */
 export type ReplicaLimits = Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize' | 'maxComputeWorkgroupsPerDimension'>;
 
+/** A refusal of replicas over the device's limits: too large a network for the replica step, or too many replicas. */
+export class ReplicaCapacityError extends Error {
+  constructor(
+    message: string,
+    /** 'network': one replica's step is too large for one workgroup; 'replicas': R of them do not fit. */
+    readonly exceeds: 'network' | 'replicas',
+  ) {
+    super(message);
+    this.name = 'ReplicaCapacityError';
+  }
+}
+
 /**
- * Throws, naming the figure, its size and the limit, when R replicas of `shape` cannot run here:
+ * Throws a ReplicaCapacityError, naming the figure, its size and the limit, when R replicas of `shape` cannot run here:
  * a network too large for one workgroup's step, more workgroups than one dimension of a dispatch
  * may hold, or a buffer (R times a replica's share) larger than one binding may be.
  */
@@ -103,22 +115,24 @@ export function checkReplicaCapacity(layout: ReplicaTrainerLayout, input: Replic
   const what = `${replicas} replicas of [${shape.widths.join(', ')}] with batch ${shape.batchSize}`;
   const multiplyAdds = stepMultiplyAdds(shape.widths, shape.batchSize);
   if (multiplyAdds > REPLICA_MAX_MULTIPLY_ADDS) {
-    throw new Error(
+    throw new ReplicaCapacityError(
       `${what} cannot train as replicas: one step needs ${multiplyAdds} multiply-adds per replica, and the replica trainer runs a step in one workgroup, ` +
         `up to ${REPLICA_MAX_MULTIPLY_ADDS}; use narrower layers or a smaller batch, or train these networks one at a time`,
+      'network',
     );
   }
   const [groups] = layout.step.grid;
   if (groups > limits.maxComputeWorkgroupsPerDimension) {
-    throw new Error(
+    throw new ReplicaCapacityError(
       `${what} do not fit this GPU: one step dispatches ${groups} workgroups (one ${input.form} per replica) but maxComputeWorkgroupsPerDimension is ${limits.maxComputeWorkgroupsPerDimension}; train fewer replicas at once`,
+      'replicas',
     );
   }
   const bindingLimit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const limitName = limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
   for (const buffer of layout.allBuffers) {
     if (buffer.kind === 'storage' && buffer.bytes > bindingLimit) {
-      throw new Error(`${what} do not fit this GPU: ${buffer.name} needs ${buffer.bytes} bytes but ${limitName} is ${bindingLimit} bytes; train fewer replicas at once, or a smaller network or batch`);
+      throw new ReplicaCapacityError(`${what} do not fit this GPU: ${buffer.name} needs ${buffer.bytes} bytes but ${limitName} is ${bindingLimit} bytes; train fewer replicas at once, or a smaller network or batch`, 'replicas');
     }
   }
 }

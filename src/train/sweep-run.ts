@@ -22,6 +22,7 @@ import {
   type SweepSetup,
 } from '../model/sweep';
 import type { ValidationProblem } from '../model/validate';
+import { ReplicaCapacityError } from '../gpu/replica-trainer';
 import { checkReplicaSession, createReplicaSession } from './replica-session';
 
 /** What a sweep trains, and where. */
@@ -100,7 +101,10 @@ export class SweepRun {
     try {
       for (const group of groups) await checkReplicaSession(sessionOptions(group));
     } catch (error) {
-      throw new SweepRefusal([{ field: 'seedsPerCell', message: `${error instanceof Error ? error.message : String(error)}.` }]);
+      // Too large a network is the axis that sets its size (or the network itself); too many replicas, the seeds per cell that multiply them.
+      const sizeAxis = (['x', 'y'] as const).find((axis) => setup[axis].setting === 'hiddenWidth' || setup[axis].setting === 'batchSize');
+      const field = error instanceof ReplicaCapacityError && error.exceeds === 'network' ? (sizeAxis ? `${sizeAxis}.to` : 'network') : 'seedsPerCell';
+      throw new SweepRefusal([{ field, message: `${error instanceof Error ? error.message : String(error)}.` }]);
     }
     const first = await createReplicaSession(sessionOptions(groups[0]));
     return new SweepRun(options, cells, runs, groups, first);
