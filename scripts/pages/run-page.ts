@@ -16,6 +16,7 @@ import type { GpuRunOutcome } from '../lib/runners';
 import { recordRun, startGuardedSession, type RunRequest } from '../lib/run-session';
 import { isEngineRefusal } from '../lib/user-errors';
 import { adapterLabel } from './adapter';
+import { trainSweep, type SweepRequest } from '../lib/sweep-result';
 
 /** What `npm run check` asks of the page: a run's network, data and starting weights, the steps and the variants to check. */
 export interface CheckRequest {
@@ -43,7 +44,7 @@ declare global {
 }
 
 /** The dataset of a run request, the CSV's text handed over by Node. */
-async function datasetOf(request: RunRequest): Promise<Dataset> {
+async function datasetOf(request: Pick<RunRequest, 'dataset' | 'csvText'>): Promise<Dataset> {
   const { dataset } = await buildDataset(request.dataset, {
     mnistAsset: () => fetchMnistAsset(),
     async csvFile(path) {
@@ -93,6 +94,17 @@ async function checkGpu(request: CheckRequest): Promise<CheckOutcome> {
   }
 }
 
+/** Trains a sweep on the GPU (`npm run experiment -- sweep`); answers a SweepOutcome encoded by encodeForNode. */
+declare global {
+  interface Window {
+    runSweep(request: SweepRequest): Promise<string>;
+  }
+}
+
+window.runSweep = async (request) => {
+  const dataset = await datasetOf(request);
+  return encodeForNode(await trainSweep(request, dataset, 'webgpu', await adapterLabel(), (progress) => void window.reportRunProgress?.(encodeForNode(progress))));
+};
 window.runOnGpu = async (request) => encodeForNode(await runOnGpu(request));
 window.checkGpu = async (request) => encodeForNode(await checkGpu(request));
 window.pageReady = true;

@@ -27,6 +27,8 @@ export interface SweepSetting {
   readonly max: number;
   /** The spec with the value set. */
   apply(spec: NetworkSpec, value: number): void;
+  /** The value `spec` has (for hidden width, its first hidden layer's; NaN without one). */
+  read(spec: NetworkSpec): number;
 }
 
 /** The settings a sweep may vary, by name, in the order the page lists them. */
@@ -38,6 +40,7 @@ export const SWEEP_SETTINGS = {
     min: 1e-3,
     max: 1e3,
     apply: (spec: NetworkSpec, value: number) => void (spec.init.scale = value),
+    read: (spec: NetworkSpec) => spec.init.scale,
   },
   learningRate: {
     label: 'Learning rate',
@@ -46,6 +49,7 @@ export const SWEEP_SETTINGS = {
     min: 1e-6,
     max: 1e3,
     apply: (spec: NetworkSpec, value: number) => void (spec.optimizer.learningRate = value),
+    read: (spec: NetworkSpec) => spec.optimizer.learningRate,
   },
   seed: {
     label: 'Seed',
@@ -54,6 +58,7 @@ export const SWEEP_SETTINGS = {
     min: 0,
     max: 0xffffffff,
     apply: (spec: NetworkSpec, value: number) => void (spec.seed = value),
+    read: (spec: NetworkSpec) => spec.seed,
   },
   batchSize: {
     label: 'Batch size',
@@ -62,6 +67,7 @@ export const SWEEP_SETTINGS = {
     min: 1,
     max: MAX_BATCH,
     apply: (spec: NetworkSpec, value: number) => void (spec.batchSize = value),
+    read: (spec: NetworkSpec) => spec.batchSize,
   },
   hiddenWidth: {
     label: 'Hidden width',
@@ -70,6 +76,7 @@ export const SWEEP_SETTINGS = {
     min: 1,
     max: MAX_WIDTH,
     apply: (spec: NetworkSpec, value: number) => void (spec.widths = spec.widths.map((width, i) => (i === 0 || i === spec.widths.length - 1 ? width : value))),
+    read: (spec: NetworkSpec) => (spec.widths.length > 2 ? spec.widths[1] : Number.NaN),
   },
 } as const satisfies Record<string, SweepSetting>;
 
