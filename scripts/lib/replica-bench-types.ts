@@ -7,6 +7,7 @@ import type { NetworkSpec } from '../../src/model/spec';
 export interface ReplicaBenchRequest {
   /** The shape every replica shares (replica r: seed 1 + r, the shape's init scale and learning rate, MSE and cross-entropy alternating). */
   shape: NetworkSpec;
+  /** The data every replica trains on. */
   dataset: DataSource;
   /** Number of replicas R. */
   replicas: number;

@@ -35,6 +35,7 @@ import { ConfigError, withUserErrors } from './user-errors';
 
 /** A sweep figure as the chart page (scripts/pages/sweep-chart.ts) draws it. */
 export interface SweepFigure {
+  /** The heading: what is compared, on which backend and adapter. */
   title: string;
   /** The network, data, seeds and what is identical between the runs of a cell. */
   subtitle: string;
@@ -46,9 +47,11 @@ export interface SweepFigure {
   xValues: number[];
   /** One panel per measure. */
   panels: {
+    /** What the panel's y axis shows. */
     title: string;
     /** Fixed y range, or absent for [0, max]. */
     range?: [number, number];
+    /** One line per loss (and per y value): its legend label, CSS colour, whether dashed, and its value at each x. */
     series: { label: string; color: string; dashed: boolean; values: (number | null)[] }[];
   }[];
 }
@@ -66,7 +69,7 @@ function anyNumber(): Parameters<typeof option<number>>[0] {
 }
 
 /** The command line: the usage text, the parsing and the checks all read this. */
-export const SWEEP_COMMAND = {
+const SWEEP_COMMAND = {
   usage: 'npm run experiment -- sweep [options]',
   options: {
     backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'gpu: the WebGPU replica trainer in headless Chromium; cpu: the float64 reference in Node'),

@@ -10,6 +10,9 @@
  * L weight-and-bias gradient products, L − 1 input-gradient products with the activation
  * derivative fused, one norms kernel and one optimizer dispatch over all parameters. Fused (small
  * networks): the same work in one dispatch of one workgroup.
+ *
+ * layoutReplicaTrainer lays out R replicas of one small network for the replica step: the fused
+ * step's buffers with R slices each, one dispatch per step (src/gpu/replica-trainer.ts).
  */
 import { ACTIVATIONS, OUTPUTS } from '../model/activations';
 import { parameterLayout, type LayerLayout } from '../model/layout';
@@ -405,7 +408,7 @@ export interface ReplicaTrainerLayout {
 }
 
 /** The workgroups one step of `replicas` replicas dispatches in `form`. */
-export function replicaGrid(form: ReplicaForm, replicas: number, workgroupSize: number): [number, number] {
+function replicaGrid(form: ReplicaForm, replicas: number, workgroupSize: number): [number, number] {
   return [form === 'workgroup' ? replicas : ceilDiv(replicas, workgroupSize), 1];
 }
 

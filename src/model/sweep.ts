@@ -22,8 +22,9 @@ export interface SweepSetting {
   readonly spacing: 'log' | 'linear';
   /** Whether its values are whole numbers (rounded after spacing). */
   readonly whole: boolean;
-  /** Smallest and largest value accepted. */
+  /** Smallest value accepted. */
   readonly min: number;
+  /** Largest value accepted. */
   readonly max: number;
   /** The spec with the value set. */
   apply(spec: NetworkSpec, value: number): void;
@@ -109,13 +110,14 @@ export interface SweepSetup {
   threshold: number;
 }
 
-/** Most values on one axis, and most cells: each cell is a column of the heatmaps and a pair of runs per seed. */
-export const MAX_AXIS_VALUES = 64;
+/** Most values on one axis: each is a row or column of cells a heatmap must still show. */
+const MAX_AXIS_VALUES = 64;
+/** Most cells: each is a cell of three heatmaps, redrawn every frame, and a pair of runs per seed. */
 export const MAX_SWEEP_CELLS = 1024;
 /** Most runs of a sweep (cells × seeds per cell × 2 losses): every run keeps a summary on the page. */
 export const MAX_SWEEP_RUNS = 16384;
-/** Most steps per run. */
-export const MAX_SWEEP_STEPS = 100_000;
+/** Most steps per run, as the headless runs allow (scripts/lib/run-config.ts, MAX_STEPS). */
+const MAX_SWEEP_STEPS = 100_000;
 
 /** The sweep the Sweep view opens with: the saturation question over init scale and learning rate, small enough for a CPU adapter. */
 export function defaultSweepSetup(): SweepSetup {
@@ -238,11 +240,13 @@ export function parseSweepSetup(value: unknown): { setup: SweepSetup; problems: 
 export interface SweepCell {
   /** Its index, row by row: y index × x count + x index. */
   index: number;
-  /** Column and row. */
+  /** Its column. */
   xIndex: number;
+  /** Its row. */
   yIndex: number;
-  /** The values of the two settings. */
+  /** The x setting's value. */
   xValue: number;
+  /** The y setting's value. */
   yValue: number;
   /** The network with both values set (its seed is the cell's first seed, its loss the base's). */
   spec: NetworkSpec;

@@ -29,7 +29,7 @@ export interface ReplicaSessionOptions {
   context?: GpuContext;
 }
 
-export class CpuReplicaSession implements ReplicaSession {
+class CpuReplicaSession implements ReplicaSession {
   readonly backend = 'cpu' as const;
   private readonly trainer: CpuReplicaTrainer;
   private pendingMetrics: ReplicaStepMetrics[] = [];

@@ -28,14 +28,14 @@ export interface SweepBase {
 /** The form's fields, as typed: a value the user typed is kept as text until it is checked, so a non-number can be named. */
 export type SweepForm = Record<SweepFormField, string>;
 /** Every field of the form, named as the problems of src/model/sweep.ts name them. */
-export const SWEEP_FORM_FIELDS = ['x.setting', 'x.from', 'x.to', 'x.count', 'y.setting', 'y.from', 'y.to', 'y.count', 'steps', 'seedsPerCell', 'threshold'] as const;
+const SWEEP_FORM_FIELDS = ['x.setting', 'x.from', 'x.to', 'x.count', 'y.setting', 'y.from', 'y.to', 'y.count', 'steps', 'seedsPerCell', 'threshold'] as const;
 export type SweepFormField = (typeof SWEEP_FORM_FIELDS)[number];
 
 /** The address parameter that holds the sweep's setup. */
 const SWEEP_PARAMETER = 'sweep';
 
 /** The form showing `setup`. */
-export function formOf(setup: SweepSetup): SweepForm {
+function formOf(setup: SweepSetup): SweepForm {
   return {
     'x.setting': setup.x.setting,
     'x.from': String(setup.x.from),

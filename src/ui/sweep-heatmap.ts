@@ -89,11 +89,13 @@ export class SweepHeatmap extends LitElement {
 
   /** The map's title, also its accessible name. */
   declare heading: string;
-  /** Names of the settings along the columns and the rows. */
+  /** Name of the setting along the columns. */
   declare xLabel: string;
+  /** Name of the setting along the rows. */
   declare yLabel: string;
-  /** The columns' and the rows' values as shown. */
+  /** The columns' values as shown. */
   declare xValues: string[];
+  /** The rows' values as shown. */
   declare yValues: string[];
   /** Every cell, row by row. */
   declare cells: HeatmapCell[];

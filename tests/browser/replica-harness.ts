@@ -46,13 +46,15 @@ export interface ReplicaResult {
   stepsPerSubmission: number;
   /** Every replica's metrics of every step, replica by replica (losses NaN → null). */
   metrics: HarnessResult['metrics'][];
-  /** Every replica's parameters before the first step and after the last: base64 Float64Array of R·P, replica after replica. */
+  /** Every replica's parameters before the first step: base64 Float64Array of R·P, replica after replica. */
   initialParameters: string;
+  /** Every replica's parameters after the last step, laid out the same. */
   finalParameters: string;
 }
 
 /** What the Node side calls through page.evaluate. */
 export interface ReplicaHarness {
+  /** The adapter the sessions run on. */
   adapter(): Promise<GpuAdapterReport | null>;
   /** Trains the case and reports every replica's metrics and parameters. */
   run(input: ReplicaCase): Promise<ReplicaResult>;
