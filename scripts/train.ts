@@ -1,22 +1,22 @@
 /**
- * `npm run train -- --config <file.json | preset> [--backend gpu|cpu] [--steps N] [--seed S]
- *   [--switch-loss-at K] [--init run.json] [--csv] [--out run.json]`
+ * `npm run train -- --config <file.json | preset> [--backend gpu|cpu] [--runtime node|chromium|auto]
+ *   [--steps N] [--seed S] [--switch-loss-at K] [--init run.json] [--csv] [--out run.json]`
  *
  * Trains one configuration headless and writes one JSON run file (RunRecord in
- * scripts/lib/run-session.ts). The CPU path runs here in Node; the GPU path runs in headless
- * Chromium with WebGPU on the page scripts/pages/run.html. Exit codes: 0 done, 2 bad arguments,
- * config or data (printed as field: message lines), 1 anything else.
+ * scripts/lib/run-session.ts). The CPU path runs here in Node; the GPU path (--runtime) runs here
+ * on Node's WebGPU (Dawn) or in headless Chromium on the page scripts/pages/run.html. Exit codes:
+ * 0 done, 2 bad arguments, config or data (printed as field: message lines), 1 anything else.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LOSS_NAMES } from '../src/model/losses';
 import { formatProblems } from '../src/model/validate';
 import { filePath, oneOf, option, parseCommandArgs, requiredOption, switchOption, wholeNumber, type CommandDeclaration } from './lib/args';
-import { launchHeadless } from './lib/browser';
 import { ConfigError, PRESET_NAMES, datasetFor, loadRunConfig, nodeDatasetFiles, readInitialParameters } from './lib/config-files';
 import type { ScriptHost } from './lib/host';
+import { openGpuRunner, runtimeOption } from './lib/gpu-runtime';
 import { createProgressBar } from './lib/progress';
-import { gpuRunner, runOnCpu } from './lib/runners';
+import { runOnCpu } from './lib/runners';
 import { metricsToCsv, type RunRecord, type RunRequest } from './lib/run-session';
 
 /** The command line: the usage text, the parsing and the checks all read this. */
@@ -24,7 +24,8 @@ const TRAIN_COMMAND = {
   usage: 'npm run train -- --config <file.json | preset> [options]',
   options: {
     config: requiredOption(filePath('<file|preset>'), `a config file or a preset (${PRESET_NAMES.join(', ')})`, `a run config (JSON) or a preset: ${PRESET_NAMES.join(', ')}`),
-    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'gpu: WebGPU in headless Chromium; cpu: the float64 reference in Node'),
+    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'gpu: WebGPU (see --runtime); cpu: the float64 reference in Node'),
+    runtime: runtimeOption(),
     steps: option(wholeNumber(1), null, 'training steps (overrides the config)'),
     seed: option(wholeNumber(0, 'S'), null, 'network seed: initial weights and batch order (overrides spec.seed;\nthe dataset keeps its own seed)'),
     switchLossAt: option(wholeNumber(1, 'K'), null, 'switch to the other loss before step K (overrides the config)'),
@@ -38,7 +39,7 @@ const TRAIN_COMMAND = {
 function summarize(record: RunRecord, outPath: string, csvPath: string | null): string {
   const last = record.metrics[record.metrics.length - 1];
   return [
-    `${record.config} on ${record.backend}${record.adapter ? ` (${record.adapter})` : ''}: ${record.steps} steps of batch ${record.spec.batchSize} on ${record.dataset.name}`,
+    `${record.config} on ${record.backend}${record.adapter ? ` (${record.adapter}, runtime ${record.runtime})` : ''}: ${record.steps} steps of batch ${record.spec.batchSize} on ${record.dataset.name}`,
     `  last step ${last.step}: ${last.activeLoss} active, ${LOSS_NAMES.map((loss) => `${loss} ${last.losses[loss].toPrecision(5)}`).join(', ')}, ` +
       `output-delta norm ${last.outputDeltaNorm.toExponential(3)}, saturated ${(100 * last.saturatedFraction).toFixed(1)}%`,
     `  ${record.timings.stepsPerSecond.toFixed(1)} steps/s, ${record.timings.samplesPerSecond.toFixed(0)} samples/s ` +
@@ -72,12 +73,11 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
     if (options.backend === 'cpu') {
       record = await runOnCpu(request, dataset, progress.update);
     } else {
-      const headless = await launchHeadless(host);
+      const runner = await openGpuRunner(options.runtime, host);
       try {
-        const run = await gpuRunner(await headless.open('/scripts/pages/run.html'));
-        record = await run(request, progress.update);
+        record = await runner.run(request, dataset, progress.update);
       } finally {
-        await headless.close();
+        await runner.close();
       }
     }
     progress.done();

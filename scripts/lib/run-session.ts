@@ -45,6 +45,8 @@ export interface RunRecord {
   config: string;
   /** 'webgpu' or 'cpu'. */
   backend: Session['backend'];
+  /** Where the run ran: 'node' (this Node process: the CPU path, or WebGPU through Dawn) or 'chromium' (the headless page). */
+  runtime: 'node' | 'chromium';
   /** The WebGPU adapter (vendor, architecture, description) for GPU runs; null on the CPU. */
   adapter: string | null;
   /** The network as it started (its `loss` is the loss of step 0). */
@@ -115,7 +117,7 @@ async function trainSteps(
 /** Runs a whole configured run on a ready session and assembles its record. */
 export async function recordRun(
   session: Session,
-  run: { config: string; dataset: DataSource; steps: number; switchLossAt: number | null; adapter: string | null; setupMs: number },
+  run: { config: string; dataset: DataSource; steps: number; switchLossAt: number | null; runtime: RunRecord['runtime']; adapter: string | null; setupMs: number },
   onProgress?: (progress: RunProgress) => void,
 ): Promise<RunRecord> {
   const spec = JSON.parse(JSON.stringify(session.spec)) as NetworkSpec;
@@ -127,6 +129,7 @@ export async function recordRun(
     format: 'mlp-playground-run',
     config: run.config,
     backend: session.backend,
+    runtime: run.runtime,
     adapter: run.adapter,
     spec,
     dataset: {

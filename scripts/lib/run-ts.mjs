@@ -51,7 +51,10 @@ try {
     },
   });
 } catch (error) {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  // A GPU runtime that cannot start is a fact about this machine, not a bug: its message says why
+  // and what to do, and a stack trace would only bury it.
+  const userFacing = error instanceof Error && error.name === 'RuntimeUnavailableError';
+  console.error(error instanceof Error ? (userFacing ? `error: ${error.message}` : (error.stack ?? error.message)) : String(error));
   exitCode = 1;
 } finally {
   await server.close();

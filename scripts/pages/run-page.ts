@@ -13,6 +13,8 @@ declare global {
   interface Window {
     pageReady: boolean;
     runOnGpu(request: RunRequest): Promise<RunRecord>;
+    /** The adapter runOnGpu runs on, as run files name it. */
+    runAdapter(): Promise<string>;
     /** Exposed by Node (page.exposeFunction) to draw the progress bar. */
     reportRunProgress?(progress: RunProgress): Promise<void>;
   }
@@ -35,9 +37,10 @@ window.runOnGpu = async (request) => {
   });
   try {
     const adapter = await adapterLabel();
-    return await recordRun(session, { ...request, adapter, setupMs: performance.now() - setupStart }, (progress) => void window.reportRunProgress?.(progress));
+    return await recordRun(session, { ...request, runtime: 'chromium', adapter, setupMs: performance.now() - setupStart }, (progress) => void window.reportRunProgress?.(progress));
   } finally {
     session.dispose();
   }
 };
+window.runAdapter = adapterLabel;
 window.pageReady = true;
