@@ -60,7 +60,7 @@ function loadFailure(error: unknown): string {
   const message = firstLine(error);
   const notInstalled = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && !message.includes('dawn.node');
   return notInstalled
-    ? `the optional package ${PACKAGE} is not installed (${message}); \`npm install\` installs it where its binary exists`
+    ? `the optional package ${PACKAGE} is not installed (\`npm install\` installs it where its binary exists)`
     : `the optional package ${PACKAGE} is installed but its binary did not load (${message})`;
 }
 
