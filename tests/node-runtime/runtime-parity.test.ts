@@ -1,0 +1,101 @@
+/**
+ * One run config, three places: `npm run train` on the CPU path, on Node's WebGPU (Dawn, in this
+ * process) and in headless Chromium. Both GPU runtimes give the same per-step losses within the
+ * float32 bounds of tests/browser/tolerances.ts, and each matches the CPU path within them too.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer, type ViteDevServer } from 'vite';
+import { main } from '../../scripts/train';
+import type { ScriptHost } from '../../scripts/lib/host';
+import type { RunRecord } from '../../scripts/lib/run-session';
+import { LOSSES, LOSS_NAMES, lossAllows } from '../../src/model/losses';
+import { chooseStepPlan } from '../../src/gpu/step-plan';
+import { expectClose } from '../browser/gpu-compare';
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+let workDir: string;
+let server: ViteDevServer;
+let baseUrl: string;
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'runtime-parity-'));
+  // The Chromium runtime opens the run page from the script host's server, as run-ts.mjs serves it.
+  server = await createServer({ configFile: join(projectRoot, 'vite.config.ts'), server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false }, logLevel: 'error' });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (!address || typeof address === 'string') throw new Error('the Vite dev server did not report a port');
+  baseUrl = `http://127.0.0.1:${address.port}`;
+});
+
+afterAll(async () => {
+  await server?.close();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+/** Runs the train command in this process; its standard error is returned. */
+async function train(args: string[]): Promise<string> {
+  let stderr = '';
+  const host: ScriptHost = {
+    stdout: () => {},
+    stderr: (text) => (stderr += text),
+    isTTY: false,
+    cwd: workDir,
+    projectRoot,
+    serve: async () => baseUrl,
+  };
+  const code = await main(args, host);
+  expect(code, stderr).toBe(0);
+  return stderr;
+}
+
+function readRun(name: string): RunRecord {
+  return JSON.parse(readFileSync(join(workDir, name), 'utf8')) as RunRecord;
+}
+
+/** Configs whose runs differ in output, loss and direction of the switch, and in the step layout the trainer picks on a CPU adapter. */
+const CONFIGS: { name: string; args: string[]; step: 'fused' | 'layered' }[] = [
+  { name: 'saturated sigmoid, MSE then cross-entropy', args: ['--config', 'xor-saturated', '--steps', '20', '--switch-loss-at', '10'], step: 'fused' },
+  { name: 'softmax spiral, cross-entropy then MSE, width 17, batch 7', args: ['--config', 'softmax-spiral.json', '--steps', '20', '--switch-loss-at', '10'], step: 'fused' },
+  { name: 'MNIST digits, 784 inputs', args: ['--config', 'mnist-small', '--steps', '12'], step: 'layered' },
+];
+
+describe('the same run config on Node and in Chromium', () => {
+  beforeAll(() => {
+    const spiral = {
+      spec: { widths: [2, 17, 3], hiddenActivations: ['tanh'], outputActivation: 'softmax', loss: 'cross_entropy', optimizer: { kind: 'adam', learningRate: 0.01 }, batchSize: 7 },
+      dataset: { kind: 'spiral-k', classes: 3, samples: 300, seed: 2 },
+    };
+    writeFileSync(join(workDir, 'softmax-spiral.json'), JSON.stringify(spiral));
+  });
+
+  for (const [index, config] of CONFIGS.entries()) {
+    it(`${config.name}, ${config.step} step: the same losses at every step`, async () => {
+      const out = (place: string) => `run-${index}-${place}.json`;
+      await train([...config.args, '--backend', 'cpu', '--out', out('cpu')]);
+      const nodeErr = await train([...config.args, '--runtime', 'node', '--out', out('node')]);
+      const chromiumErr = await train([...config.args, '--runtime', 'chromium', '--out', out('chromium')]);
+      expect(nodeErr).toMatch(/^GPU runs on runtime node \(Dawn .+\), adapter .+$/m);
+      expect(chromiumErr).toMatch(/^GPU runs on runtime chromium \(.+\), adapter .+$/m);
+
+      const [cpu, node, chromium] = [out('cpu'), out('node'), out('chromium')].map(readRun);
+      expect([cpu.runtime, node.runtime, chromium.runtime]).toEqual(['node', 'node', 'chromium']);
+      expect(node.backend).toBe('webgpu');
+      expect(chromium.backend).toBe('webgpu');
+      expect(node.initialParameters).toEqual(chromium.initialParameters);
+      // Both runtimes offer SwiftShader here, a CPU adapter, so both trainers lay the step out the same way.
+      expect(chooseStepPlan(cpu.spec.widths, cpu.spec.batchSize, true).kernel, 'step layout of the config').toBe(config.step);
+      expect(node.metrics.map((m) => m.activeLoss)).toEqual(cpu.metrics.map((m) => m.activeLoss));
+      expect(chromium.metrics.map((m) => m.activeLoss)).toEqual(cpu.metrics.map((m) => m.activeLoss));
+      for (const loss of LOSS_NAMES.filter((name) => lossAllows(name, cpu.spec.outputActivation))) {
+        const series = (record: RunRecord) => record.metrics.map((m) => m.losses[loss]);
+        expectClose('loss', `${config.name}: ${LOSSES[loss].noun} per step, Node vs Chromium`, series(node), series(chromium));
+        expectClose('loss', `${config.name}: ${LOSSES[loss].noun} per step, Node vs CPU`, series(node), series(cpu));
+        expectClose('loss', `${config.name}: ${LOSSES[loss].noun} per step, Chromium vs CPU`, series(chromium), series(cpu));
+      }
+    });
+  }
+});
