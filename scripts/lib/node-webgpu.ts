@@ -31,6 +31,8 @@ export type NodeWebGpu =
       available: true;
       /** What runs the GPU work, e.g. "Dawn (webgpu 0.6.2), Vulkan with /usr/lib/chromium/vk_swiftshader_icd.json". */
       description: string;
+      /** Milliseconds from loading the package to an adapter: what the Node runtime costs before a first session. */
+      startMs: number;
     }
   | {
       available: false;
@@ -102,6 +104,7 @@ async function findAdapter(webgpu: WebGpuPackage): Promise<{ gpu: GPU; backend: 
  * adapter; on success installs WebGPU's globals and makes Dawn the engine's source of WebGPU.
  */
 export async function openNodeWebGpu(load: () => Promise<WebGpuPackage> = importPackage): Promise<NodeWebGpu> {
+  const start = performance.now();
   let webgpu: WebGpuPackage;
   try {
     webgpu = await load();
@@ -119,6 +122,7 @@ export async function openNodeWebGpu(load: () => Promise<WebGpuPackage> = import
   for (const [name, value] of Object.entries(webgpu.globals)) {
     if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, writable: true, configurable: true });
   }
+  const startMs = performance.now() - start;
   const { gpu } = found;
   setGpuProvider({
     name: "Node's webgpu package (Dawn)",
@@ -126,7 +130,7 @@ export async function openNodeWebGpu(load: () => Promise<WebGpuPackage> = import
     gpu: () => gpu,
   });
   const version = packageVersion();
-  return { available: true, description: `Dawn (${PACKAGE}${version ? ` ${version}` : ''}), ${found.backend}` };
+  return { available: true, description: `Dawn (${PACKAGE}${version ? ` ${version}` : ''}), ${found.backend}`, startMs };
 }
 
 let shared: Promise<NodeWebGpu> | null = null;

@@ -25,6 +25,10 @@ const server = await createServer({
   // Its own dependency cache: the test runs start Vite servers at the same time, and two servers
   // optimising dependencies into one folder can pull it from under each other.
   cacheDir: resolve(projectRoot, 'node_modules/.vite-scripts'),
+  // TensorFlow.js's Node builds leave out the gradients, and its ES modules import each other
+  // without file extensions, which Node alone cannot resolve: Vite loads them, for the benchmark's
+  // TF.js side on the Node runtime.
+  ssr: { noExternal: [/^@tensorflow\//] },
 });
 
 let exitCode = 1;
