@@ -22,7 +22,7 @@ import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
 import type { BenchRequest, BenchResult, FirstStepResult, MatmulResult } from './lib/bench-types';
 import { filePath, listOf, option, parseCommandArgs, realNumber, wholeNumber, type CommandDeclaration } from './lib/args';
 import { openBenchTarget, type BenchTarget } from './lib/bench-targets';
-import { RUNTIME_CHOICES, resolveRuntime, type GpuRuntime } from './lib/gpu-runtime';
+import { RUNTIME_CHOICES, announceRuntime, resolveRuntime, type GpuRuntime } from './lib/gpu-runtime';
 import type { ScriptHost } from './lib/host';
 import type { DataSource } from '../src/data/source';
 
@@ -217,6 +217,11 @@ SwiftShader that headless Chromium uses, through Vulkan (README, "Node runtime")
 run the same kernels on the same CPU implementation and differ in start-up and in per-submission overhead. TF.js's
 WebGPU backend also runs on the Node adapter once \`navigator.gpu\` is Dawn's GPU object (and its Node platform code is
 given \`require\`), so it is compared on both runtimes in the same run.
+
+While a wait on the GPU is pending (a flush, a metrics readback), Dawn's Node binding polls for finished work on the
+main thread: measured here during a flush of 20 steps, about a quarter of a core. On a CPU adapter that is CPU taken from
+SwiftShader's own threads (Chromium's page does not poll), so on a small, busy machine the Node runtime can lose in
+steady throughput what it gains at start. A run on a machine with a GPU names its adapter in its section below.
 `;
 
 function plural(count: number, noun: string): string {
@@ -294,7 +299,7 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
   for (const [index, runtime] of runtimes.entries()) {
     const target = await openBenchTarget(runtime, host);
     try {
-      host.stderr(`GPU runs on runtime ${runtime} (${target.detail}), adapter ${target.adapter}\n`);
+      announceRuntime(host, runtime, target.detail, target.adapter);
       host.stdout(`runtime ${runtime} (${target.detail}): adapter ${target.adapter}, ready in ${seconds(target.startMs)} s\n`);
       runtimeLines.push(`- Runtime ${runtime}: ${target.detail}; WebGPU adapter: ${target.adapter}`);
       // First, so the first config's session also acquires the device, as a fresh run's does.

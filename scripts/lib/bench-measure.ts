@@ -9,7 +9,7 @@
  * GPU work is inside the window and no per-step waits are. The step count of a window is chosen
  * from a calibration window to last about `windowSeconds`, unless given.
  */
-import { buildDataset, type DataSource } from '../../src/data/source';
+import { buildDataset, type DataSource, type DatasetFiles } from '../../src/data/source';
 import { DEFAULT_SPEC, type NetworkSpec } from '../../src/model/spec';
 import type { Dataset } from '../../src/model/dataset';
 import { createSession } from '../../src/train/create-session';
@@ -25,23 +25,27 @@ import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, Matm
 
 /** Something that can take n training steps and wait for them: one of the four trainers. */
 interface TimedTrainer {
+  /** Trains `steps` steps and waits until they have finished. */
   run(steps: number): Promise<void>;
   /** How our GPU trainer lays out a step for this network on this adapter; null for the others. */
   plan: string | null;
+  /** Frees the trainer's buffers. */
   dispose(): void;
+}
+
+/** The benchmark's data files: the MNIST digits, read by `mnistAsset` where this runtime can, and no CSV. */
+function benchFiles(mnistAsset: () => Promise<Uint8Array>): DatasetFiles {
+  return { mnistAsset, csvFile: () => Promise.reject(new Error('the benchmark uses no CSV files')) };
 }
 
 const datasets = new Map<string, Promise<Dataset>>();
 
-/** The dataset of `source`, built once per runtime; `mnistAsset` reads the digits where this runtime can. */
+/** The dataset of `source`, built once per runtime. */
 function cachedDataset(source: DataSource, mnistAsset: () => Promise<Uint8Array>): Promise<Dataset> {
   const key = JSON.stringify(source);
   let dataset = datasets.get(key);
   if (!dataset) {
-    dataset = buildDataset(source, {
-      mnistAsset,
-      csvFile: () => Promise.reject(new Error('the benchmark uses no CSV files')),
-    }).then((built) => built.dataset);
+    dataset = buildDataset(source, benchFiles(mnistAsset)).then((built) => built.dataset);
     datasets.set(key, dataset);
   }
   return dataset;
@@ -185,7 +189,7 @@ export async function measureMatmul(size: number, requestedVariant: MatmulVarian
  */
 export async function measureFirstStep(request: FirstStepRequest, mnistAsset: () => Promise<Uint8Array>): Promise<FirstStepResult> {
   const start = performance.now();
-  const { dataset } = await buildDataset(request.dataset, { mnistAsset, csvFile: () => Promise.reject(new Error('the benchmark uses no CSV files')) });
+  const { dataset } = await buildDataset(request.dataset, benchFiles(mnistAsset));
   const built = performance.now();
   const session = await createSession({ spec: request.spec, dataset, backend: 'webgpu' });
   try {

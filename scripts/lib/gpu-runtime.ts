@@ -7,8 +7,8 @@ import type { Dataset } from '../../src/model/dataset';
 import { oneOf, option } from './args';
 import { launchHeadless, type HeadlessBrowser } from './browser';
 import type { ScriptHost } from './host';
-import { loadNodeWebGpu, RuntimeUnavailableError, type NodeWebGpu } from './node-webgpu';
 import { adapterLabel } from '../pages/adapter';
+import { loadNodeWebGpu, RuntimeUnavailableError, type NodeWebGpu } from './node-webgpu';
 import { gpuRunner, runOnNodeGpu } from './runners';
 import type { RunProgress, RunRecord, RunRequest } from './run-session';
 
@@ -21,8 +21,14 @@ export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
 /** Where GPU runs happen once 'auto' is decided. */
 export type GpuRuntime = Exclude<RuntimeChoice, 'auto'>;
 
-/** The runtime decided, with what runs the GPU work in Node. */
-export type ResolvedRuntime = { runtime: 'node'; /** Dawn, its version and backend. */ description: string } | { runtime: 'chromium' };
+/** The runtime decided: node, with what runs its GPU work, or chromium. */
+export type ResolvedRuntime =
+  | {
+      runtime: 'node';
+      /** Dawn, its version and backend, e.g. "Dawn (webgpu 0.6.2), default backends". */
+      description: string;
+    }
+  | { runtime: 'chromium' };
 
 /** The --runtime option, as every headless script declares it. */
 export function runtimeOption() {
@@ -50,6 +56,11 @@ export async function resolveRuntime(choice: RuntimeChoice, host: ScriptHost, lo
   }
   host.stderr(`runtime auto: chromium, because Node's WebGPU cannot be used: ${node.reason}\n`);
   return { runtime: 'chromium' };
+}
+
+/** Says on standard error where the GPU runs of a script happen: the runtime, what runs it there, and the adapter. */
+export function announceRuntime(host: ScriptHost, runtime: GpuRuntime, detail: string, adapter: string): void {
+  host.stderr(`GPU runs on runtime ${runtime} (${detail}), adapter ${adapter}\n`);
 }
 
 /** GPU runs on one runtime, one after another. */
@@ -94,6 +105,6 @@ export async function openGpuRunner(choice: RuntimeChoice, host: ScriptHost, bro
       throw error;
     }
   }
-  host.stderr(`GPU runs on runtime ${runtime} (${detail}), adapter ${runner.adapter}\n`);
+  announceRuntime(host, runtime, detail, runner.adapter);
   return runner;
 }
