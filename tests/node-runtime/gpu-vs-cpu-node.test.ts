@@ -89,7 +89,7 @@ describe("GPU vs CPU on Node's WebGPU", () => {
     await checkCases([
       ...inEveryLayout(recipe({ name: 'odd [17-1-3-1] B=1 sigmoid/sigmoid/cross_entropy/momentum', widths: [17, 1, 3, 1], hidden: 'sigmoid', output: 'sigmoid', loss: 'cross_entropy', optimizer: 'momentum', batchSize: 1, seed: 41 })),
       // MNIST-shaped and slow on a CPU adapter: one layered layout (the Chromium suite runs both), 10 steps.
-      recipe({ name: 'layered/workgroup-memory odd [784-785-10] B=100 relu/softmax/cross_entropy/adam', widths: [784, 785, 10], hidden: 'relu', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, inputs: 'digits', steps: 10, seed: 42, stepKernel: 'layered', matmul: 'workgroup-memory' }),
+      recipe({ name: 'layered/registers odd [784-785-10] B=100 relu/softmax/cross_entropy/adam', widths: [784, 785, 10], hidden: 'relu', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, inputs: 'digits', steps: 10, seed: 42, stepKernel: 'layered', matmul: 'registers' }),
     ]);
   });
 });
