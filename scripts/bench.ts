@@ -12,11 +12,10 @@
  * Prints the tables and writes them to BENCHMARKS.md with the machine it ran on.
  */
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import type { MatmulVariant } from '../src/gpu/step-plan';
 import { LOSSES, type LossName } from '../src/model/losses';
 import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
 import type { BenchRequest, BenchResult, FirstStepResult, MatmulResult } from './lib/bench-types';
@@ -24,6 +23,9 @@ import { filePath, listOf, option, parseCommandArgs, realNumber, wholeNumber, ty
 import { openBenchTarget, type BenchTarget } from './lib/bench-targets';
 import { RUNTIME_CHOICES, announceRuntime, resolveRuntime, type GpuRuntime } from './lib/gpu-runtime';
 import type { ScriptHost } from './lib/host';
+import { checkOutputPath, writeOutputs } from './lib/output-files';
+import { MAX_STEPS } from './lib/run-config';
+import { withUserErrors } from './lib/user-errors';
 import type { DataSource } from '../src/data/source';
 
 /** SGD learning rate of every benchmark network (both implementations). */
@@ -38,6 +40,11 @@ const BENCH_CONFIGS: Record<string, { widths: number[]; outputActivation: 'sigmo
 const BENCH_CONFIG_NAMES = Object.keys(BENCH_CONFIGS);
 /** The losses the TF.js reference (scripts/pages/tfjs-trainer.js) implements, so the only ones compared. */
 const BENCH_LOSSES: LossName[] = ['mse', 'cross_entropy'];
+/** Largest square product timed alone: its three float32 matrices stay within WebGPU's default 128 MiB storage binding. */
+const MAX_MATMUL_SIZE = 4096;
+/** Most timed windows per measurement, and longest window, so a typo cannot keep the machine busy for a day. */
+const MAX_WINDOWS = 100;
+const MAX_WINDOW_SECONDS = 600;
 
 /** The command line: the usage text, the parsing and the checks all read this. */
 const BENCH_COMMAND = {
@@ -47,11 +54,11 @@ const BENCH_COMMAND = {
     configs: option(listOf(BENCH_CONFIG_NAMES, false), BENCH_CONFIG_NAMES, `GPU configs, from ${BENCH_CONFIG_NAMES.join(', ')}`),
     cpuConfigs: option(listOf(BENCH_CONFIG_NAMES, true), ['toy', 'mnist'], 'CPU configs, measured on the first runtime; "none" skips the CPU table'),
     losses: option(listOf(BENCH_LOSSES, false), BENCH_LOSSES, BENCH_LOSSES.join(', ')),
-    windows: option(wholeNumber(1), 3, 'timed windows per measurement; the median is reported'),
-    seconds: option(realNumber(0.05, 'S'), 2, 'target length of a window when --steps is not given'),
-    steps: option(wholeNumber(1), null, 'steps per window for every measurement, instead of calibrating'),
-    warmup: option(wholeNumber(1), 3, 'steps run before timing'),
-    matmulSize: option(wholeNumber(0), 1024, 'size of the square product timed alone; 0 skips it'),
+    windows: option(wholeNumber(1, MAX_WINDOWS), 3, 'timed windows per measurement; the median is reported'),
+    seconds: option(realNumber(0.05, MAX_WINDOW_SECONDS, 'S'), 2, 'target length of a window when --steps is not given'),
+    steps: option(wholeNumber(1, MAX_STEPS), null, 'steps per window for every measurement, instead of calibrating'),
+    warmup: option(wholeNumber(1, MAX_STEPS), 3, 'steps run before timing'),
+    matmulSize: option(wholeNumber(0, MAX_MATMUL_SIZE, 'N', "its matrices must fit WebGPU's default 128 MiB storage binding"), 1024, "size of the square product timed alone, in every product variant that fits\nthe device (the trainer's first); 0 skips it"),
     out: option(filePath(), 'BENCHMARKS.md', 'where the table is written'),
   },
 } satisfies CommandDeclaration;
@@ -201,8 +208,10 @@ so the spread between runs on the same machine stays in view.
   window has at least 3 steps, so on slow configs it lasts longer than asked.
 - GFLOP/s counts the FLOPs of the products a step computes, 2·B·n_(l−1)·n_l each: forward and weight gradient of every
   layer, input gradient of every layer but the first (both implementations skip ∂L/∂X of the data); nothing else.
-  "Of our matmul" divides it by the GFLOP/s of our forward product alone on a square matrix, timed in the same run; above
-  100% the square product ran slower than the training products did (other sizes, and a machine whose load moves).
+  "Of our matmul" divides it by the GFLOP/s of our forward product alone on a square matrix, timed in the same run in the
+  variant our trainer's fixed rule picks on the adapter; above 100% the square product ran slower than the training
+  products did (other sizes, and a machine whose load moves). Every other product variant that fits the device (those the
+  autotuner tries) is timed on the same product and given as a multiple of the rule's.
 - Start-up to first step, per runtime and config, in phases: the runtime's start (Chromium: the script's Vite server,
   launching the browser, loading the bench page and the engine's modules into it; Node: loading Dawn and finding an
   adapter, the engine's modules being loaded with the script as in every run), building the dataset, creating the
@@ -281,6 +290,17 @@ async function measurePairs(target: BenchTarget, configs: string[], backend: 'we
 export async function main(args: string[], host: ScriptHost): Promise<number> {
   const options = parseCommandArgs(BENCH_COMMAND, args, host);
   if (typeof options === 'number') return options;
+  return withUserErrors(host, () => runBench(options, args, host));
+}
+
+/** The checked options of the command line. */
+type BenchOptions = Exclude<ReturnType<typeof parseCommandArgs<typeof BENCH_COMMAND>>, number>;
+
+/** The benchmark itself; a problem the user can fix is thrown as a ConfigError. */
+async function runBench(options: BenchOptions, args: string[], host: ScriptHost): Promise<number> {
+  // Checked before the benchmark, so a path that cannot take the table costs no measuring.
+  const outPath = resolve(host.cwd, options.out);
+  await checkOutputPath(outPath, '--out', []);
   const started = new Date();
   const version = await engineVersion(host.projectRoot);
   const runtimes: GpuRuntime[] = [];
@@ -309,17 +329,18 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
         startups.push({ runtime, config, spec, startMs: target.startMs, firstStep });
         host.stdout(`${runtime} ${config}: first step ${seconds(target.startMs + firstStep.datasetMs + firstStep.sessionMs + firstStep.stepMs)} s after start\n`);
       }
-      // The variant our trainer uses on this adapter first (the reference for the fractions), then the other one.
+      // The variant our trainer's rule picks on this adapter first (the reference for the fractions), then every other that fits.
       if (options.matmulSize > 0) {
         const matmuls: MatmulResult[] = [];
-        for (const which of ['trainer', 'other'] as const) {
-          const requested: MatmulVariant | null = which === 'other' ? (matmuls[0].variant === 'registers' ? 'workgroup-memory' : 'registers') : null;
-          const result = await target.matmul(options.matmulSize, requested, options.windows, options.seconds);
+        for (const variant of await target.matmulVariants(options.matmulSize)) {
+          const result = await target.matmul(options.matmulSize, variant, options.windows, options.seconds);
+          const reference = matmuls[0];
           matmuls.push(result);
-          host.stdout(`${runtime}: our matmul kernel (${result.variant}), ${result.size}³: ${result.medianGflops.toPrecision(3)} GFLOP/s (windows ${result.windowGflops.map((g) => g.toPrecision(3)).join(', ')}; ${result.productsPerWindow} products each)\n`);
+          const against = reference ? `, ${(result.medianGflops / reference.medianGflops).toFixed(2)}× the ${reference.variant} variant` : '';
+          host.stdout(`${runtime}: our matmul kernel (${result.variant}), ${result.size}³: ${result.medianGflops.toPrecision(3)} GFLOP/s${against} (windows ${result.windowGflops.map((g) => g.toPrecision(3)).join(', ')}; ${result.productsPerWindow} products each)\n`);
           matmulLines.push(
-            `- ${runtime}: our forward matrix-product kernel alone, ${result.variant} variant${which === 'trainer' ? ' (the one our trainer uses on this adapter; the reference of the "of our matmul" column)' : ''}, ` +
-              `${result.size}×${result.size}·${result.size}×${result.size}: **${result.medianGflops.toPrecision(3)} GFLOP/s** (median of ${result.windowGflops.length} windows: ${result.windowGflops.map((g) => g.toPrecision(3)).join(', ')}).`,
+            `- ${runtime}: our forward matrix-product kernel alone, ${result.variant} variant${reference ? '' : " (the one our trainer's fixed rule picks on this adapter; the reference of the \"of our matmul\" column and of the other variants)"}, ` +
+              `${result.size}×${result.size}·${result.size}×${result.size}: **${result.medianGflops.toPrecision(3)} GFLOP/s**${against} (median of ${result.windowGflops.length} windows: ${result.windowGflops.map((g) => g.toPrecision(3)).join(', ')}).`,
           );
         }
         matmulByRuntime.set(runtime, matmuls[0]);
@@ -363,8 +384,7 @@ ${gpuSection}${failuresSection}
 
 ${cpuSection}
 `;
-  const outPath = resolve(host.cwd, options.out);
-  await writeFile(outPath, `${BENCHMARKS_HEADER}\n${runSection}${await earlierRuns(outPath)}`);
+  await writeOutputs([{ path: outPath, field: '--out', content: `${BENCHMARKS_HEADER}\n${runSection}${await earlierRuns(outPath)}` }]);
   host.stdout(`\n${runtimeSection}\n\n${gpuSection}${failuresSection}\n\n${cpuSection}\n\nwrote ${outPath}\n`);
   return 0;
 }

@@ -15,8 +15,9 @@ import type { Dataset } from '../../src/model/dataset';
 import { createSession } from '../../src/train/create-session';
 import { GpuSession } from '../../src/train/gpu-session';
 import { acquireGpu } from '../../src/gpu/device';
-import { bindGroupFor, layerAlignment, matmulGrid, matmulKernels } from '../../src/gpu/kernels';
-import { chooseStepPlan, type MatmulVariant } from '../../src/gpu/step-plan';
+import { bindGroupFor, layerAlignment, matmulGrid, matmulKernels, type MatmulVariant } from '../../src/gpu/kernels';
+import { chooseStepPlan } from '../../src/gpu/step-plan';
+import { candidateVariants } from '../../src/gpu/tuner';
 import { forwardParams } from '../../src/gpu/trainer-layout';
 import { FORWARD_PARAMS, STEP_PARAMS } from '../../src/gpu/uniforms';
 import { packStruct } from '../../src/gpu/wgsl-struct';
@@ -133,15 +134,24 @@ export async function measureTrainer(request: BenchRequest, mnistAsset: () => Pr
 }
 
 /**
- * GFLOP/s of our forward matrix-product kernel alone on size³ (linear activation, no gather), in
- * `variant` or, when null, the variant our trainer picks for this adapter. The pipeline comes from
- * the engine's PipelineCache, its uniform is the engine's ForwardParams of a [size, size] layer with
- * a linear output, its bind group is made by binding name, and it is dispatched with the engine's
- * grid helper. The GPU engine exposes no hook that runs just this kernel, so the buffers are made here.
+ * The product variants worth timing on size³ on this adapter: the one our trainer's fixed rule picks
+ * for a [size, size, size] network at batch size first (the reference of the benchmark's fractions),
+ * then every other variant that fits the device, as the autotuner would try them.
  */
-export async function measureMatmul(size: number, requestedVariant: MatmulVariant | null, windows: number, windowSeconds: number): Promise<MatmulResult> {
-  const { device, pipelines, report } = await acquireGpu();
-  const variant = requestedVariant ?? chooseStepPlan([size, size, size], size, report.isCpuAdapter).matmul;
+export async function matmulVariants(size: number): Promise<MatmulVariant[]> {
+  const { device, report } = await acquireGpu();
+  return candidateVariants(chooseStepPlan([size, size, size], size, report.isCpuAdapter).matmul, device.limits);
+}
+
+/**
+ * GFLOP/s of our forward matrix-product kernel alone on size³ (linear activation, no gather), in
+ * `variant` (one of matmulVariants). The pipeline comes from the engine's PipelineCache, its uniform
+ * is the engine's ForwardParams of a [size, size] layer with a linear output, its bind group is made
+ * by binding name, and it is dispatched with the engine's grid helper for the variant. The GPU engine
+ * exposes no hook that runs just this kernel, so the buffers are made here.
+ */
+export async function measureMatmul(size: number, variant: MatmulVariant, windows: number, windowSeconds: number): Promise<MatmulResult> {
+  const { device, pipelines } = await acquireGpu();
   // The kernel form the trainer would give a [size, size] layer at weight offset 0.
   const compiled = await pipelines.get(matmulKernels(variant, layerAlignment(size, size, 0)).forward);
   const floats = size * size;
@@ -161,7 +171,7 @@ export async function measureMatmul(size: number, requestedVariant: MatmulVarian
   const stepParams = device.createBuffer({ label: 'matmul step params', size: STEP_PARAMS.size, usage: GPUBufferUsage.UNIFORM });
   const group0 = bindGroupFor(device, compiled, 'matmul', { params: uniform, input, parameters, rowIndex, output });
   const group1 = device.createBindGroup({ layout: pipelines.stepLayout, entries: [{ binding: 0, resource: { buffer: stepParams, size: STEP_PARAMS.size } }] });
-  const [x, y] = matmulGrid(size, size);
+  const [x, y] = matmulGrid(size, size, variant);
   const run = async (products: number) => {
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();

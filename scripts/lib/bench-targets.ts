@@ -4,10 +4,10 @@
  * the two runtimes compare.
  */
 import { createRequire } from 'node:module';
-import type { MatmulVariant } from '../../src/gpu/step-plan';
+import type { MatmulVariant } from '../../src/gpu/kernels';
 import { gpuProvider } from '../../src/gpu/runtime';
 import { adapterLabel } from '../pages/adapter';
-import { measureFirstStep, measureMatmul, measureTrainer } from './bench-measure';
+import { matmulVariants, measureFirstStep, measureMatmul, measureTrainer } from './bench-measure';
 import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, MatmulResult } from './bench-types';
 import { launchHeadless } from './browser';
 import { nodeDatasetFiles } from './config-files';
@@ -32,8 +32,10 @@ export interface BenchTarget {
   startMs: number;
   /** Steady-state throughput of one trainer (bench-measure.ts, measureTrainer). */
   trainer(request: BenchRequest): Promise<BenchResult>;
+  /** The product variants to time on size³, the trainer's rule first (bench-measure.ts, matmulVariants). */
+  matmulVariants(size: number): Promise<MatmulVariant[]>;
   /** Our matrix-product kernel alone (bench-measure.ts, measureMatmul). */
-  matmul(size: number, variant: MatmulVariant | null, windows: number, windowSeconds: number): Promise<MatmulResult>;
+  matmul(size: number, variant: MatmulVariant, windows: number, windowSeconds: number): Promise<MatmulResult>;
   /** Dataset, session and one step from nothing (bench-measure.ts, measureFirstStep). */
   firstStep(request: FirstStepRequest): Promise<FirstStepResult>;
   /** Closes the browser; nothing to do in Node. */
@@ -64,6 +66,7 @@ async function nodeTarget(host: ScriptHost): Promise<BenchTarget> {
     adapter: await adapterLabel(),
     startMs: node.startMs,
     trainer: (request) => measureTrainer(request, mnistAsset),
+    matmulVariants,
     matmul: measureMatmul,
     firstStep: (request) => measureFirstStep(request, mnistAsset),
     close: async () => {},
@@ -83,6 +86,7 @@ async function chromiumTarget(host: ScriptHost): Promise<BenchTarget> {
       adapter: await page.evaluate(() => window.benchAdapter()),
       startMs,
       trainer: (request) => page.evaluate((r) => window.benchTrainer(r), request),
+      matmulVariants: (size) => page.evaluate((n) => window.benchMatmulVariants(n), size),
       matmul: (size, variant, windows, seconds) => page.evaluate((...args) => window.benchMatmul(...args), size, variant, windows, seconds),
       firstStep: (request) => page.evaluate((r) => window.benchFirstStep(r), request),
       close: () => headless.close(),

@@ -1,5 +1,5 @@
 /** What the benchmark asks its measurements (scripts/lib/bench-measure.ts) for, and what it gets back. */
-import type { MatmulVariant } from '../../src/gpu/step-plan';
+import type { MatmulVariant } from '../../src/gpu/kernels';
 import type { NetworkSpec } from '../../src/model/spec';
 import type { DataSource } from '../../src/data/source';
 

@@ -7,8 +7,8 @@ import type { Dataset } from '../../src/model/dataset';
 import { oneOf, option } from './args';
 import { launchHeadless, type HeadlessBrowser } from './browser';
 import type { ScriptHost } from './host';
-import { adapterLabel } from '../pages/adapter';
 import { loadNodeWebGpu, RuntimeUnavailableError, type NodeWebGpu } from './node-webgpu';
+import { adapterOrWhyNot } from './gpu-run';
 import { gpuRunner, runOnNodeGpu } from './runners';
 import type { RunProgress, RunRecord, RunRequest } from './run-session';
 
@@ -87,7 +87,7 @@ export async function openGpuRunner(choice: RuntimeChoice, host: ScriptHost, bro
   let detail: string;
   if (resolved.runtime === 'node') {
     detail = resolved.description;
-    runner = { runtime, adapter: await adapterLabel(), run: runOnNodeGpu, close: async () => {} };
+    runner = { runtime, adapter: await adapterOrWhyNot(), run: runOnNodeGpu, close: async () => {} };
   } else {
     const headless = browser ?? (await launchHeadless(host));
     try {

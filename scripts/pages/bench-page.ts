@@ -3,9 +3,9 @@
  * scripts/lib/bench-measure.ts, run in this page. Node calls one at a time and assembles the table.
  */
 import { fetchMnistAsset } from '../../src/data/mnist';
-import type { MatmulVariant } from '../../src/gpu/step-plan';
+import type { MatmulVariant } from '../../src/gpu/kernels';
 import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, MatmulResult } from '../lib/bench-types';
-import { measureFirstStep, measureMatmul, measureTrainer } from '../lib/bench-measure';
+import { matmulVariants, measureFirstStep, measureMatmul, measureTrainer } from '../lib/bench-measure';
 import { adapterLabel } from './adapter';
 
 declare global {
@@ -13,7 +13,8 @@ declare global {
     pageReady: boolean;
     benchAdapter(): Promise<string>;
     benchTrainer(request: BenchRequest): Promise<BenchResult>;
-    benchMatmul(size: number, variant: MatmulVariant | null, windows: number, windowSeconds: number): Promise<MatmulResult>;
+    benchMatmulVariants(size: number): Promise<MatmulVariant[]>;
+    benchMatmul(size: number, variant: MatmulVariant, windows: number, windowSeconds: number): Promise<MatmulResult>;
     benchFirstStep(request: FirstStepRequest): Promise<FirstStepResult>;
   }
 }
@@ -22,6 +23,7 @@ const mnistAsset = () => fetchMnistAsset();
 
 window.benchAdapter = adapterLabel;
 window.benchTrainer = (request) => measureTrainer(request, mnistAsset);
+window.benchMatmulVariants = matmulVariants;
 window.benchMatmul = measureMatmul;
 window.benchFirstStep = (request) => measureFirstStep(request, mnistAsset);
 window.pageReady = true;

@@ -189,15 +189,26 @@ function isFiniteIfNumber(value: unknown): boolean {
   return typeof value !== 'number' || Number.isFinite(value);
 }
 
+/** `value` with every hyperparameter its optimizer object leaves out set to the table's default; anything else untouched. */
+function withHyperparameterDefaults(value: unknown): unknown {
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isRecord(value) || !isRecord(value.optimizer)) return value;
+  const defaults = Object.fromEntries(HYPERPARAMETER_NAMES.map((name) => [name, HYPERPARAMETERS[name].defaultValue]));
+  return { ...value, optimizer: { ...defaults, ...value.optimizer } };
+}
+
 /**
  * Turns untrusted JSON into a spec: types and unknown keys first (values of the wrong type would
- * make the value checks meaningless), then `validate`. Nothing in the input is executed.
+ * make the value checks meaningless), then `validate`. Nothing in the input is executed. A
+ * hyperparameter the optimizer object leaves out takes its default (HYPERPARAMETERS): the set
+ * grows with the optimizer table, and a link or file saved before a new one was added must load.
  */
 export function parseSpec(value: unknown): { spec: NetworkSpec; problems: [] } | { spec: null; problems: ValidationProblem[] } {
   const typeProblems: ValidationProblem[] = [];
-  checkShape(value, SPEC_SHAPE, '', typeProblems);
+  const completed = withHyperparameterDefaults(value);
+  checkShape(completed, SPEC_SHAPE, '', typeProblems);
   if (typeProblems.length > 0) return { spec: null, problems: typeProblems };
-  const spec = JSON.parse(JSON.stringify(value)) as NetworkSpec;
+  const spec = JSON.parse(JSON.stringify(completed)) as NetworkSpec;
   const problems = validate(spec);
   return problems.length > 0 ? { spec: null, problems } : { spec, problems: [] };
 }

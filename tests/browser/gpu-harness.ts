@@ -4,9 +4,21 @@
  */
 import { acquireGpu, describeGpuAdapter, type GpuAdapterReport } from '../../src/gpu/device';
 import { createSession } from '../../src/train/create-session';
+import type { MatmulVariant } from '../../src/gpu/kernels';
+import type { StoredTuning, TuningStore } from '../../src/gpu/tuner';
+import { selfCheck, type SelfCheckReport } from '../../src/train/self-check';
 import type { LossName } from '../../src/model/losses';
 import { datasetOf, openSession, runCase } from './gpu-run-case';
 import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
+
+/** Tuning stores kept in the page by name, so a second run can find what a first one stored. */
+const tuningStores = new Map<string, Map<string, StoredTuning>>();
+
+function memoryStore(name: string): TuningStore {
+  const entries = tuningStores.get(name) ?? new Map<string, StoredTuning>();
+  tuningStores.set(name, entries);
+  return { load: async (key) => entries.get(key) ?? null, save: async (key, value) => void entries.set(key, value) };
+}
 
 /** Steps as the session reported them, in the order takeMetrics returned them, and how many came before flush. */
 export interface MetricsStream {
@@ -65,6 +77,10 @@ export interface GpuHarness {
   deviceLoss(input: HarnessCase): Promise<{ kinds: string[]; message: string; trainError: string | null }>;
   /** Wall-clock time of `steps` steps after a warm-up, with the dispatch and submission counts. */
   timeSteps(input: HarnessCase, steps: number): Promise<{ millisecondsPerStep: number; dispatchesPerStep: number; stepsPerSubmission: number; plan: string }>;
+  /** Runs `input` as runCases does, its products tuned within `budgetMs` with the page's store `storeName`. */
+  runTuned(input: HarnessCase, budgetMs: number, storeName: string): Promise<HarnessResult>;
+  /** The self-check of `input`'s network (src/train/self-check.ts), over `variants` or every candidate, with planted override constants. */
+  selfCheck(input: HarnessCase, variants: MatmulVariant[] | null, productConstants: Record<string, number> | null): Promise<SelfCheckReport>;
 }
 
 declare global {
@@ -75,6 +91,15 @@ declare global {
 
 window.gpuHarness = {
   adapter: describeGpuAdapter,
+  runTuned: (input, budgetMs, storeName) => runCase(input, { budgetMs, store: memoryStore(storeName) }),
+  selfCheck: (input, variants, productConstants) =>
+    selfCheck({
+      spec: input.spec,
+      dataset: datasetOf(input),
+      ...(input.initialParameters === '' ? {} : { initialParameters: decodeFloat64(input.initialParameters) }),
+      ...(variants ? { variants } : {}),
+      ...(productConstants ? { productConstants } : {}),
+    }),
   async runCases(cases) {
     const results: HarnessResult[] = [];
     for (const testCase of cases) {

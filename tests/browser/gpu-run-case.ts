@@ -5,6 +5,7 @@
  * the Node-runtime tests call it in Node on Dawn.
  */
 import { GpuSession } from '../../src/train/gpu-session';
+import type { TuningStore } from '../../src/gpu/tuner';
 import type { Dataset } from '../../src/model/dataset';
 import type { LossName } from '../../src/model/losses';
 import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
@@ -26,18 +27,26 @@ export function datasetOf(input: HarnessCase): Dataset {
   };
 }
 
-/** A GPU session of the case, with its forced step layout and product variant. */
-export function openSession(input: HarnessCase): Promise<GpuSession> {
+/** How a case's products are tuned: within `budgetMs`, with choices kept in `store`. */
+export interface CaseTuning {
+  /** Milliseconds the autotuner may spend. */
+  budgetMs: number;
+  /** Where its choices are kept. */
+  store: TuningStore;
+}
+
+/** A GPU session of the case, with its forced step layout and product variant, its products tuned when `tuning` is given. */
+export function openSession(input: HarnessCase, tuning?: CaseTuning): Promise<GpuSession> {
   const dataset = datasetOf(input);
   const overrides = { ...(input.stepKernel ? { kernel: input.stepKernel } : {}), ...(input.matmul ? { matmul: input.matmul } : {}) };
   // An empty string asks for the seeded initial parameters.
-  if (input.initialParameters === '') return GpuSession.create({ spec: input.spec, dataset, overrides });
-  return GpuSession.create({ spec: input.spec, dataset, overrides, initialParameters: decodeFloat64(input.initialParameters) });
+  const initialParameters = input.initialParameters === '' ? undefined : decodeFloat64(input.initialParameters);
+  return GpuSession.create({ spec: input.spec, dataset, overrides, ...(initialParameters ? { initialParameters } : {}), ...(tuning ? { tuning } : {}) });
 }
 
-/** Runs the case and returns what the GPU computed. */
-export async function runCase(input: HarnessCase): Promise<HarnessResult> {
-  const session = await openSession(input);
+/** Runs the case (its products tuned when `tuning` is given) and returns what the GPU computed. */
+export async function runCase(input: HarnessCase, tuning?: CaseTuning): Promise<HarnessResult> {
+  const session = await openSession(input, tuning);
   const failures: string[] = [];
   session.onError = (error) => failures.push(`${error.kind}: ${error.message}`);
   try {
@@ -63,6 +72,8 @@ export async function runCase(input: HarnessCase): Promise<HarnessResult> {
       stepsPerSubmission: session.trainer.stepsPerSubmission,
       stepKernel: session.trainer.plan.kernel,
       matmul: session.trainer.plan.matmul,
+      tuned: session.trainer.plan.tuned,
+      tuning: session.trainer.tuning,
     };
   } finally {
     session.dispose();

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS } from '../../src/model/activations';
-import { LOSS_NAMES } from '../../src/model/losses';
+import { LOSS_NAMES, lossAllows } from '../../src/model/losses';
+import { MATMUL_VARIANT_NAMES } from '../../src/gpu/kernels';
 import { OPTIMIZER_KINDS } from '../../src/model/optimizers';
 import { startBrowserFixture, openPage, type BrowserFixture } from './browser';
 import { cpuReference, prepareCase, type CaseRecipe, type PreparedCase } from './gpu-cases';
@@ -73,7 +74,7 @@ function combinationRecipes(): CaseRecipe[] {
   for (const hidden of HIDDEN_ACTIVATIONS) {
     for (const output of OUTPUT_ACTIVATIONS) {
       for (const loss of LOSS_NAMES) {
-        if (output === 'linear' && loss === 'cross_entropy') continue;
+        if (!lossAllows(loss, output)) continue;
         for (const optimizer of OPTIMIZER_KINDS) {
           const shape = SHAPES[index % SHAPES.length];
           const outputs = output === 'softmax' ? (index % 2 === 0 ? 3 : 17) : [1, 3, 17][index % 3];
@@ -137,6 +138,21 @@ describe('GPU vs CPU on MNIST-shaped layers', () => {
         recipe({ name: `${layoutName(layout)} vec4 layers tanh/softmax/cross_entropy/sgd`, widths: [784, 12, 20, 3], hidden: 'tanh', output: 'softmax', loss: 'cross_entropy', optimizer: 'sgd', batchSize: 13, inputs: 'digits', seed: 13, ...layout }),
       ),
     );
+  });
+});
+
+describe('every variant of the product family', () => {
+  // 130 and 785 end every tile part-way (32, 64 and 128 rows or columns; K slices of 8 and 16),
+  // 17 and 3 leave most of a tile empty, batch 7 and 100 end the batch's tiles part-way.
+  it.each(MATMUL_VARIANT_NAMES)('matches with %s forced, on sizes that divide no tile and on MNIST-shaped layers', async (matmul) => {
+    const recipes = [
+      recipe({ name: `${matmul} odd tanh/softmax/cross_entropy/adam`, widths: [17, 130, 3], hidden: 'tanh', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, steps: 5, seed: 61, stepKernel: 'layered', matmul }),
+      recipe({ name: `${matmul} odd sigmoid/sigmoid/mse/momentum`, widths: [3, 17, 5, 1], hidden: 'sigmoid', output: 'sigmoid', loss: 'mse', optimizer: 'momentum', batchSize: 7, steps: 5, seed: 62, stepKernel: 'layered', matmul }),
+      recipe({ name: `${matmul} mnist-shaped relu/softmax/mse/sgd`, widths: [784, 785, 10], hidden: 'relu', output: 'softmax', loss: 'mse', optimizer: 'sgd', batchSize: 64, steps: 2, inputs: 'digits', seed: 63, stepKernel: 'layered', matmul }),
+    ];
+    const results = await checkCases(recipes);
+    // Each case really ran the variant it forced.
+    expect(results.map((r) => r.matmul)).toEqual(recipes.map(() => matmul));
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * One run config, three places: `npm run train` on the CPU path, on Node's WebGPU (Dawn, in this
  * process) and in headless Chromium. Both GPU runtimes give the same per-step losses within the
- * float32 bounds of tests/browser/tolerances.ts, and each matches the CPU path within them too.
+ * float32 bounds of src/train/tensor-bounds.ts, and each matches the CPU path within them too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

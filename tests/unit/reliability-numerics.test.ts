@@ -12,9 +12,11 @@ import type { Dataset } from '../../src/model/dataset';
 import { makeSyntheticDataset } from '../../src/data/synthetic';
 import { cloneSpec, DEFAULT_SPEC, type NetworkSpec } from '../../src/model/spec';
 import type { OutputActivation } from '../../src/model/activations';
-import type { LossName } from '../../src/model/losses';
+import { LOSS_NAMES, type LossName } from '../../src/model/losses';
 import { GuardedSession, type GuardEvent } from '../../src/train/guarded-session';
 import type { StepMetrics } from '../../src/model/session';
+
+const isLossName = (name: string): name is LossName => (LOSS_NAMES as string[]).includes(name);
 
 function specOf(changes: Partial<NetworkSpec>): NetworkSpec {
   return { ...cloneSpec(DEFAULT_SPEC), ...changes };
@@ -133,7 +135,7 @@ describe('learning rate 100: the guard stops at the first non-finite metric', ()
     // The metrics handed on end with the faulty step, and are the reference run's own.
     expect(taken.map((m) => m.step)).toEqual(Array.from({ length: firstBad + 1 }, (_, i) => i));
     const faulty = taken[taken.length - 1];
-    const figure = fault.metric === 'gradNormW' || fault.metric === 'gradNormB' ? faulty[fault.metric][fault.layer! - 1] : fault.metric === 'mse' || fault.metric === 'cross_entropy' ? faulty.losses[fault.metric] : faulty[fault.metric];
+    const figure = fault.metric === 'gradNormW' || fault.metric === 'gradNormB' ? faulty[fault.metric][fault.layer! - 1] : isLossName(fault.metric) ? faulty.losses[fault.metric] : faulty[fault.metric];
     expect(Number.isFinite(figure)).toBe(false);
     expect(Object.is(figure, fault.value)).toBe(true);
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HYPERPARAMETER_NAMES, HYPERPARAMETERS } from '../../src/model/optimizers';
 import { DEFAULT_SPEC, cloneSpec, type NetworkSpec } from '../../src/model/spec';
 import { formatProblems, MAX_BATCH, MAX_LAYERS, MAX_WIDTH, parseSpec, validate, validateForDataset } from '../../src/model/validate';
 
@@ -98,6 +99,22 @@ describe('parseSpec', () => {
   it('round-trips a spec through JSON', () => {
     const spec = validSpec();
     expect(parseSpec(JSON.parse(JSON.stringify(spec)))).toEqual({ spec, problems: [] });
+  });
+
+  it('gives a hyperparameter the optimizer object leaves out its table default, so files saved before it existed still load', () => {
+    for (const name of HYPERPARAMETER_NAMES) {
+      const json = JSON.parse(JSON.stringify(validSpec()));
+      delete json.optimizer[name];
+      const parsed = parseSpec(json);
+      expect(parsed.problems, name).toEqual([]);
+      expect(parsed.spec?.optimizer[name], name).toBe(HYPERPARAMETERS[name].defaultValue);
+    }
+    // A value that is there is kept, and a wrong type is still refused.
+    const json = JSON.parse(JSON.stringify(validSpec()));
+    json.optimizer.momentum = 0.5;
+    expect(parseSpec(json).spec?.optimizer.momentum).toBe(0.5);
+    json.optimizer.momentum = '0.5';
+    expect(parseSpec(json).problems).toEqual([{ field: 'optimizer.momentum', message: 'Expected a number, got "0.5".' }]);
   });
 
   it('rejects what is not an object', () => {
