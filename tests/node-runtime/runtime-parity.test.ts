@@ -7,47 +7,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createServer, type ViteDevServer } from 'vite';
 import { main } from '../../scripts/train';
-import type { ScriptHost } from '../../scripts/lib/host';
 import type { RunRecord } from '../../scripts/lib/run-session';
 import { LOSSES, LOSS_NAMES, lossAllows } from '../../src/model/losses';
 import { chooseStepPlan } from '../../src/gpu/step-plan';
 import { expectClose } from '../browser/gpu-compare';
+import { runScript } from '../unit/script-harness';
+import { startPageServer, type PageServer } from './page-server';
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 let workDir: string;
-let server: ViteDevServer;
-let baseUrl: string;
+let pages: PageServer;
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'runtime-parity-'));
   // The Chromium runtime opens the run page from the script host's server, as run-ts.mjs serves it.
-  server = await createServer({ configFile: join(projectRoot, 'vite.config.ts'), server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false }, logLevel: 'error' });
-  await server.listen();
-  const address = server.httpServer?.address();
-  if (!address || typeof address === 'string') throw new Error('the Vite dev server did not report a port');
-  baseUrl = `http://127.0.0.1:${address.port}`;
+  pages = await startPageServer();
 });
 
 afterAll(async () => {
-  await server?.close();
+  await pages?.close();
   rmSync(workDir, { recursive: true, force: true });
 });
 
 /** Runs the train command in this process; its standard error is returned. */
 async function train(args: string[]): Promise<string> {
-  let stderr = '';
-  const host: ScriptHost = {
-    stdout: () => {},
-    stderr: (text) => (stderr += text),
-    isTTY: false,
-    cwd: workDir,
-    projectRoot,
-    serve: async () => baseUrl,
-  };
-  const code = await main(args, host);
+  const { code, stderr } = await runScript(main, args, workDir, async () => pages.baseUrl);
   expect(code, stderr).toBe(0);
   return stderr;
 }
