@@ -4,12 +4,13 @@
  * which runtime and adapter it ran on; its run record says the same.
  */
 import type { Dataset } from '../../src/model/dataset';
+import type { SelfCheckReport } from '../../src/train/self-check';
 import { oneOf, option } from './args';
 import { launchHeadless, type HeadlessBrowser } from './browser';
 import type { ScriptHost } from './host';
 import { loadNodeWebGpu, RuntimeUnavailableError, type NodeWebGpu } from './node-webgpu';
-import { adapterOrWhyNot } from './gpu-run';
-import { gpuRunner, runOnNodeGpu } from './runners';
+import { adapterOrWhyNot, type CheckRequest } from './gpu-run';
+import { checkInPage, checkOnNodeGpu, gpuRunner, runOnNodeGpu } from './runners';
 import type { RunProgress, RunRecord, RunRequest } from './run-session';
 
 /** The values of --runtime. */
@@ -63,7 +64,7 @@ export function announceRuntime(host: ScriptHost, runtime: GpuRuntime, detail: s
   host.stderr(`GPU runs on runtime ${runtime} (${detail}), adapter ${adapter}\n`);
 }
 
-/** GPU runs on one runtime, one after another. */
+/** GPU runs and self-checks on one runtime, one after another. */
 export interface GpuRunner {
   /** Where the runs happen. */
   runtime: GpuRuntime;
@@ -71,6 +72,8 @@ export interface GpuRunner {
   adapter: string;
   /** Trains one configured run; `dataset` is `request.dataset` built in Node (the page builds its own). */
   run(request: RunRequest, dataset: Dataset, onProgress?: (progress: RunProgress) => void): Promise<RunRecord>;
+  /** Runs the GPU self-check; `dataset` is `request.run.dataset` built in Node (the page builds its own). */
+  check(request: CheckRequest, dataset: Dataset): Promise<SelfCheckReport>;
   /** Releases the page, and the browser if this runner launched it. */
   close(): Promise<void>;
 }
@@ -87,7 +90,7 @@ export async function openGpuRunner(choice: RuntimeChoice, host: ScriptHost, bro
   let detail: string;
   if (resolved.runtime === 'node') {
     detail = resolved.description;
-    runner = { runtime, adapter: await adapterOrWhyNot(), run: runOnNodeGpu, close: async () => {} };
+    runner = { runtime, adapter: await adapterOrWhyNot(), run: runOnNodeGpu, check: checkOnNodeGpu, close: async () => {} };
   } else {
     const headless = browser ?? (await launchHeadless(host));
     try {
@@ -98,6 +101,7 @@ export async function openGpuRunner(choice: RuntimeChoice, host: ScriptHost, bro
         runtime,
         adapter: await page.evaluate(() => window.runAdapter()),
         run: (request, _dataset, onProgress) => run(request, onProgress),
+        check: (request) => checkInPage(page, request),
         close: () => (browser ? page.close() : headless.close()),
       };
     } catch (error) {

@@ -2,12 +2,13 @@
  * One configured run on any path: the CPU session here in Node, the GPU session here in Node on
  * Node's WebGPU (Dawn), or the GPU session in the headless page scripts/pages/run.html. All go
  * through recordRun, so their records compare; on all, the engine's refusal of the network becomes
- * a ConfigError naming it.
+ * a ConfigError naming it. The GPU self-check runs in the same two GPU places.
  */
 import type { Page } from 'puppeteer';
 import type { Dataset } from '../../src/model/dataset';
 import { createSession } from '../../src/train/create-session';
-import { trainOnGpu, type GpuRunOutcome } from './gpu-run';
+import type { SelfCheckReport } from '../../src/train/self-check';
+import { checkOnGpu, trainOnGpu, type CheckOutcome, type CheckRequest, type GpuRunOutcome } from './gpu-run';
 import { decodeFromPage } from './page-transfer';
 import { recordRun, startGuardedSession, type RunProgress, type RunRecord, type RunRequest } from './run-session';
 import { ConfigError } from './user-errors';
@@ -31,9 +32,25 @@ function recordOf(request: RunRequest, outcome: GpuRunOutcome): RunRecord {
   return outcome.record;
 }
 
+/** The report of a self-check, or its refusal as a ConfigError under the checked run's config. */
+function reportOf(request: CheckRequest, outcome: CheckOutcome): SelfCheckReport {
+  if ('refused' in outcome) throw new ConfigError(request.run.config, [outcome.refused]);
+  return outcome.report;
+}
+
 /** Trains on WebGPU in this process; Node's WebGPU must have been set up first (scripts/lib/node-webgpu.ts). */
 export async function runOnNodeGpu(request: RunRequest, dataset: Dataset, onProgress?: (progress: RunProgress) => void): Promise<RunRecord> {
   return recordOf(request, await trainOnGpu(request, 'node', async () => dataset, onProgress));
+}
+
+/** Runs the GPU self-check in this process, on `dataset` (`request.run.dataset` built here); Node's WebGPU must have been set up first. */
+export async function checkOnNodeGpu(request: CheckRequest, dataset: Dataset): Promise<SelfCheckReport> {
+  return reportOf(request, await checkOnGpu(request, async () => dataset));
+}
+
+/** Runs the GPU self-check in a page of scripts/pages/run.html. */
+export async function checkInPage(page: Page, request: CheckRequest): Promise<SelfCheckReport> {
+  return reportOf(request, decodeFromPage<CheckOutcome>(await page.evaluate((r) => window.checkGpu(r), request)));
 }
 
 /** A page of scripts/pages/run.html that can take one GPU run after another. */

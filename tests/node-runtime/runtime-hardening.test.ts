@@ -2,12 +2,13 @@
  * The headless commands' hardening holds on both GPU runtimes: a diverging run stops at its first
  * non-finite metric on Node's WebGPU exactly as in Chromium and exits 3; a network the device
  * cannot hold is refused with exit 2, its field named, nothing written; the test rows are scored
- * on both.
+ * on both; and `npm run check` runs the self-check on either runtime, saying which.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { main as check } from '../../scripts/check';
 import { main as train } from '../../scripts/train';
 import type { GpuRuntime } from '../../scripts/lib/gpu-runtime';
 import type { RunRecord } from '../../scripts/lib/run-session';
@@ -131,6 +132,19 @@ describe('the test rows are scored on either runtime, at the same steps and to t
       for (const loss of LOSS_NAMES.filter((name) => lossAllows(name, node.spec.outputActivation))) {
         expectClose('loss', `${run.name}: test ${LOSSES[loss].noun}, Node vs Chromium`, node.tests.map((test) => test.losses[loss]), chromium.tests.map((test) => test.losses[loss]));
       }
+    });
+  }
+});
+
+describe('npm run check --runtime: the self-check on either runtime', () => {
+  for (const runtime of RUNTIMES) {
+    it(`runtime ${runtime}: says where it runs, checks the plans asked for, and passes`, async () => {
+      const result = await runOn(check, runtime, ['--config', 'xor-saturated', '--variants', 'registers,tiled-64-k16', '--steps', '2'], workDir);
+      expect(result.code, result.stderr).toBe(0);
+      expectNoStackTrace(result.stderr);
+      expect(result.stderr).toMatch(new RegExp(`^GPU runs on runtime ${runtime} \\(.+\\), adapter .+$`, 'm'));
+      expect(result.stdout).toMatch(/^GPU self-check on .+: passed in [\d.]+ s$/m);
+      expect(result.stdout).toMatch(/^ {2}plans: fused step; layered, registers products; layered, tiled-64-k16 products$/m);
     });
   }
 });
