@@ -14,7 +14,7 @@ import { recordRun, startGuardedSession, type RunProgress, type RunRecord, type 
 import { isEngineRefusal } from './user-errors';
 
 /** What refused a run or a check: a field of the command line or config, and why. */
-export interface Refusal {
+interface Refusal {
   /** The flag or config field the user can change, e.g. "spec" or "--backend". */
   field: string;
   /** What was refused and why, with what to do. */

@@ -1,8 +1,8 @@
 /**
  * Trains a guarded Session for a number of steps with an optional loss switch, scores the test
- * rows, and collects what a run file holds. Runs unchanged in Node (the CPU path) and in the
- * headless page (the GPU path): it only talks to the GuardedSession, which stops at the first
- * non-finite metric exactly as it does on the page.
+ * rows, and collects what a run file holds. Runs unchanged in Node (the CPU path, and the GPU
+ * path on Node's WebGPU) and in the headless page (the GPU path in Chromium): it only talks to the
+ * GuardedSession, which stops at the first non-finite metric exactly as it does on the page.
  */
 import { LOSS_NAMES, nextLoss } from '../../src/model/losses';
 import { scoreOutputs, type OutputScore } from '../../src/model/scoring';

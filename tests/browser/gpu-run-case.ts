@@ -28,7 +28,7 @@ export function datasetOf(input: HarnessCase): Dataset {
 }
 
 /** How a case's products are tuned: within `budgetMs`, with choices kept in `store`. */
-export interface CaseTuning {
+interface CaseTuning {
   /** Milliseconds the autotuner may spend. */
   budgetMs: number;
   /** Where its choices are kept. */
