@@ -1,8 +1,8 @@
 /**
  * Trains a guarded Session for a number of steps with an optional loss switch, scores the test
- * rows, and collects what a run file holds. Runs unchanged in Node (the CPU path) and in the
- * headless page (the GPU path): it only talks to the GuardedSession, which stops at the first
- * non-finite metric exactly as it does on the page.
+ * rows, and collects what a run file holds. Runs unchanged in Node (the CPU path, and the GPU
+ * path on Node's WebGPU) and in the headless page (the GPU path in Chromium): it only talks to the
+ * GuardedSession, which stops at the first non-finite metric exactly as it does on the page.
  */
 import { LOSS_NAMES, nextLoss } from '../../src/model/losses';
 import { scoreOutputs, type OutputScore } from '../../src/model/scoring';
@@ -76,6 +76,8 @@ export interface RunRecord {
   config: string;
   /** 'webgpu' or 'cpu'. */
   backend: Session['backend'];
+  /** Where the run ran: 'node' (this Node process: the CPU path, or WebGPU through Dawn) or 'chromium' (the headless page). */
+  runtime: 'node' | 'chromium';
   /** The WebGPU adapter (vendor, architecture, description) for GPU runs; null on the CPU. */
   adapter: string | null;
   /** The network as it started (its `loss` is the loss of step 0). */
@@ -221,7 +223,7 @@ export async function startGuardedSession(create: () => Promise<Session>): Promi
 /** Runs a whole configured run on a ready guarded session and assembles its record. */
 export async function recordRun(
   session: GuardedSession,
-  run: Pick<RunRequest, 'config' | 'dataset' | 'steps' | 'switchLossAt' | 'testEvery'> & { adapter: string | null; setupMs: number },
+  run: Pick<RunRequest, 'config' | 'dataset' | 'steps' | 'switchLossAt' | 'testEvery'> & { runtime: RunRecord['runtime']; adapter: string | null; setupMs: number },
   onProgress: (progress: RunProgress) => void = () => {},
 ): Promise<RunRecord> {
   const spec = JSON.parse(JSON.stringify(session.spec)) as NetworkSpec;
@@ -234,6 +236,7 @@ export async function recordRun(
     format: 'mlp-playground-run',
     config: run.config,
     backend: session.backend,
+    runtime: run.runtime,
     adapter: run.adapter,
     spec,
     dataset: {
