@@ -55,11 +55,12 @@ try {
     },
   });
 } catch (error) {
-  // A GPU runtime that cannot start is a fact about this machine, not a bug: its message says why
-  // and what to do, and a stack trace would only bury it.
+  // A GPU runtime that cannot start is a fact about this machine the user can change, like a missing
+  // browser: its message says why and what to do, it exits 2 as every user error does, and a stack
+  // trace (exit 1) is kept for bugs.
   const userFacing = error instanceof Error && error.name === 'RuntimeUnavailableError';
   console.error(error instanceof Error ? (userFacing ? `error: ${error.message}` : (error.stack ?? error.message)) : String(error));
-  exitCode = 1;
+  exitCode = userFacing ? 2 : 1;
 } finally {
   await server.close();
 }

@@ -145,9 +145,9 @@ describe('npm run train --runtime, end to end', () => {
     expect(record.metrics).toHaveLength(6);
   });
 
-  it('node without the package exits 1 with one line saying why, and writes nothing', async () => {
+  it('node without the package exits 2, as every user error does, with one line saying why, and writes nothing', async () => {
     const { code, stderr } = await train(run('node-without.json', 'node'), true);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr.trim()).toBe(
       "error: --runtime node: Node's WebGPU cannot be used: the optional package webgpu is not installed (`npm install` installs it where its binary exists). Use --runtime chromium or auto, or see the README's Node runtime section.",
     );
