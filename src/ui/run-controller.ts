@@ -552,7 +552,8 @@ export class RunController implements ReactiveController {
 
   /**
    * A run setting edited under Run: the speed and the pause step act on the running loop at once;
-   * a scheduled switch applies its rule from the current step on; turning GPU tuning on or off
+   * a scheduled switch goes from the loss running now to the next one, by the scripts' rule from
+   * the current step on (a step already passed switches at once); turning GPU tuning on or off
    * rebuilds the network's step with the running weights. A value the settings refuse is named
    * next to its control and changes nothing.
    */
@@ -571,9 +572,11 @@ export class RunController implements ReactiveController {
       void this.apply({ ...config, run: settings }, { fresh: false, reason: `GPU tuning turned ${how}; weights and optimizer state kept.` });
       return;
     }
-    if (settings.switchLossAt !== before.switchLossAt && settings.switchLossAt === null) {
-      // Without a schedule the configuration's loss is the running one, so the link starts with it.
-      this._showLoss(this._state.loss, { ...config, run: settings });
+    if (settings.switchLossAt !== before.switchLossAt) {
+      // A new schedule (or none) starts from the loss running now: without one, the configuration's
+      // loss is the running one; with one, the switch goes from it to the next, whatever came before.
+      const loss = this._state.loss;
+      this._showLoss(loss, { ...config, spec: { ...config.spec, loss }, run: settings });
     } else this._showRun(settings);
     this.loop.setSpeed(settings.speed);
     this.loop.setPauseAt(settings.pauseAt);
