@@ -127,7 +127,7 @@ export class GpuCheckPanel extends LitElement {
               <th scope="row">${KIND_LABELS[kind.kind]}</th>
               <td class="number">${kind.largestRelativeError.toExponential(1)}</td>
               <td class="number">${kind.bound.rtol.toExponential(1)}</td>
-              <td class=${kind.passed ? 'pass' : 'fail'}>${kind.passed ? 'pass' : 'FAIL'} (${Math.round(kind.boundFraction * 100)}% of bound)</td>
+              <td class=${kind.passed ? 'pass' : 'fail'}>${kind.passed ? 'pass' : 'FAIL'} (${(kind.boundFraction * 100).toPrecision(2)}% of bound)</td>
             </tr>`,
           )}
         </tbody>

@@ -36,6 +36,11 @@ function formatRate(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(1)} k` : value.toFixed(0);
 }
 
+/** GFLOP/s to two significant digits: a small product on a CPU adapter runs at hundredths of one. */
+function formatGflops(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toPrecision(2);
+}
+
 /** A layer's products in words. */
 const PRODUCT_LABELS: Record<ProductChoice['product'], string> = {
   forward: 'forward',
@@ -124,11 +129,11 @@ export class RunStats extends LitElement {
       </dl>
       <h3>Matrix products</h3>
       ${this._renderProducts()}
-      <label
-        ><input type="checkbox" .checked=${this.tuneGpu} @change=${this._onTuneGpu} /><span
-          >Tune the GPU's products on this adapter (a few seconds for a new network, then kept in this browser)</span
-        ></label
-      >
+      <label><input type="checkbox" .checked=${this.tuneGpu} aria-describedby="tuning-hint" @change=${this._onTuneGpu} /><span>Tune the GPU products</span></label>
+      <p class="hint" id="tuning-hint">
+        Times each product's variants on this adapter when a network is built and runs the fastest: a few seconds once, then the choices are
+        kept in this browser. Off, the fixed rule's variants run.
+      </p>
     `;
   }
 
@@ -138,9 +143,11 @@ export class RunStats extends LitElement {
     if (plan.kernel === 'fused') {
       return html`<p class="hint" data-testid="products-note">One fused kernel runs the whole step, so there are no separate products to tune: ${plan.reason}.</p>`;
     }
-    const tuning = plan.tuning
-      ? `Tuned on this adapter in ${Math.round(plan.tuning.elapsedMs)} ms (budget ${plan.tuning.budgetMs} ms).`
-      : "Not tuned: the fixed rule's variants run.";
+    const tuning = !plan.tuning
+      ? "Not tuned: the fixed rule's variants run."
+      : plan.products.every((choice) => choice.source === 'stored')
+        ? 'Every product runs the variant timed fastest on an earlier visit, kept in this browser: nothing was timed now.'
+        : `Tuned on this adapter in ${Math.round(plan.tuning.elapsedMs)} ms (budget ${plan.tuning.budgetMs} ms).`;
     return html`
       <table class="products" aria-label="Matrix products of a training step">
         <thead>
@@ -152,7 +159,7 @@ export class RunStats extends LitElement {
               <td>${choice.layer}</td>
               <td>${PRODUCT_LABELS[choice.product]}<br /><span class="hint">${choice.shape}</span></td>
               <td>${choice.variant}<br /><span class="hint">${sourceText(choice)}</span></td>
-              <td class="number">${choice.gflops === null ? '–' : choice.gflops.toFixed(1)}</td>
+              <td class="number">${choice.gflops === null ? '–' : formatGflops(choice.gflops)}</td>
             </tr>`,
           )}
         </tbody>
