@@ -92,7 +92,7 @@ export class GpuCheckPanel extends LitElement {
 
   constructor() {
     super();
-    this.state = { phase: 'idle', progress: null, report: null, error: '' };
+    this.state = { phase: 'idle', progress: null, report: null, error: '', checked: null };
     this.available = false;
   }
 
@@ -117,6 +117,9 @@ export class GpuCheckPanel extends LitElement {
     const more = report.failures.length - shown.length;
     return html`
       <p class="hint">Adapter: <span data-testid="check-adapter">${adapterText(report)}</span></p>
+      ${this.state.checked
+        ? html`<p class="hint" data-testid="check-network">Network ${this.state.checked.widths.join(' → ')}, from the weights of step ${this.state.checked.step}.</p>`
+        : nothing}
       <table aria-label="Check results per tensor kind">
         <thead>
           <tr><th scope="col">Tensor kind</th><th scope="col">Largest relative error</th><th scope="col">Bound (relative)</th><th scope="col">Result</th></tr>

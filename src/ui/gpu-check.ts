@@ -21,10 +21,12 @@ export interface GpuCheckState {
   report: SelfCheckReport | null;
   /** Why the check could not run ('error'), in words. */
   error: string;
+  /** What was checked: the network's widths and the step whose weights it started from; null before a check started. */
+  checked: { widths: number[]; step: number } | null;
 }
 
 export class GpuCheck {
-  private _state: GpuCheckState = { phase: 'idle', progress: null, report: null, error: '' };
+  private _state: GpuCheckState = { phase: 'idle', progress: null, report: null, error: '', checked: null };
 
   constructor(
     /** Re-renders whenever the check's state changes. */
@@ -48,7 +50,8 @@ export class GpuCheck {
     this._set({ phase: 'running', progress: null, report: null, error: '' });
     try {
       await this.run.pause();
-      const { parameters } = await session.snapshot();
+      const { parameters, step } = await session.snapshot();
+      this._set({ checked: { widths: [...session.spec.widths], step } });
       const report = await selfCheck({
         spec: cloneSpec(session.spec),
         dataset: session.dataset,

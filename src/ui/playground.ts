@@ -18,7 +18,7 @@ import './gpu-check-panel';
 import './network-panel';
 import './optimizer-panel';
 import type { DataSource } from '../data/source';
-import { configFromHash } from './playground-config';
+import { configFromHash, saturationDemoConfig } from './playground-config';
 import { RunController, type RunDebugSnapshot } from './run-controller';
 import { RunEvaluation } from './run-evaluation';
 import { exportCurvesCsv, exportRunJson } from './run-export';
@@ -29,6 +29,9 @@ import './share-panel';
 import { Shortcuts } from './shortcuts';
 import './transport-panel';
 import { UrlState } from './url-state';
+
+/** The saturation demo, as the header describes it. */
+const DEMO = saturationDemoConfig();
 
 export class MlpPlayground extends LitElement {
   static override styles = css`
@@ -166,8 +169,8 @@ export class MlpPlayground extends LitElement {
         </p>
         <p>
           <button type="button" class="demo" @click=${this._onDemo}>Load the saturation demo</button>
-          sigmoid layers started deep in saturation on XOR, played slowly enough to follow: MSE stalls, and at step 1000 the loss switches to
-          cross-entropy by itself (press L to switch sooner).
+          sigmoid layers started deep in saturation on XOR, played slowly enough to follow: MSE stalls, and at step ${DEMO.run.switchLossAt} the
+          loss switches to cross-entropy by itself (press L to switch sooner).
         </p>
       </header>
       ${this.run.state.banner ? html`<div class="banner" role="note">${this.run.state.banner}</div>` : nothing}
@@ -184,7 +187,7 @@ export class MlpPlayground extends LitElement {
             .steps=${stepCount}
             .epoch=${epoch}
             .settings=${draft.run}
-            .switchTo=${nextLoss((config ?? draft).spec.loss, output)}
+            .switchTo=${nextLoss(loss, output)}
             .measuredSpeed=${loop.stepsPerSecond}
             .problems=${this.run.state.runProblems}
             @run-settings-edit=${this._onRunSettingsEdit}

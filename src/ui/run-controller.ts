@@ -458,7 +458,7 @@ export class RunController implements ReactiveController {
       if (!this._canTrain()) return;
       this._show({ fault: null });
       this.loop.play();
-      if (this._state.config) this._show({ status: `Training with ${LOSSES[this._state.config.spec.loss].label}.` });
+      if (this._state.config) this._show({ status: `Training with ${LOSSES[this._state.loss].label}.` });
     }
   }
 
@@ -481,7 +481,7 @@ export class RunController implements ReactiveController {
       fresh: true,
       reason:
         `Saturation demo loaded (new network): press Play. It trains ${speedLabel(speed)} with ${LOSSES[demo.spec.loss].label}, which stalls; ` +
-        `at step ${switchLossAt} it switches to ${LOSSES[scheduledLoss(lossSchedule(demo), switchLossAt ?? 0)].label} by itself (press L to switch sooner), and it pauses at step ${pauseAt}.`,
+        `at step ${switchLossAt} it switches to ${LOSSES[nextLoss(demo.spec.loss, demo.spec.outputActivation)].label} by itself (press L to switch sooner), and it pauses at step ${pauseAt}.`,
     });
   }
 
@@ -525,7 +525,7 @@ export class RunController implements ReactiveController {
   /** Switches to the next loss the output allows (the L key). */
   toggleLoss(): void {
     const spec = this._state.config?.spec;
-    if (spec) this.setLoss(nextLoss(spec.loss, spec.outputActivation));
+    if (spec) this.setLoss(nextLoss(this._state.loss, spec.outputActivation));
   }
 
   /**

@@ -88,7 +88,7 @@ export class TransportPanel extends LitElement {
   declare epoch: number;
   /** The run settings as the run uses them: speed, scheduled switch and pause. */
   declare settings: RunSettings;
-  /** The loss a scheduled switch switches to (the next one the output allows). */
+  /** The loss a switch scheduled now would switch to: the next one the output allows after the running loss. */
   declare switchTo: LossName;
   /** Finished steps per second, as the training loop measures them: the actual speed. */
   declare measuredSpeed: number;
@@ -147,7 +147,12 @@ export class TransportPanel extends LitElement {
   private _renderSettings() {
     const { speed, switchLossAt, pauseAt } = this.settings;
     const speedIndex = SPEEDS.indexOf(speed);
-    const switchHint = this.switchTo === this.loss && switchLossAt === null ? 'this output allows no other loss' : `steps from it on train with ${LOSSES[this.switchTo].label}`;
+    const switchHint =
+      this.switchTo === this.loss
+        ? 'Empty for none; this output allows no other loss.'
+        : switchLossAt !== null && this.steps > switchLossAt
+          ? `Switched at step ${switchLossAt}; a new step switches from ${LOSSES[this.loss].label} to ${LOSSES[this.switchTo].label}.`
+          : `Empty for none; steps from it on train with ${LOSSES[this.switchTo].label}.`;
     return html`
       <div class="row speed">
         <label for="speed"><span>Speed</span></label>
@@ -170,7 +175,7 @@ export class TransportPanel extends LitElement {
         ><span>Switch loss at step</span
         ><input type="number" min="1" step="1" placeholder="none" .value=${switchLossAt === null ? '' : String(switchLossAt)} ?disabled=${!this.ready} aria-describedby="switch-hint" @change=${this._onSwitchAt}
       /></label>
-      <p class="hint" id="switch-hint">Empty for none; ${switchHint}.</p>
+      <p class="hint" id="switch-hint">${switchHint}</p>
       ${fieldProblems(this.problems, 'run.switchLossAt')}
       <label
         ><span>Pause at step</span

@@ -68,6 +68,16 @@ describe('a scheduled loss switch on the GPU', () => {
       expect(link.spec.loss).toBe('mse');
       expect(link.run.switchLossAt).toBe(switchAt);
       const hash = await page.evaluate(() => location.hash);
+      if (switchAt === 150) {
+        // L after the scheduled switch goes back to MSE by hand, and clears the schedule from the link.
+        await page.keyboard.press('l');
+        await waitForStatus(page, 'Loss switched to MSE');
+        expect(await statusText(page)).toContain('The scheduled switch is cleared, so a link now starts with this loss.');
+        const cleared = await linkOf(page);
+        expect(cleared.spec.loss).toBe('mse');
+        expect(cleared.run.switchLossAt).toBeNull();
+        expect((await snapshot(page)).loss).toBe('mse');
+      }
       await page.close();
 
       const replay = await openPlayground(fixture, `/${hash}`);
