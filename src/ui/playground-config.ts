@@ -36,7 +36,7 @@ export function defaultConfig(): PlaygroundConfig {
  * The speed the saturation demo plays at: its MSE plateau and the switch at step 1000 then take
  * long enough to watch (a few hundred steps take several seconds), and the whole demo well under a minute.
  */
-export const SATURATION_DEMO_SPEED: Speed = 60;
+const SATURATION_DEMO_SPEED: Speed = 60;
 
 /**
  * The saturation demo (src/train/saturation-demo.ts), the same setup as the headless runs'

@@ -19,7 +19,7 @@ import type { Page } from 'puppeteer';
 import { DEFAULT_SPEC } from '../../src/model/spec';
 import { configFromHash, configToHash, defaultConfig, type PlaygroundConfig } from '../../src/ui/playground-config';
 import { startBrowserFixture, type BrowserFixture } from './browser';
-import { clickByName, openPlayground, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
+import { clickByName, openPlayground, snapshot, statusText, waitForCheckReport, waitForRecordedSteps, waitForStatus } from './ui-page';
 
 let fixture: BrowserFixture;
 
@@ -97,10 +97,7 @@ async function checkFromKeyboard(page: Page): Promise<void> {
   expect((await readPanel()).progress).toBe(true);
   await waitForStatus(page, 'Paused after');
   const paused = await snapshot(page);
-  await page.waitForFunction(
-    () => document.querySelector('mlp-playground')!.shadowRoot!.querySelector('gpu-check-panel')!.shadowRoot!.querySelector('[data-testid=check-kind]') !== null,
-    { polling: 200, timeout: 170_000 },
-  );
+  await waitForCheckReport(page);
   const panel = await readPanel();
   console.log(`check: ${panel.status}\n${panel.kinds.map((k) => `  ${k.text}`).join('\n')}`);
   expect(panel.live).toBe('polite');
@@ -183,7 +180,8 @@ describe('GPU tuning and the check on the page', () => {
     await waitForRecordedSteps(page, 20);
     await clickByName(page, 'Pause');
     await page.close();
-  });
+    // The check builds every variant's pipelines on SwiftShader: minutes on a loaded machine.
+  }, 480_000);
 
   test('with tuning off in the link, or turned off on a running network, the fixed rule runs every product and says why', async () => {
     const off = await openPlayground(fixture, `/${configToHash(layeredConfig(false))}`);
