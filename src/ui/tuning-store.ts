@@ -12,9 +12,10 @@ export const PAGE_TUNING_BUDGET_MS = 3000;
 /** A stored value as it must look to be used: anything else (another version, hand-edited storage) is ignored. */
 function isStoredTuning(value: unknown): value is StoredTuning {
   if (typeof value !== 'object' || value === null) return false;
-  const { chosen, candidates } = value as Record<string, unknown>;
+  const { chosen, candidates, complete } = value as Record<string, unknown>;
   return (
     typeof chosen === 'string' &&
+    typeof complete === 'boolean' &&
     Array.isArray(candidates) &&
     candidates.every((candidate: unknown) => {
       if (typeof candidate !== 'object' || candidate === null) return false;

@@ -36,9 +36,9 @@ const refusingStorage = new Proxy({} as Storage, {
 });
 
 const CHOICES: [string, StoredTuning][] = [
-  ['tuning v1 | google | swiftshader |  |  | forward 64×64×2 scalar', { chosen: 'registers', candidates: [{ variant: 'registers', gflops: 3.5 }, { variant: 'tiled-64-k16', gflops: 1.25 }] }],
-  ['tuning v1 | nvidia | ampere | rtx | desc | weightGrad 785×128×100 vec4', { chosen: 'tiled-128-k8-double', candidates: [{ variant: 'tiled-128-k8-double', gflops: 900 }, { variant: 'workgroup-memory', gflops: null, error: 'pipeline failed' }] }],
-  ['tuning v1 | apple | metal-3 |  |  | inputGrad 7×3×17 scalar', { chosen: 'workgroup-memory', candidates: [] }],
+  ['tuning v1 | google | swiftshader |  |  | forward 64×64×2 scalar', { chosen: 'registers', candidates: [{ variant: 'registers', gflops: 3.5 }, { variant: 'tiled-64-k16', gflops: 1.25 }], complete: true }],
+  ['tuning v1 | nvidia | ampere | rtx | desc | weightGrad 785×128×100 vec4', { chosen: 'tiled-128-k8-double', candidates: [{ variant: 'tiled-128-k8-double', gflops: 900 }, { variant: 'workgroup-memory', gflops: null, error: 'pipeline failed' }], complete: true }],
+  ['tuning v1 | apple | metal-3 |  |  | inputGrad 7×3×17 scalar', { chosen: 'workgroup-memory', candidates: [], complete: false }],
 ];
 
 describe('the page tuning store', () => {
