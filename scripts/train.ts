@@ -1,26 +1,28 @@
 /**
- * `npm run train -- --config <file.json | preset> [--backend gpu|cpu] [--steps N] [--seed S]
- *   [--switch-loss-at K] [--init FILE] [--test-every N] [--csv] [--out run.json]`
+ * `npm run train -- --config <file.json | preset> [--backend gpu|cpu] [--runtime node|chromium|auto]
+ *   [--steps N] [--seed S] [--switch-loss-at K] [--init FILE] [--test-every N] [--csv] [--out run.json]`
  *
  * Trains one configuration headless and writes one JSON run file (RunRecord in
  * scripts/lib/run-session.ts), and with --csv the per-step metrics as CSV beside it. The CPU path
- * runs here in Node; the GPU path runs in headless Chromium with WebGPU on the page
- * scripts/pages/run.html. The test rows are scored at the end (and every --test-every steps).
+ * runs here in Node; the GPU path (--runtime) runs here on Node's WebGPU (Dawn) or in headless
+ * Chromium on the page scripts/pages/run.html. The test rows are scored at the end (and every
+ * --test-every steps).
  * Exit codes: 0 done; 2 bad arguments, config, data or output path, or a network the backend
  * refuses (printed as field: message lines, nothing written); 3 the run stopped at a non-finite
- * metric (the run file and the CSV say where); 1 anything else, which is a bug.
+ * metric (the run file and the CSV say where); 1 --runtime node where Node's WebGPU cannot be used
+ * (one line says why), or anything else, which is a bug.
  */
 import { basename, join, resolve } from 'node:path';
 import { LOSS_NAMES, lossAllows, type LossValues } from '../src/model/losses';
 import type { OutputActivation } from '../src/model/activations';
 import { filePath, oneOf, option, parseCommandArgs, requiredOption, switchOption, wholeNumber, type CommandDeclaration } from './lib/args';
-import { launchHeadless } from './lib/browser';
 import { configInputFiles, PRESET_NAMES, datasetFor, loadRunConfig, nodeDatasetFiles, readInitialParameters } from './lib/config-files';
+import { openGpuRunner, runtimeOption } from './lib/gpu-runtime';
 import type { ScriptHost } from './lib/host';
 import { checkOutputPath, writeOutputs, type InputFile, type OutputFile } from './lib/output-files';
 import { createProgressBar, formatFigure } from './lib/progress';
 import { MAX_STEPS, MAX_STEPS_REASON } from './lib/run-config';
-import { gpuRunner, runOnCpu } from './lib/runners';
+import { runOnCpu } from './lib/runners';
 import { metricsToCsv, type RunRecord, type RunRequest } from './lib/run-session';
 import { withUserErrors } from './lib/user-errors';
 
@@ -32,7 +34,8 @@ const TRAIN_COMMAND = {
   usage: 'npm run train -- --config <file.json | preset> [options]',
   options: {
     config: requiredOption(filePath('<file|preset>'), `a config file or a preset (${PRESET_NAMES.join(', ')})`, `a run config (JSON) or a preset: ${PRESET_NAMES.join(', ')}`),
-    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'gpu: WebGPU in headless Chromium; cpu: the float64 reference in Node'),
+    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'gpu: WebGPU (see --runtime); cpu: the float64 reference in Node'),
+    runtime: runtimeOption(),
     steps: option(wholeNumber(1, MAX_STEPS, 'N', MAX_STEPS_REASON), null, `training steps, at most ${MAX_STEPS} (overrides the config)`),
     seed: option(wholeNumber(0, 0xffffffff, 'S'), null, 'network seed from 0 to 4294967295: initial weights and batch order\n(overrides spec.seed; the dataset keeps its own seed)'),
     switchLossAt: option(wholeNumber(1, MAX_STEPS - 1, 'K'), null, 'switch to the other loss before step K (overrides the config)'),
@@ -70,7 +73,7 @@ function summarize(record: RunRecord, outPath: string, csvPath: string | null): 
   const last = record.metrics[record.metrics.length - 1];
   const trained = record.stopped ? `${record.metrics.length} of ${record.steps} steps` : `${record.steps} steps`;
   return [
-    `${record.config} on ${record.backend}${record.adapter ? ` (${record.adapter})` : ''}: ${trained} of batch ${record.spec.batchSize} on ${record.dataset.name}`,
+    `${record.config} on ${record.backend}${record.adapter ? ` (${record.adapter}, runtime ${record.runtime})` : ''}: ${trained} of batch ${record.spec.batchSize} on ${record.dataset.name}`,
     `  last step ${last.step}: ${last.activeLoss} active, ${lossList(record.spec.outputActivation, last.losses)}, ` +
       `output-delta norm ${formatFigure(last.outputDeltaNorm, (norm) => norm.toExponential(3))}, saturated ${formatFigure(last.saturatedFraction, (fraction) => (100 * fraction).toFixed(1))}%`,
     testLine(record),
@@ -89,7 +92,7 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
     const loaded = await loadRunConfig(options.config, host.cwd, options);
     const { config, source } = loaded;
     const files = nodeDatasetFiles(host.projectRoot, loaded.baseDir);
-    // Built here for the GPU path too: data that does not fit the spec fails before a browser starts.
+    // Built here for the GPU path too: data that does not fit the spec fails before a GPU runtime starts.
     const dataset = await datasetFor(loaded, files, (warning) => host.stderr(`warning: ${warning}\n`));
     const initPath = options.init ? resolve(host.cwd, options.init) : null;
     const initialParameters = initPath ? await readInitialParameters(initPath, config) : null;
@@ -114,12 +117,11 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
     if (options.backend === 'cpu') {
       record = await runOnCpu(request, dataset, progress.update);
     } else {
-      const headless = await launchHeadless(host);
+      const runner = await openGpuRunner(options.runtime, host);
       try {
-        const run = await gpuRunner(await headless.open('/scripts/pages/run.html'));
-        record = await run(request, progress.update);
+        record = await runner.run(request, dataset, progress.update);
       } finally {
-        await headless.close();
+        await runner.close();
       }
     }
     progress.done();

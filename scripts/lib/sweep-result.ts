@@ -63,6 +63,10 @@ export type SweepOutcome = { result: SweepResult } | { refused: ValidationProble
 /** Trains the sweep of `request` on `dataset` to its end, reporting progress in run-steps. */
 export async function trainSweep(request: SweepRequest, dataset: Dataset, backend: 'webgpu' | 'cpu', adapter: string | null, onProgress: (progress: RunProgress) => void): Promise<SweepOutcome> {
   const start = performance.now();
+  // adapterOrWhyNot names a runtime without an adapter "none (why)": the sweep is refused with the why.
+  if (backend === 'webgpu' && adapter?.startsWith('none (')) {
+    return { refused: [{ field: 'backend', message: `WebGPU offers no adapter here, ${adapter.slice('none '.length)}; sweep with --backend cpu instead.` }] };
+  }
   let sweep: SweepRun;
   try {
     sweep = await SweepRun.start({ setup: request.setup, base: request.spec, dataset, backend });

@@ -24,6 +24,8 @@ import {
 import type { ValidationProblem } from '../../src/model/validate';
 import { filePath, oneOf, option, parseCommandArgs, wholeNumber, type CommandDeclaration } from './args';
 import { launchHeadless } from './browser';
+import { adapterOrWhyNot } from './gpu-run';
+import { announceRuntime, resolveRuntime, runtimeOption } from './gpu-runtime';
 import { configInputFiles, datasetFor, loadRunConfig, nodeDatasetFiles, PRESET_NAMES } from './config-files';
 import type { ScriptHost } from './host';
 import { checkOutputPath, writeOutputs } from './output-files';
@@ -72,7 +74,8 @@ function anyNumber(): Parameters<typeof option<number>>[0] {
 const SWEEP_COMMAND = {
   usage: 'npm run experiment -- sweep [options]',
   options: {
-    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'gpu: the WebGPU replica trainer in headless Chromium; cpu: the float64 reference in Node'),
+    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'gpu: the WebGPU replica trainer (see --runtime); cpu: the float64 reference in Node'),
+    runtime: runtimeOption(),
     config: option(filePath('PRESET|FILE'), 'xor-saturated', `the network and data every cell varies: a preset (${PRESET_NAMES.join(', ')}) or a config file`),
     x: option(oneOf(SWEEP_SETTING_NAMES), 'initScale', 'setting along x'),
     xFrom: option(anyNumber(), 0.5, 'first x value'),
@@ -91,6 +94,7 @@ const SWEEP_COMMAND = {
 
 /** The flag of each field of a sweep setup, so a problem names what the user typed. */
 const FLAGS: Record<string, string> = {
+  backend: '--backend',
   'x.setting': '--x',
   'x.from': '--x-from',
   'x.to': '--x-to',
@@ -266,8 +270,14 @@ export async function sweepMain(args: string[], host: ScriptHost): Promise<numbe
     const headless = await launchHeadless(host);
     try {
       let outcome: SweepOutcome;
-      if (options.backend === 'gpu') {
+      const resolved = options.backend === 'gpu' ? await resolveRuntime(options.runtime, host) : null;
+      if (resolved?.runtime === 'node') {
+        const adapter = await adapterOrWhyNot();
+        announceRuntime(host, 'node', resolved.description, adapter);
+        outcome = await trainSweep(request, dataset, 'webgpu', adapter, progress.update);
+      } else if (resolved?.runtime === 'chromium') {
         const page = await headless.open('/scripts/pages/run.html');
+        announceRuntime(host, 'chromium', headless.version, await page.evaluate(() => window.runAdapter()));
         await page.exposeFunction('reportRunProgress', (text: string) => progress.update(decodeFromPage<RunProgress>(text)));
         outcome = decodeFromPage<SweepOutcome>(await page.evaluate((r) => window.runSweep(r), request));
       } else {

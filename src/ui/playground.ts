@@ -2,23 +2,28 @@
  * The playground page: renders the panels and wires them to the controllers that do the work.
  * RunController owns the run (configuration, session, training loop, history, faults);
  * RunEvaluation the throttled test evaluation and views of the outputs; UrlState the link;
- * Shortcuts the keys. Panels report edits as events, which go to the run. The header switches
- * between this main view and the Sweep view (sweep-view.ts), whose cells open their runs here.
+ * Shortcuts the keys; GpuCheck the self-check of this GPU. Panels report edits as events, which
+ * go to the run. The panels sit in three columns on a wide screen, two on a medium one, and stack
+ * in one on a narrow one, where nothing is wider than the screen. The header switches between this
+ * main view and the Sweep view (sweep-view.ts), whose cells open their runs here.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import type { LossName } from '../model/losses';
+import { nextLoss, type LossName } from '../model/losses';
 import type { NetworkSpec } from '../model/spec';
 import './boundary-panel';
 import './curves-panel';
 import './dataset-panel';
 import './fault-panel';
+import { GpuCheck } from './gpu-check';
+import './gpu-check-panel';
 import './network-panel';
 import './optimizer-panel';
 import type { DataSource } from '../data/source';
-import { configFromHash } from './playground-config';
+import { configFromHash, saturationDemoConfig } from './playground-config';
 import { RunController, type RunDebugSnapshot } from './run-controller';
 import { RunEvaluation } from './run-evaluation';
 import { exportCurvesCsv, exportRunJson } from './run-export';
+import type { RunSettings } from './run-settings';
 import './run-stats';
 import './saturation-panel';
 import './share-panel';
@@ -28,6 +33,9 @@ import type { OpenRunRequest, SweepView } from './sweep-view';
 import './sweep-view';
 import './transport-panel';
 import { UrlState } from './url-state';
+
+/** The saturation demo, as the header describes it. */
+const DEMO = saturationDemoConfig();
 
 /** The two views the header switches between. */
 const VIEWS = { main: 'Playground', sweep: 'Sweep' } as const;
@@ -73,6 +81,12 @@ export class MlpPlayground extends LitElement {
       border-radius: 6px;
       padding: 0.5rem 0.8rem;
       margin: 0 0 0.6rem;
+    }
+    /* A link's keys and values are the user's text: an unbroken one must wrap, not widen the page. */
+    .banner,
+    .notice,
+    .status {
+      overflow-wrap: anywhere;
     }
     .banner {
       background: #fff4e5;
@@ -154,6 +168,7 @@ export class MlpPlayground extends LitElement {
     configFromHash('').config,
   );
   private readonly evaluation = new RunEvaluation(this, this.run);
+  private readonly gpuCheck = new GpuCheck(this, this.run);
   /** The view shown: the main playground or the Sweep view (an address carrying a sweep opens the latter). */
   declare _view: View;
 
@@ -192,7 +207,8 @@ export class MlpPlayground extends LitElement {
     const steps = history?.latest('step');
     const stepCount = steps === null || steps === undefined ? 0 : steps + 1;
     const epoch = config && dataset ? Math.floor((stepCount * config.spec.batchSize) / dataset.trainCount) : 0;
-    const loss = config?.spec.loss ?? draft.spec.loss;
+    const loss = this.run.state.loss;
+    const output = config?.spec.outputActivation ?? draft.spec.outputActivation;
     const sweepBase: SweepBase | null = config && dataset && session ? { spec: config.spec, data: config.data, dataset, backend: session.backend } : null;
     return html`
       <nav aria-label="View">
@@ -210,7 +226,8 @@ export class MlpPlayground extends LitElement {
         </p>
         <p>
           <button type="button" class="demo" @click=${this._onDemo}>Load the saturation demo</button>
-          sigmoid layers started deep in saturation on XOR: play a few hundred steps with MSE (it stalls), then switch to cross-entropy.
+          sigmoid layers started deep in saturation on XOR, played slowly enough to follow: MSE stalls, and at step ${DEMO.run.switchLossAt} the
+          loss switches to cross-entropy by itself (press L to switch sooner).
         </p>
       </header>
       ${this.run.state.banner ? html`<div class="banner" role="note">${this.run.state.banner}</div>` : nothing}
@@ -222,10 +239,15 @@ export class MlpPlayground extends LitElement {
           <transport-panel
             .running=${this.run.playing}
             .loss=${loss}
-            .output=${config?.spec.outputActivation ?? draft.spec.outputActivation}
+            .output=${output}
             .ready=${session !== null}
             .steps=${stepCount}
             .epoch=${epoch}
+            .settings=${draft.run}
+            .switchTo=${nextLoss(loss, output)}
+            .measuredSpeed=${loop.stepsPerSecond}
+            .problems=${this.run.state.runProblems}
+            @run-settings-edit=${this._onRunSettingsEdit}
             @play-toggle=${this._onPlayToggle}
             @step-once=${this._onStepOnce}
             @reset-run=${this._onReset}
@@ -252,7 +274,16 @@ export class MlpPlayground extends LitElement {
             .targets=${views.saturation?.targets ?? null}
             .outputSize=${dataset?.outputSize ?? 1}
           ></saturation-panel>
-          <run-stats .spec=${config?.spec ?? null} .trainingData=${dataset} .adapter=${this.run.state.adapter} .stepsPerSecond=${loop.stepsPerSecond}></run-stats>
+          <run-stats
+            .spec=${config?.spec ?? null}
+            .trainingData=${dataset}
+            .adapter=${this.run.state.adapter}
+            .stepsPerSecond=${loop.stepsPerSecond}
+            .stepPlan=${this.run.state.stepPlan}
+            .tuneGpu=${draft.run.tuneGpu}
+            @tune-gpu-change=${this._onTuneGpuChange}
+          ></run-stats>
+          <gpu-check-panel .state=${this.gpuCheck.state} .available=${session?.backend === 'webgpu'} @check-gpu=${this._onCheckGpu}></gpu-check-panel>
           <share-panel
             .link=${config ? this.url.linkTo(config) : ''}
             .linkNote=${config?.data.source === 'csv' ? 'The link carries the network, not your CSV rows: whoever opens it gets the default dataset.' : ''}
@@ -269,13 +300,16 @@ export class MlpPlayground extends LitElement {
     (this.renderRoot.querySelector('sweep-view') as SweepView | null)?.showInAddress(view === 'sweep');
   }
 
-  /** Opens a sweep's run in the main view: its spec on its data, so the same initial weights and batches. */
+  /**
+   * Opens a sweep's run in the main view: its spec on its data, so the same initial weights and
+   * batches, with nothing scheduled (the sweep's run had no switch), at the main view's speed.
+   */
   private _onOpenRun(event: CustomEvent<OpenRunRequest>): void {
     const { spec, base, description } = event.detail;
     (event.target as SweepView).pause(`Sweep paused while its run (${description}) is open in the main view; press Resume to go on.`);
     this._showView('main');
     void this.run.apply(
-      { spec, data: base.data },
+      { spec, data: base.data, run: { ...this.run.state.draft.run, switchLossAt: null, pauseAt: null } },
       { fresh: true, dataset: base.dataset, reason: `Opened the sweep's run (${description}) from the same initial weights and batches: press Play, and switch the loss when you like.` },
     );
   }
@@ -304,6 +338,18 @@ export class MlpPlayground extends LitElement {
 
   private _onLossChange(event: CustomEvent<LossName>): void {
     this.run.setLoss(event.detail);
+  }
+
+  private _onRunSettingsEdit(event: CustomEvent<RunSettings>): void {
+    this.run.editRunSettings(event.detail);
+  }
+
+  private _onTuneGpuChange(event: CustomEvent<boolean>): void {
+    this.run.editRunSettings({ ...this.run.state.draft.run, tuneGpu: event.detail });
+  }
+
+  private _onCheckGpu(): void {
+    void this.gpuCheck.start();
   }
 
   private _onSpecEdit(event: CustomEvent<NetworkSpec>): void {

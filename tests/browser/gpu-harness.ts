@@ -4,31 +4,14 @@
  */
 import { acquireGpu, describeGpuAdapter, type GpuAdapterReport } from '../../src/gpu/device';
 import { createSession } from '../../src/train/create-session';
-import { GpuSession } from '../../src/train/gpu-session';
 import type { MatmulVariant } from '../../src/gpu/kernels';
 import type { StoredTuning, TuningStore } from '../../src/gpu/tuner';
 import { selfCheck, type SelfCheckReport } from '../../src/train/self-check';
 import { ForkedRun } from '../../src/train/fork';
 import type { TrainerSnapshot } from '../../src/model/session';
-import type { Dataset } from '../../src/model/dataset';
 import type { LossName } from '../../src/model/losses';
+import { datasetOf, openSession, runCase } from './gpu-run-case';
 import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
-
-function datasetOf(input: HarnessCase): Dataset {
-  const trainX = decodeFloat32(input.trainX);
-  const trainY = decodeFloat32(input.trainY);
-  return {
-    name: input.name,
-    inputSize: input.inputSize,
-    outputSize: input.outputSize,
-    trainX,
-    trainY,
-    trainCount: input.trainCount,
-    testX: new Float32Array(0),
-    testY: new Float32Array(0),
-    testCount: 0,
-  };
-}
 
 /** Tuning stores kept in the page by name, so a second run can find what a first one stored. */
 const tuningStores = new Map<string, Map<string, StoredTuning>>();
@@ -37,49 +20,6 @@ function memoryStore(name: string): TuningStore {
   const entries = tuningStores.get(name) ?? new Map<string, StoredTuning>();
   tuningStores.set(name, entries);
   return { load: async (key) => entries.get(key) ?? null, save: async (key, value) => void entries.set(key, value) };
-}
-
-function openSession(input: HarnessCase, tuning?: { budgetMs: number; store: TuningStore }): Promise<GpuSession> {
-  const dataset = datasetOf(input);
-  const overrides = { ...(input.stepKernel ? { kernel: input.stepKernel } : {}), ...(input.matmul ? { matmul: input.matmul } : {}) };
-  // An empty string asks for the seeded initial parameters.
-  const initialParameters = input.initialParameters === '' ? undefined : decodeFloat64(input.initialParameters);
-  return GpuSession.create({ spec: input.spec, dataset, overrides, ...(initialParameters ? { initialParameters } : {}), ...(tuning ? { tuning } : {}) });
-}
-
-async function runCase(input: HarnessCase, tuning?: { budgetMs: number; store: TuningStore }): Promise<HarnessResult> {
-  const session = await openSession(input, tuning);
-  const failures: string[] = [];
-  session.onError = (error) => failures.push(`${error.kind}: ${error.message}`);
-  try {
-    const outputs = await session.evaluate(decodeFloat32(input.evaluationInputs), input.evaluationRows);
-    await session.train(1);
-    const gradient = await session.trainer.readGradient();
-    const switchAt = input.switchLossAt ?? input.steps;
-    await session.train(Math.max(0, Math.min(switchAt, input.steps) - 1));
-    if (switchAt < input.steps) {
-      session.setLoss(session.spec.loss === 'mse' ? 'cross_entropy' : 'mse');
-      await session.train(input.steps - switchAt);
-    }
-    await session.flush();
-    const metrics = await session.takeMetrics();
-    const snapshot = await session.snapshot();
-    if (failures.length > 0) throw new Error(`the GPU reported: ${failures.join('; ')}`);
-    return {
-      outputs: encodeArray(outputs),
-      gradient: encodeArray(gradient),
-      metrics: metrics.map((m) => ({ ...m, losses: Object.fromEntries(Object.entries(m.losses).map(([loss, value]) => [loss, Number.isNaN(value) ? null : value])) as Record<LossName, number | null> })),
-      parameters: encodeArray(snapshot.parameters),
-      dispatchesPerStep: session.trainer.dispatchesPerStep,
-      stepsPerSubmission: session.trainer.stepsPerSubmission,
-      stepKernel: session.trainer.plan.kernel,
-      matmul: session.trainer.plan.matmul,
-      tuned: session.trainer.plan.tuned,
-      tuning: session.trainer.tuning,
-    };
-  } finally {
-    session.dispose();
-  }
 }
 
 /** Steps as the session reported them, in the order takeMetrics returned them, and how many came before flush. */
