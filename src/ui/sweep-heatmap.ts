@@ -5,6 +5,7 @@
  * End; Enter or Space on a cell (or a click) opens its run when the map's cells are runs.
  */
 import { LitElement, css, html, nothing } from 'lit';
+import { styleMap } from 'lit/directives/style-map.js';
 import { emit } from './form';
 
 /** What one cell shows. */
@@ -42,6 +43,11 @@ export class SweepHeatmap extends LitElement {
     h3 {
       font-size: 0.9rem;
       margin: 0 0 0.3rem;
+    }
+    /* Rows and gridcells group cells for screen readers and leave the layout to the grid. */
+    .row,
+    .gridcell {
+      display: contents;
     }
     .grid {
       display: grid;
@@ -122,13 +128,13 @@ export class SweepHeatmap extends LitElement {
     const focused = Math.min(this._focused, Math.max(this.cells.length - 1, 0));
     return html`
       <h3 id="title">${this.heading}</h3>
-      <div class="grid" role="grid" aria-labelledby="title" style="grid-template-columns: auto repeat(${columns}, minmax(1.4rem, 1fr))" @keydown=${this._onKeyDown}>
-        <div role="row" style="display: contents">
+      <div class="grid" role="grid" aria-labelledby="title" style=${styleMap({ gridTemplateColumns: `auto repeat(${columns}, minmax(1.4rem, 1fr))` })} @keydown=${this._onKeyDown}>
+        <div class="row" role="row">
           <span class="rowhead" role="columnheader">${this.yLabel} ↓ / ${this.xLabel} →</span>
           ${this.xValues.map((value) => html`<span class="axis" role="columnheader">${value}</span>`)}
         </div>
         ${this.yValues.map(
-          (yValue, row) => html`<div role="row" style="display: contents">
+          (yValue, row) => html`<div class="row" role="row">
             <span class="rowhead" role="rowheader">${yValue}</span>
             ${this.xValues.map((_, column) => {
               const index = row * columns + column;
@@ -136,12 +142,12 @@ export class SweepHeatmap extends LitElement {
               if (!cell) return html`<span class="cell" role="gridcell"></span>`;
               const text = showText ? cell.text : '';
               return this.opensRuns
-                ? html`<span role="gridcell" style="display: contents"><button
+                ? html`<span class="gridcell" role="gridcell"><button
                     type="button"
                     class="cell"
                     data-cell=${index}
                     tabindex=${index === focused ? 0 : -1}
-                    style="background: ${cell.color}; color: ${cell.ink}"
+                    style=${styleMap({ background: cell.color, color: cell.ink })}
                     aria-label=${cell.description}
                     title=${cell.description}
                     @click=${() => this._activate(index)}
@@ -154,7 +160,7 @@ export class SweepHeatmap extends LitElement {
                     role="gridcell"
                     data-cell=${index}
                     tabindex=${index === focused ? 0 : -1}
-                    style="background: ${cell.color}; color: ${cell.ink}"
+                    style=${styleMap({ background: cell.color, color: cell.ink })}
                     aria-label=${cell.description}
                     title=${cell.description}
                     @focus=${() => (this._focused = index)}
