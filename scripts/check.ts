@@ -76,6 +76,7 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
         switchLossAt: null,
         initialParameters: initialParameters ? Array.from(initialParameters) : null,
         testEvery: null,
+        tuneMs: 0,
       },
       steps: options.steps,
       variants: options.variants,

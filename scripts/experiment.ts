@@ -145,6 +145,7 @@ async function runExperiment(options: ExperimentOptions, host: ScriptHost): Prom
     switchLossAt: plan.switchLossAt,
     initialParameters: initial,
     testEvery: null,
+    tuneMs: 0,
   }));
 
   const outDir = resolve(host.cwd, options.outDir);
@@ -220,7 +221,7 @@ async function seedSweep(spec: NetworkSpec, dataset: Dataset, steps: number, see
   for (let seed = 1; seed <= seeds; seed++) {
     const tails: number[] = [];
     for (const loss of ['mse', 'cross_entropy'] as const) {
-      const record = await runOnCpu({ config: 'seed sweep', spec: { ...spec, seed, loss }, dataset: { source: 'synthetic', kind: 'xor', seed: 1 }, csvText: null, steps, switchLossAt: null, initialParameters: null, testEvery: null }, dataset);
+      const record = await runOnCpu({ config: 'seed sweep', spec: { ...spec, seed, loss }, dataset: { source: 'synthetic', kind: 'xor', seed: 1 }, csvText: null, steps, switchLossAt: null, initialParameters: null, testEvery: null, tuneMs: 0 }, dataset);
       tails.push(tailMeanMse(record.metrics));
     }
     results.push({ seed, mseOnly: tails[0], ceOnly: tails[1] });

@@ -46,6 +46,11 @@ const TRAIN_COMMAND = {
         '{"parameters": [...]}: for each weight layer in order, W row-major [inputs, outputs]\n(all weights out of input 1, then input 2, ...), then b [outputs]',
     ),
     testEvery: option(wholeNumber(1, MAX_STEPS, 'N'), null, 'also score the test rows every N steps (they are always scored at the end)'),
+    tuneMs: option(
+      wholeNumber(0, 600_000, 'MS'),
+      3000,
+      'milliseconds the GPU may spend timing its product variants on this adapter; 0 runs the fixed rule\'s.\nChoices are kept per adapter and shape in the user\'s cache folder (webgpu-mlp-playground/tuning.json)\nand used without timing on later runs; a shape cut short is finished on the next run',
+    ),
     csv: switchOption('also write the per-step metrics and test results as CSV next to the JSON'),
     out: option(filePath('run.json'), null, 'where to write the run (default artifacts/runs/<config>-<backend>.json)'),
   },
@@ -68,6 +73,17 @@ function testLine(record: RunRecord): string {
   return `  test (${record.dataset.testCount} rows) after ${test.step} steps: ${lossList(output, test.losses)}${accuracy}`;
 }
 
+/** How the GPU ran the step: one line on its layout, and on how many products were tuned (none for a CPU run). */
+function gpuPlanLines(record: RunRecord): string[] {
+  const plan = record.gpuPlan;
+  if (!plan) return [];
+  if (plan.kernel === 'fused') return ['  GPU step: one fused kernel (no matrix products to tune)'];
+  const timed = plan.products.filter((product) => product.source !== 'rule');
+  const tuning = plan.tuning ? ` (tuning ${Math.round(plan.tuning.elapsedMs)} ms of a ${plan.tuning.budgetMs} ms budget)` : '';
+  const variants = [...new Set(plan.products.map((product) => product.variant))].join(', ');
+  return [`  GPU step: ${plan.products.length} matrix products, ${timed.length} run the variant timed fastest on this adapter${tuning}; variants: ${variants}`];
+}
+
 /** A one-screen summary of a finished run. */
 function summarize(record: RunRecord, outPath: string, csvPath: string | null): string {
   const last = record.metrics[record.metrics.length - 1];
@@ -77,6 +93,7 @@ function summarize(record: RunRecord, outPath: string, csvPath: string | null): 
     `  last step ${last.step}: ${last.activeLoss} active, ${lossList(record.spec.outputActivation, last.losses)}, ` +
       `output-delta norm ${formatFigure(last.outputDeltaNorm, (norm) => norm.toExponential(3))}, saturated ${formatFigure(last.saturatedFraction, (fraction) => (100 * fraction).toFixed(1))}%`,
     testLine(record),
+    ...gpuPlanLines(record),
     `  ${record.timings.stepsPerSecond.toFixed(1)} steps/s, ${record.timings.samplesPerSecond.toFixed(0)} samples/s ` +
       `(training ${(record.timings.trainMs / 1000).toFixed(2)} s with metrics readback, setup ${(record.timings.setupMs / 1000).toFixed(2)} s, ` +
       `test scoring ${(record.timings.testMs / 1000).toFixed(2)} s)`,
@@ -111,6 +128,7 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
       switchLossAt: config.switchLossAt,
       initialParameters: initialParameters ? Array.from(initialParameters) : null,
       testEvery: options.testEvery,
+      tuneMs: options.backend === 'gpu' ? options.tuneMs : 0,
     };
     const progress = createProgressBar(host, options.backend);
     let record: RunRecord;

@@ -7,7 +7,7 @@
  */
 import type { Dataset } from '../../src/model/dataset';
 import type { MatmulVariant } from '../../src/gpu/kernels';
-import { createSession } from '../../src/train/create-session';
+import { createSession, type TuningStore } from '../../src/train/create-session';
 import { selfCheck, type SelfCheckReport } from '../../src/train/self-check';
 import { adapterLabel } from '../pages/adapter';
 import { recordRun, startGuardedSession, type RunProgress, type RunRecord, type RunRequest } from './run-session';
@@ -52,12 +52,14 @@ export async function adapterOrWhyNot(): Promise<string> {
 
 /**
  * Trains `request` on WebGPU here, on `runtime`, with the dataset `buildDataset` gives (timed as
- * setup, as the session is); the engine's refusals come back as `refused`, anything else throws.
+ * setup, as the session is), its product variants tuned within request.tuneMs with choices kept in
+ * `store`; the engine's refusals come back as `refused`, anything else throws.
  */
 export async function trainOnGpu(
   request: RunRequest,
   runtime: RunRecord['runtime'],
   buildDataset: () => Promise<Dataset>,
+  store: TuningStore | null,
   onProgress?: (progress: RunProgress) => void,
 ): Promise<GpuRunOutcome> {
   const setupStart = performance.now();
@@ -70,7 +72,8 @@ export async function trainOnGpu(
   }
   const dataset = await buildDataset();
   const initialParameters = request.initialParameters ? Float64Array.from(request.initialParameters) : undefined;
-  const started = await startGuardedSession(() => createSession({ spec: request.spec, dataset, backend: 'webgpu', initialParameters }));
+  const tuning = { budgetMs: request.tuneMs, store };
+  const started = await startGuardedSession(() => createSession({ spec: request.spec, dataset, backend: 'webgpu', initialParameters, tuning }));
   if ('refusal' in started) return { refused: { field: 'spec', message: started.refusal } };
   try {
     return { record: await recordRun(started.session, { ...request, runtime, adapter, setupMs: performance.now() - setupStart }, onProgress) };

@@ -9,6 +9,7 @@ import { oneOf, option } from './args';
 import { launchHeadless, type HeadlessBrowser } from './browser';
 import type { ScriptHost } from './host';
 import { loadNodeWebGpu, RuntimeUnavailableError, type NodeWebGpu } from './node-webgpu';
+import { FileTuningStore, tuningCachePath } from './tuning-file';
 import { adapterOrWhyNot, type CheckRequest } from './gpu-run';
 import { checkInPage, checkOnNodeGpu, gpuRunner, runOnNodeGpu } from './runners';
 import type { RunProgress, RunRecord, RunRequest } from './run-session';
@@ -88,14 +89,16 @@ export async function openGpuRunner(choice: RuntimeChoice, host: ScriptHost, bro
   const { runtime } = resolved;
   let runner: GpuRunner;
   let detail: string;
+  // The autotuner's choices are kept in the user's cache folder, for either runtime (the page reaches it through Node).
+  const store = new FileTuningStore(tuningCachePath(), (message) => host.stderr(`warning: ${message}\n`));
   if (resolved.runtime === 'node') {
     detail = resolved.description;
-    runner = { runtime, adapter: await adapterOrWhyNot(), run: runOnNodeGpu, check: checkOnNodeGpu, close: async () => {} };
+    runner = { runtime, adapter: await adapterOrWhyNot(), run: (request, dataset, onProgress) => runOnNodeGpu(request, dataset, store, onProgress), check: checkOnNodeGpu, close: async () => {} };
   } else {
     const headless = browser ?? (await launchHeadless(host));
     try {
       const page = await headless.open('/scripts/pages/run.html');
-      const run = await gpuRunner(page);
+      const run = await gpuRunner(page, store);
       detail = headless.version;
       runner = {
         runtime,

@@ -4,6 +4,7 @@
  * path on Node's WebGPU) and in the headless page (the GPU path in Chromium): it only talks to the
  * GuardedSession, which stops at the first non-finite metric exactly as it does on the page.
  */
+import { stepPlanOf, type StepPlanView } from '../../src/train/product-plan';
 import { LOSS_NAMES } from '../../src/model/losses';
 import { scoreOutputs, type OutputScore } from '../../src/model/scoring';
 import type { NetworkSpec } from '../../src/model/spec';
@@ -32,6 +33,8 @@ export interface RunRequest {
   initialParameters: number[] | null;
   /** Score the test rows after every this many steps as well as at the end, or null for the end only. */
   testEvery: number | null;
+  /** Milliseconds a GPU run may spend timing product variants on its adapter (0: the fixed rule's; the CPU path ignores it). */
+  tuneMs: number;
 }
 
 /** How far a run has got, for a progress bar. */
@@ -81,6 +84,8 @@ export interface RunRecord {
   runtime: 'node' | 'chromium';
   /** The WebGPU adapter (vendor, architecture, description) for GPU runs; null on the CPU. */
   adapter: string | null;
+  /** How the GPU ran each step: the layout and, per matrix product, its variant, where that choice came from and its GFLOP/s (src/train/product-plan.ts); null on the CPU. */
+  gpuPlan: StepPlanView | null;
   /** The network as it started (its `loss` is the loss of step 0). */
   spec: NetworkSpec;
   /** The data. */
@@ -237,6 +242,7 @@ export async function recordRun(
     backend: session.backend,
     runtime: run.runtime,
     adapter: run.adapter,
+    gpuPlan: stepPlanOf(session),
     spec,
     dataset: {
       ...run.dataset,

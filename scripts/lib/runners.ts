@@ -6,7 +6,7 @@
  */
 import type { Page } from 'puppeteer';
 import type { Dataset } from '../../src/model/dataset';
-import { createSession } from '../../src/train/create-session';
+import { createSession, type StoredTuning, type TuningStore } from '../../src/train/create-session';
 import type { SelfCheckReport } from '../../src/train/self-check';
 import { checkOnGpu, trainOnGpu, type CheckOutcome, type CheckRequest, type GpuRunOutcome } from './gpu-run';
 import { decodeFromPage } from './page-transfer';
@@ -38,9 +38,9 @@ function reportOf(request: CheckRequest, outcome: CheckOutcome): SelfCheckReport
   return outcome.report;
 }
 
-/** Trains on WebGPU in this process; Node's WebGPU must have been set up first (scripts/lib/node-webgpu.ts). */
-export async function runOnNodeGpu(request: RunRequest, dataset: Dataset, onProgress?: (progress: RunProgress) => void): Promise<RunRecord> {
-  return recordOf(request, await trainOnGpu(request, 'node', async () => dataset, onProgress));
+/** Trains on WebGPU in this process, tuning choices kept in `store`; Node's WebGPU must have been set up first (scripts/lib/node-webgpu.ts). */
+export async function runOnNodeGpu(request: RunRequest, dataset: Dataset, store: TuningStore | null, onProgress?: (progress: RunProgress) => void): Promise<RunRecord> {
+  return recordOf(request, await trainOnGpu(request, 'node', async () => dataset, store, onProgress));
 }
 
 /** Runs the GPU self-check in this process, on `dataset` (`request.run.dataset` built here); Node's WebGPU must have been set up first. */
@@ -53,10 +53,15 @@ export async function checkInPage(page: Page, request: CheckRequest): Promise<Se
   return reportOf(request, decodeFromPage<CheckOutcome>(await page.evaluate((r) => window.checkGpu(r), request)));
 }
 
-/** A page of scripts/pages/run.html that can take one GPU run after another. */
-export async function gpuRunner(page: Page): Promise<(request: RunRequest, onProgress?: (progress: RunProgress) => void) => Promise<RunRecord>> {
+/** A page of scripts/pages/run.html that can take one GPU run after another, its tuning choices kept in `store` here in Node. */
+export async function gpuRunner(page: Page, store: TuningStore | null): Promise<(request: RunRequest, onProgress?: (progress: RunProgress) => void) => Promise<RunRecord>> {
   let progressListener: ((progress: RunProgress) => void) | undefined;
   await page.exposeFunction('reportRunProgress', (progress: string) => progressListener?.(decodeFromPage<RunProgress>(progress)));
+  if (store) {
+    // The page has no file system: its tuner reads and writes the store through these.
+    await page.exposeFunction('tuningLoad', (key: string) => store.load(key));
+    await page.exposeFunction('tuningSave', (key: string, value: StoredTuning) => store.save(key, value));
+  }
   return async (request, onProgress) => {
     progressListener = onProgress;
     try {

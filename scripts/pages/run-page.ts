@@ -8,6 +8,7 @@
 import type { Dataset } from '../../src/model/dataset';
 import { buildDataset } from '../../src/data/source';
 import { fetchMnistAsset } from '../../src/data/mnist';
+import type { StoredTuning, TuningStore } from '../../src/train/create-session';
 import { adapterOrWhyNot, checkOnGpu, trainOnGpu, type CheckRequest } from '../lib/gpu-run';
 import { encodeForNode } from '../lib/page-transfer';
 import type { RunRequest } from '../lib/run-session';
@@ -18,6 +19,10 @@ declare global {
     pageReady: boolean;
     /** Trains one run; answers a GpuRunOutcome encoded by encodeForNode. */
     runOnGpu(request: RunRequest): Promise<string>;
+    /** Exposed by Node (page.exposeFunction): the tuning choice stored under a key, or null. */
+    tuningLoad?(key: string): Promise<StoredTuning | null>;
+    /** Exposed by Node: stores a tuning choice under a key. */
+    tuningSave?(key: string, value: StoredTuning): Promise<void>;
     /** The adapter runOnGpu runs on, as run files name it, or "none (why)". */
     runAdapter(): Promise<string>;
     /** Runs the self-check; answers a CheckOutcome encoded by encodeForNode. */
@@ -41,8 +46,15 @@ async function datasetOf(request: Pick<RunRequest, 'dataset' | 'csvText'>): Prom
   return dataset;
 }
 
+/** The tuning store Node exposes to this page (its file in the user's cache folder), or null when it exposes none. */
+function nodeTuningStore(): TuningStore | null {
+  const { tuningLoad, tuningSave } = window;
+  if (!tuningLoad || !tuningSave) return null;
+  return { load: (key) => tuningLoad(key), save: (key, value) => tuningSave(key, value) };
+}
+
 window.runOnGpu = async (request) =>
-  encodeForNode(await trainOnGpu(request, 'chromium', () => datasetOf(request), (progress) => void window.reportRunProgress?.(encodeForNode(progress))));
+  encodeForNode(await trainOnGpu(request, 'chromium', () => datasetOf(request), nodeTuningStore(), (progress) => void window.reportRunProgress?.(encodeForNode(progress))));
 window.runAdapter = adapterOrWhyNot;
 window.runSweep = async (request) =>
   encodeForNode(await trainSweep(request, await datasetOf(request), 'webgpu', await adapterOrWhyNot(), (progress) => void window.reportRunProgress?.(encodeForNode(progress))));

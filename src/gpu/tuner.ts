@@ -60,6 +60,22 @@ export interface StoredTuning {
   complete: boolean;
 }
 
+/** A stored value as it must look to be used: anything else (another version, a hand-edited store) is ignored. */
+export function isStoredTuning(value: unknown): value is StoredTuning {
+  if (typeof value !== 'object' || value === null) return false;
+  const { chosen, candidates, complete } = value as Record<string, unknown>;
+  return (
+    typeof chosen === 'string' &&
+    typeof complete === 'boolean' &&
+    Array.isArray(candidates) &&
+    candidates.every((candidate: unknown) => {
+      if (typeof candidate !== 'object' || candidate === null) return false;
+      const { variant, gflops } = candidate as Record<string, unknown>;
+      return typeof variant === 'string' && (gflops === null || (typeof gflops === 'number' && Number.isFinite(gflops)));
+    })
+  );
+}
+
 /** Where choices are kept between runs. */
 export interface TuningStore {
   /** The choice stored under `key`, or null. */

@@ -10,8 +10,8 @@ import { describeGpuAdapter, type GpuAdapterReport } from '../gpu/device';
 import { GpuSession, type GpuSessionOptions } from './gpu-session';
 import type { Session } from '../model/session';
 
-/** The autotuner's store, for a runtime that keeps its choices (the page's localStorage; src/gpu/tuner.ts). */
-export type { StoredTuning, TuningStore } from '../gpu/tuner';
+/** The autotuner's store, for a runtime that keeps its choices (the page's localStorage, the scripts' cache file; src/gpu/tuner.ts). */
+export { isStoredTuning, type StoredTuning, type TuningStore } from '../gpu/tuner';
 
 /** What to start. */
 export interface CreateSessionOptions {
