@@ -5,7 +5,7 @@
  * End; Enter or Space on a cell (or a click) opens its run when the map's cells are runs.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
+import { cssProperties } from './css-properties';
 import { emit } from './form';
 
 /** What one cell shows. */
@@ -128,7 +128,7 @@ export class SweepHeatmap extends LitElement {
     const focused = Math.min(this._focused, Math.max(this.cells.length - 1, 0));
     return html`
       <h3 id="title">${this.heading}</h3>
-      <div class="grid" role="grid" aria-labelledby="title" style=${styleMap({ gridTemplateColumns: `auto repeat(${columns}, minmax(1.4rem, 1fr))` })} @keydown=${this._onKeyDown}>
+      <div class="grid" role="grid" aria-labelledby="title" ${cssProperties({ 'grid-template-columns': `auto repeat(${columns}, minmax(1.4rem, 1fr))` })} @keydown=${this._onKeyDown}>
         <div class="row" role="row">
           <span class="rowhead" role="columnheader">${this.yLabel} ↓ / ${this.xLabel} →</span>
           ${this.xValues.map((value) => html`<span class="axis" role="columnheader">${value}</span>`)}
@@ -147,7 +147,7 @@ export class SweepHeatmap extends LitElement {
                     class="cell"
                     data-cell=${index}
                     tabindex=${index === focused ? 0 : -1}
-                    style=${styleMap({ background: cell.color, color: cell.ink })}
+                    ${cssProperties({ background: cell.color, color: cell.ink })}
                     aria-label=${cell.description}
                     title=${cell.description}
                     @click=${() => this._activate(index)}
@@ -160,7 +160,7 @@ export class SweepHeatmap extends LitElement {
                     role="gridcell"
                     data-cell=${index}
                     tabindex=${index === focused ? 0 : -1}
-                    style=${styleMap({ background: cell.color, color: cell.ink })}
+                    ${cssProperties({ background: cell.color, color: cell.ink })}
                     aria-label=${cell.description}
                     title=${cell.description}
                     @focus=${() => (this._focused = index)}

@@ -6,7 +6,7 @@
  * in the main view (the `open-run` event), where the loss switch is live.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
+import { cssProperties } from './css-properties';
 import { ACTIVATIONS, OUTPUTS } from '../model/activations';
 import { LOSSES, type LossName } from '../model/losses';
 import { OPTIMIZERS } from '../model/optimizers';
@@ -358,10 +358,10 @@ export class SweepView extends LitElement {
     const title = (what: string) => `${what}: ${SWEEP_MEASURES[measure].label.toLowerCase()}`;
     return html`
       <div class="scale">
-        <span>0</span><span class="bar" style=${styleMap({ background: `linear-gradient(to right, ${SEQUENTIAL.join(', ')})` })}></span><span>${measure === 'stalled' ? '100%' : measureText(measure, top)}</span>
-        ${measure === 'stepsToThreshold' ? html`<span><span class="swatch" style=${styleMap({ background: NEVER_COLOR })}></span> never reached</span>` : nothing}
-        <span><span class="swatch" style=${styleMap({ background: EMPTY_COLOR })}></span> not yet known</span>
-        <span>Difference: <span class="swatch" style=${styleMap({ background: DIVERGING.positive })}></span> cross-entropy better, <span class="swatch" style=${styleMap({ background: DIVERGING.negative })}></span> MSE better</span>
+        <span>0</span><span class="bar" ${cssProperties({ background: `linear-gradient(to right, ${SEQUENTIAL.join(', ')})` })}></span><span>${measure === 'stalled' ? '100%' : measureText(measure, top)}</span>
+        ${measure === 'stepsToThreshold' ? html`<span><span class="swatch" ${cssProperties({ background: NEVER_COLOR })}></span> never reached</span>` : nothing}
+        <span><span class="swatch" ${cssProperties({ background: EMPTY_COLOR })}></span> not yet known</span>
+        <span>Difference: <span class="swatch" ${cssProperties({ background: DIVERGING.positive })}></span> cross-entropy better, <span class="swatch" ${cssProperties({ background: DIVERGING.negative })}></span> MSE better</span>
       </div>
       <div class="maps">
         <sweep-heatmap
