@@ -1,6 +1,7 @@
 /**
  * `npm run experiment -- saturation [--backend gpu|cpu] [--runtime node|chromium|auto] [--steps N] [--switch-at K]
  *   [--out-dir docs] [--seeds N]`
+ * `npm run experiment -- sweep [options]`: the sweep of many replicas, declared in scripts/lib/sweep.ts.
  *
  * The saturation experiment: the network of the preset xor-saturated (sigmoid units everywhere,
  * weights 12× the Glorot limit) trained three ways from identical weights and identical batches:
@@ -27,6 +28,7 @@ import { createProgressBar } from './lib/progress';
 import { MAX_STEPS, MAX_STEPS_REASON } from './lib/run-config';
 import { runOnCpu } from './lib/runners';
 import type { RunRecord, RunRequest } from './lib/run-session';
+import { sweepMain } from './lib/sweep';
 import { withUserErrors } from './lib/user-errors';
 
 const PRESET = 'xor-saturated';
@@ -43,9 +45,9 @@ const STOPPED_EXIT_CODE = 3;
 
 /** The command line: the usage text, the parsing and the checks all read this. */
 const EXPERIMENT_COMMAND = {
-  usage: 'npm run experiment -- saturation [options]',
+  usage: 'npm run experiment -- saturation [options]   (the sweep: npm run experiment -- sweep --help)',
   options: {
-    experiment: positionalArgument(oneOf(['saturation']), 'the experiment to run (saturation)'),
+    experiment: positionalArgument(oneOf(['saturation', 'sweep']), 'the experiment to run (saturation or sweep)'),
     backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'trainer of the three runs; gpu: WebGPU (see --runtime), cpu: the float64 reference in Node'),
     runtime: runtimeOption(),
     steps: option(wholeNumber(2, MAX_STEPS, 'N', MAX_STEPS_REASON), null, "steps per run (default: the preset's, 2000)"),
@@ -103,9 +105,15 @@ function tailMeanMse(metrics: StepMetrics[]): number {
 }
 
 export async function main(args: string[], host: ScriptHost): Promise<number> {
+  // The sweep declares its own options (scripts/lib/sweep.ts).
+  if (args[0] === 'sweep') return sweepMain(args.slice(1), host);
   // With no arguments at all the usage is what the user needs, not a list of what is missing.
   const options = parseCommandArgs(EXPERIMENT_COMMAND, args.length === 0 ? ['--help'] : args, host);
   if (typeof options === 'number') return options;
+  if (options.experiment === 'sweep') {
+    host.stderr('error in arguments:\nsweep: Give the experiment first: npm run experiment -- sweep [options].\n');
+    return 2;
+  }
   return withUserErrors(host, () => runExperiment(options, host));
 }
 

@@ -23,6 +23,9 @@ import { FORWARD_PARAMS, STEP_PARAMS } from '../../src/gpu/uniforms';
 import { packStruct } from '../../src/gpu/wgsl-struct';
 import { parameterLayout } from '../../src/model/layout';
 import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, MatmulResult } from './bench-types';
+import { LOSS_NAMES } from '../../src/model/losses';
+import { GpuReplicaSession } from '../../src/train/replica-session';
+import type { ReplicaBenchRequest, ReplicaBenchResult } from './replica-bench-types';
 
 /** Something that can take n training steps and wait for them: one of the four trainers. */
 interface TimedTrainer {
@@ -208,6 +211,38 @@ export async function measureFirstStep(request: FirstStepRequest, mnistAsset: ()
     await session.flush();
     const stepped = performance.now();
     return { datasetMs: built - start, sessionMs: created - built, stepMs: stepped - created };
+  } finally {
+    session.dispose();
+  }
+}
+
+/**
+ * Replica-steps per second of R replicas of one network in the GPU replica trainer (`npm run
+ * bench:sweep`), timed as the trainers are: warm-up, calibration, windows that synchronise once at
+ * their end. Each window's metrics are taken, as a sweep takes them.
+ */
+export async function measureReplicas(request: ReplicaBenchRequest, mnistAsset: () => Promise<Uint8Array>): Promise<ReplicaBenchResult> {
+  const dataset = await cachedDataset(request.dataset, mnistAsset);
+  const replicas = Array.from({ length: request.replicas }, (_, r) => ({
+    seed: 1 + r,
+    initScale: request.shape.init.scale,
+    learningRate: request.shape.optimizer.learningRate,
+    loss: LOSS_NAMES[r % LOSS_NAMES.length],
+  }));
+  const session = await GpuReplicaSession.create({ shape: request.shape, replicas, dataset, ...(request.form ? { form: request.form } : {}) });
+  try {
+    const run = async (steps: number) => {
+      await session.train(steps);
+      await session.flush();
+      await session.takeMetrics();
+    };
+    const { stepsPerWindow, stepsPerSecond } = await timeWindows(run, { ...request, windowSteps: null });
+    return {
+      plan: session.trainer.plan.reason,
+      stepsPerWindow,
+      windowReplicaSteps: stepsPerSecond.map((rate) => rate * request.replicas),
+      medianReplicaSteps: median(stepsPerSecond) * request.replicas,
+    };
   } finally {
     session.dispose();
   }

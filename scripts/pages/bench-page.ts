@@ -5,7 +5,8 @@
 import { fetchMnistAsset } from '../../src/data/mnist';
 import type { MatmulVariant } from '../../src/gpu/kernels';
 import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, MatmulResult } from '../lib/bench-types';
-import { matmulVariants, measureFirstStep, measureMatmul, measureTrainer } from '../lib/bench-measure';
+import { matmulVariants, measureFirstStep, measureMatmul, measureReplicas, measureTrainer } from '../lib/bench-measure';
+import type { ReplicaBenchRequest, ReplicaBenchResult } from '../lib/replica-bench-types';
 import { adapterLabel } from './adapter';
 
 declare global {
@@ -16,6 +17,8 @@ declare global {
     benchMatmulVariants(size: number): Promise<MatmulVariant[]>;
     benchMatmul(size: number, variant: MatmulVariant, windows: number, windowSeconds: number): Promise<MatmulResult>;
     benchFirstStep(request: FirstStepRequest): Promise<FirstStepResult>;
+    /** Replica-steps per second of the GPU replica trainer (`npm run bench:sweep`). */
+    benchReplicas(request: ReplicaBenchRequest): Promise<ReplicaBenchResult>;
   }
 }
 
@@ -26,4 +29,5 @@ window.benchTrainer = (request) => measureTrainer(request, mnistAsset);
 window.benchMatmulVariants = matmulVariants;
 window.benchMatmul = measureMatmul;
 window.benchFirstStep = (request) => measureFirstStep(request, mnistAsset);
+window.benchReplicas = (request) => measureReplicas(request, mnistAsset);
 window.pageReady = true;

@@ -12,6 +12,7 @@ import type { StoredTuning, TuningStore } from '../../src/train/create-session';
 import { adapterOrWhyNot, checkOnGpu, trainOnGpu, type CheckRequest } from '../lib/gpu-run';
 import { encodeForNode } from '../lib/page-transfer';
 import type { RunRequest } from '../lib/run-session';
+import { trainSweep, type SweepRequest } from '../lib/sweep-result';
 
 declare global {
   interface Window {
@@ -26,13 +27,15 @@ declare global {
     runAdapter(): Promise<string>;
     /** Runs the self-check; answers a CheckOutcome encoded by encodeForNode. */
     checkGpu(request: CheckRequest): Promise<string>;
+    /** Trains a sweep (`npm run experiment -- sweep`); answers a SweepOutcome encoded by encodeForNode. */
+    runSweep(request: SweepRequest): Promise<string>;
     /** Exposed by Node (page.exposeFunction) to draw the progress bar; takes a RunProgress encoded by encodeForNode. */
     reportRunProgress?(progress: string): Promise<void>;
   }
 }
 
 /** The dataset of a run request, the CSV's text handed over by Node. */
-async function datasetOf(request: RunRequest): Promise<Dataset> {
+async function datasetOf(request: Pick<RunRequest, 'dataset' | 'csvText'>): Promise<Dataset> {
   const { dataset } = await buildDataset(request.dataset, {
     mnistAsset: () => fetchMnistAsset(),
     async csvFile(path) {
@@ -53,5 +56,7 @@ function nodeTuningStore(): TuningStore | null {
 window.runOnGpu = async (request) =>
   encodeForNode(await trainOnGpu(request, 'chromium', () => datasetOf(request), nodeTuningStore(), (progress) => void window.reportRunProgress?.(encodeForNode(progress))));
 window.runAdapter = adapterOrWhyNot;
+window.runSweep = async (request) =>
+  encodeForNode(await trainSweep(request, await datasetOf(request), 'webgpu', await adapterOrWhyNot(), (progress) => void window.reportRunProgress?.(encodeForNode(progress))));
 window.checkGpu = async (request) => encodeForNode(await checkOnGpu(request, () => datasetOf(request.run)));
 window.pageReady = true;

@@ -23,11 +23,17 @@ import matmulRows8 from '../../shaders/matmul_rows8.wgsl?raw';
 import matmulTiled from '../../shaders/matmul_tiled.wgsl?raw';
 import lossSource from '../../shaders/loss.wgsl?raw';
 import fusedStepSource from '../../shaders/fused_step.wgsl?raw';
+import fusedStepMainSource from '../../shaders/fused_step_main.wgsl?raw';
+import stepPhasesSource from '../../shaders/step_phases.wgsl?raw';
+import replicaStepSource from '../../shaders/replica_step.wgsl?raw';
+import replicaStepWorkgroupSource from '../../shaders/replica_step_workgroup.wgsl?raw';
+import replicaStepInvocationSource from '../../shaders/replica_step_invocation.wgsl?raw';
 import outputActivationSource from '../../shaders/output_activation.wgsl?raw';
 import workgroupSumSource from '../../shaders/workgroup_sum.wgsl?raw';
 import gradNormsSource from '../../shaders/grad_norms.wgsl?raw';
 import optimizerSource from '../../shaders/optimizer.wgsl?raw';
 import { OPTIMIZERS, type OptimizerKind } from '../model/optimizers';
+import { REPLICA_SHAPE, REPLICA_STEP } from './replica-uniforms';
 import { FORWARD_PARAMS, INPUT_GRAD_PARAMS, LOSS_PARAMS, NETWORK_SHAPE, OPTIMIZER_PARAMS, OUTPUT_PARAMS, STEP_PARAMS, WEIGHT_GRAD_PARAMS } from './uniforms';
 import { activationsWgsl, lossesWgsl, optimizersWgsl, outputsWgsl, wgslConstants } from './wgsl-tables';
 import type { WgslStruct } from './wgsl-struct';
@@ -40,6 +46,8 @@ export interface BindingDeclaration {
   readonly access: 'uniform' | 'read' | 'read_write';
   /** The uniform struct, or the storage array's WGSL type, e.g. "array<vec4<f32>>". */
   readonly type: WgslStruct | string;
+  /** For a storage array of structs, the element struct, declared in the module from its one declaration. */
+  readonly element?: WgslStruct;
 }
 
 /** A shape of tiling of the workgroup-memory family of products (shaders/matmul_tiled.wgsl). */
@@ -120,6 +128,8 @@ export interface Kernel {
   readonly bindings: readonly BindingDeclaration[];
   /** Whether group 1 holds the per-step uniform (StepParams), bound with a dynamic offset. */
   readonly usesStepParams: boolean;
+  /** The WGSL name of that uniform: `step` unless given (the replica step derives its own `step` from it per replica). */
+  readonly stepParamsName?: string;
   /** Override constants: workgroup sizes (e.g. { WORKGROUP_X: 8, WORKGROUP_Y: 4 }) and, for kernels that update parameters, OPTIMIZER_KIND. */
   readonly constants: Readonly<Record<string, number>>;
 }
@@ -278,7 +288,7 @@ export function optimizerKernel(kind: OptimizerKind): Kernel {
 export function fusedStepKernel(workgroupSize: number, kind: OptimizerKind): Kernel {
   return {
     name: 'fused_step',
-    sources: [workgroupSumSource, lossesWgsl(), optimizersWgsl(), fusedStepSource],
+    sources: [workgroupSumSource, lossesWgsl(), optimizersWgsl(), stepPhasesSource, fusedStepSource, fusedStepMainSource],
     bindings: [
       uniform('network', NETWORK_SHAPE),
       uniform('lossShape', LOSS_PARAMS),
@@ -293,6 +303,46 @@ export function fusedStepKernel(workgroupSize: number, kind: OptimizerKind): Ker
       readWrite('metrics', 'array<f32>'),
     ],
     usesStepParams: true,
+    constants: { WORKGROUP_SIZE: workgroupSize, OPTIMIZER_KIND: OPTIMIZERS[kind].id },
+  };
+}
+
+/**
+ * How the replica step spreads R replicas over the device: 'workgroup', a workgroup per replica
+ * sharing the fused step's phases among its invocations (dispatched R × 1); 'invocation', an
+ * invocation per replica running its whole step alone (dispatched ⌈R / workgroup size⌉ × 1).
+ */
+export type ReplicaForm = 'workgroup' | 'invocation';
+
+/**
+ * One step of every replica (shaders/replica_step*.wgsl), in `form`, with workgroups of
+ * `workgroupSize` invocations, updating with `kind`. Eight storage buffers, WebGPU's default limit
+ * per stage: the training inputs and targets share `samples` to keep it so.
+ */
+export function replicaStepKernel(form: ReplicaForm, workgroupSize: number, kind: OptimizerKind): Kernel {
+  const sources =
+    form === 'workgroup'
+      ? [workgroupSumSource, lossesWgsl(), optimizersWgsl(), stepPhasesSource, fusedStepSource, replicaStepSource, replicaStepWorkgroupSource]
+      : [lossesWgsl(), optimizersWgsl(), stepPhasesSource, replicaStepSource, replicaStepInvocationSource];
+  return {
+    name: `replica_step_${form}`,
+    sources,
+    bindings: [
+      uniform('network', NETWORK_SHAPE),
+      uniform('lossShape', LOSS_PARAMS),
+      uniform('sharedOptimizer', OPTIMIZER_PARAMS),
+      uniform('replicaShape', REPLICA_SHAPE),
+      read('samples', 'array<f32>'),
+      read('rowIndex', 'array<u32>'),
+      readWrite('parameters', 'array<f32>'),
+      readWrite('gradient', 'array<f32>'),
+      readWrite('slots', 'array<f32>'),
+      readWrite('scratch', 'array<f32>'),
+      readWrite('metrics', 'array<f32>'),
+      { name: 'replicaSteps', access: 'read', type: `array<${REPLICA_STEP.name}>`, element: REPLICA_STEP },
+    ],
+    usesStepParams: true,
+    stepParamsName: 'submission',
     constants: { WORKGROUP_SIZE: workgroupSize, OPTIMIZER_KIND: OPTIMIZERS[kind].id },
   };
 }
@@ -321,6 +371,7 @@ export function elementGrid(count: number, workgroupSize: number, maxPerDimensio
 export function kernelModule(kernel: Kernel): string {
   const structs = new Map<string, string>();
   for (const binding of kernel.bindings) {
+    if (binding.element) structs.set(binding.element.name, binding.element.wgsl);
     if (typeof binding.type === 'string') continue;
     // A struct of structs declares its element struct first.
     for (const field of Object.values(binding.type.fields)) if (typeof field.type !== 'string') structs.set(field.type.name, field.type.wgsl);
@@ -331,7 +382,7 @@ export function kernelModule(kernel: Kernel): string {
     const space = binding.access === 'uniform' ? 'uniform' : `storage, ${binding.access}`;
     return `@group(0) @binding(${index}) var<${space}> ${binding.name}: ${typeof binding.type === 'string' ? binding.type : binding.type.name};`;
   });
-  if (kernel.usesStepParams) declarations.push(`@group(1) @binding(0) var<uniform> step: ${STEP_PARAMS.name};`);
+  if (kernel.usesStepParams) declarations.push(`@group(1) @binding(0) var<uniform> ${kernel.stepParamsName ?? 'step'}: ${STEP_PARAMS.name};`);
   return [wgslConstants(), ...structs.values(), activationsWgsl(), ...declarations, '', ...kernel.sources].join('\n');
 }
 

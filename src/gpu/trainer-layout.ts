@@ -10,6 +10,9 @@
  * L weight-and-bias gradient products, L − 1 input-gradient products with the activation
  * derivative fused, one norms kernel and one optimizer dispatch over all parameters. Fused (small
  * networks): the same work in one dispatch of one workgroup.
+ *
+ * layoutReplicaTrainer lays out R replicas of one small network for the replica step: the fused
+ * step's buffers with R slices each, one dispatch per step (src/gpu/replica-trainer.ts).
  */
 import { ACTIVATIONS, OUTPUTS } from '../model/activations';
 import { parameterLayout, type LayerLayout } from '../model/layout';
@@ -26,10 +29,13 @@ import {
   matmulGrid,
   matmulKernels,
   optimizerKernel,
+  replicaStepKernel,
   type Kernel,
   type MatmulVariant,
+  type ReplicaForm,
 } from './kernels';
 import { metricsStride } from './metrics-layout';
+import { REPLICA_SHAPE, REPLICA_STEP } from './replica-uniforms';
 import { productShapes, variantFor, type ProductName, type ProductShape, type StepPlan } from './step-plan';
 import { FORWARD_PARAMS, INPUT_GRAD_PARAMS, LOSS_PARAMS, NETWORK_SHAPE, OPTIMIZER_PARAMS, OUTPUT_PARAMS, STEP_PARAMS, WEIGHT_GRAD_PARAMS } from './uniforms';
 import { packStruct, type FieldValue, type WgslStruct } from './wgsl-struct';
@@ -155,17 +161,12 @@ function dispatch(label: string, kernel: Kernel, buffers: Record<string, BufferP
   return { label, kernel, buffers, grid, variant };
 }
 
-/** The layout of a trainer for `input`: pure arithmetic, no device. */
-export function layoutTrainer(input: LayoutInput): TrainerLayout {
-  const { spec, plan, trainCount, stepsPerSubmission, evaluationRows, limits, data } = input;
-  const { widths, batchSize: B } = spec;
-  const layout = parameterLayout(widths);
-  const layers = layout.layers;
-  const L = layers.length;
-  const P = layout.totalParameters;
-  const inputWidth = widths[0];
-  const outputWidth = widths[L];
-  const shapes = productShapes(widths, B);
+/** Where a layout's buffers are planned: `all` lists each once, in the order they were planned. */
+function bufferPlanner(): {
+  all: BufferPlan[];
+  storage: (name: string, floats: number, copy?: { dst?: boolean; src?: boolean }, contents?: () => ArrayBufferView) => BufferPlan;
+  uniform: (name: string, struct: WgslStruct, values: Record<string, FieldValue>, writable?: boolean) => BufferPlan;
+} {
   const all: BufferPlan[] = [];
   const storage = (name: string, floats: number, copy: { dst?: boolean; src?: boolean } = {}, contents?: () => ArrayBufferView): BufferPlan => {
     const buffer: BufferPlan = { name, bytes: floats * FLOAT_BYTES, kind: 'storage', copy: { dst: copy.dst ?? false, src: copy.src ?? false }, contents };
@@ -177,6 +178,70 @@ export function layoutTrainer(input: LayoutInput): TrainerLayout {
     all.push(buffer);
     return buffer;
   };
+  return { all, storage, uniform };
+}
+
+/** OptimizerParams of `spec`'s optimizer over `count` parameters: every uniform some optimizer reads, the others' zero. */
+function optimizerValues(spec: NetworkSpec, count: number, rowPitch: number): Record<string, FieldValue> {
+  return {
+    count,
+    rowPitch,
+    ...Object.fromEntries(Object.keys(OPTIMIZER_PARAMS.fields).filter((field) => field !== 'count' && field !== 'rowPitch').map((field) => [field, 0])),
+    ...OPTIMIZERS[spec.optimizer.kind].uniforms(spec.optimizer),
+  };
+}
+
+/** The NetworkShape of the fused step and the floats of scratch one network needs. */
+interface FusedNetworkShape {
+  /** One LayerShape record per weight layer (uniforms.ts, LAYER_SHAPE). */
+  layers: Record<string, FieldValue>[];
+  /** Floats of scratch: the gathered batch, then per layer its activations and its deltas. */
+  scratchFloats: number;
+}
+
+/**
+ * Where the fused step keeps one network's batch in `scratch`: the gathered batch [B, n_0], then
+ * per layer the activations (logits for the last) and the deltas, each [B, n_l]; a layer's input is
+ * the previous layer's activations.
+ */
+function fusedNetworkShape(spec: NetworkSpec): FusedNetworkShape {
+  const { widths, batchSize: B } = spec;
+  const layers = parameterLayout(widths).layers;
+  const L = layers.length;
+  let scratchFloats = B * widths[0];
+  let inputOffset = 0;
+  const shapes = layers.map((layer, l) => {
+    const activationOffset = scratchFloats;
+    const deltaOffset = scratchFloats + B * layer.fanOut;
+    scratchFloats += 2 * B * layer.fanOut;
+    const shape = {
+      fanIn: layer.fanIn,
+      fanOut: layer.fanOut,
+      weightOffset: layer.weightOffset,
+      biasOffset: layer.biasOffset,
+      activation: l === L - 1 ? ACTIVATIONS.linear.id : ACTIVATIONS[spec.hiddenActivations[l]].id,
+      activationOffset,
+      deltaOffset,
+      inputOffset,
+    };
+    inputOffset = activationOffset;
+    return shape;
+  });
+  return { layers: shapes, scratchFloats };
+}
+
+/** The layout of a trainer for `input`: pure arithmetic, no device. */
+export function layoutTrainer(input: LayoutInput): TrainerLayout {
+  const { spec, plan, trainCount, stepsPerSubmission, evaluationRows, limits, data } = input;
+  const { widths, batchSize: B } = spec;
+  const layout = parameterLayout(widths);
+  const layers = layout.layers;
+  const L = layers.length;
+  const P = layout.totalParameters;
+  const inputWidth = widths[0];
+  const outputWidth = widths[L];
+  const shapes = productShapes(widths, B);
+  const { all, storage, uniform } = bufferPlanner();
 
   const trainX = storage(`training inputs [${trainCount} × ${inputWidth}]`, trainCount * inputWidth, {}, data && (() => data.trainX.subarray(0, trainCount * inputWidth)));
   const trainY = storage(`training targets [${trainCount} × ${outputWidth}]`, trainCount * outputWidth, {}, data && (() => data.trainY.subarray(0, trainCount * outputWidth)));
@@ -192,37 +257,11 @@ export function layoutTrainer(input: LayoutInput): TrainerLayout {
 
   const lossShape = uniform('loss', LOSS_PARAMS, { batch: B, outputs: outputWidth, outputActivation: OUTPUTS[spec.outputActivation].id });
   const optimizerGrid = elementGrid(P, OPTIMIZER_WORKGROUP_SIZE, limits.maxComputeWorkgroupsPerDimension);
-  const optimizer = uniform('optimizer', OPTIMIZER_PARAMS, {
-    count: P,
-    rowPitch: optimizerGrid.rowPitch,
-    // Every uniform some optimizer reads; the others' are zero.
-    ...Object.fromEntries(Object.keys(OPTIMIZER_PARAMS.fields).filter((field) => field !== 'count' && field !== 'rowPitch').map((field) => [field, 0])),
-    ...OPTIMIZERS[spec.optimizer.kind].uniforms(spec.optimizer),
-  });
+  const optimizer = uniform('optimizer', OPTIMIZER_PARAMS, optimizerValues(spec, P, optimizerGrid.rowPitch));
 
   const step: DispatchPlan[] = [];
   if (plan.kernel === 'fused') {
-    // Scratch holds the gathered batch [B, n_0], then per layer the activations (logits for the
-    // last) and the deltas, each [B, n_l]; a layer's input is the previous layer's activations.
-    let scratchFloats = B * inputWidth;
-    let inputOffset = 0;
-    const shapes = layers.map((layer, l) => {
-      const activationOffset = scratchFloats;
-      const deltaOffset = scratchFloats + B * layer.fanOut;
-      scratchFloats += 2 * B * layer.fanOut;
-      const shape = {
-        fanIn: layer.fanIn,
-        fanOut: layer.fanOut,
-        weightOffset: layer.weightOffset,
-        biasOffset: layer.biasOffset,
-        activation: l === L - 1 ? ACTIVATIONS.linear.id : ACTIVATIONS[spec.hiddenActivations[l]].id,
-        activationOffset,
-        deltaOffset,
-        inputOffset,
-      };
-      inputOffset = activationOffset;
-      return shape;
-    });
+    const { layers: shapes, scratchFloats } = fusedNetworkShape(spec);
     const network = uniform('network shape', NETWORK_SHAPE, { layerCount: L, batch: B, layers: shapes });
     const scratch = storage(`step scratch [${scratchFloats}]`, scratchFloats);
     step.push(
@@ -312,6 +351,115 @@ export function layoutTrainer(input: LayoutInput): TrainerLayout {
     buffers: { parameters, gradient, optimizerSlots, rowIndices, stepParams, metricsRing, evaluationInputs, evaluationOutputs, evaluationForwardParams, evaluationOutputParams },
     step,
     evaluation,
+    allBuffers: all,
+  };
+}
+
+/** The sizes and the data a replica trainer's layout is computed from. */
+export interface ReplicaLayoutInput {
+  /** The shape every replica shares; the replicas' own seeds, init scales, learning rates and losses replace its. */
+  shape: NetworkSpec;
+  /** Number of replicas R. */
+  replicas: number;
+  /** How the replicas are spread over the device. */
+  form: ReplicaForm;
+  /** Invocations per workgroup: sharing one replica's step ('workgroup'), or one replica each ('invocation'). */
+  workgroupSize: number;
+  /** Training samples uploaded once. */
+  trainCount: number;
+  /** Steps encoded per submission. */
+  stepsPerSubmission: number;
+  /** The device limits the layout depends on. */
+  limits: Pick<GPUSupportedLimits, 'minUniformBufferOffsetAlignment'>;
+  /** What the data buffers start with (every replica's initial parameters, replica after replica); absent for a capacity check. */
+  data?: { trainX: Float32Array; trainY: Float32Array; initialParameters: Float64Array };
+}
+
+/** The buffers a replica trainer writes, reads or binds outside its step's dispatch. */
+export interface ReplicaTrainerBuffers {
+  /** [R × P]: replica r's parameters at r·P. */
+  parameters: BufferPlan;
+  /** [R × P], laid out as the parameters. */
+  gradient: BufferPlan;
+  /** [slots × R × P]: slot s of replica r's parameter i at s·R·P + r·P + i. */
+  optimizerSlots: BufferPlan;
+  /** [steps × R × B]: step s of replica r reads its batch at (s·R + r)·B. */
+  rowIndices: BufferPlan;
+  /** [steps × R] ReplicaStep rows. */
+  replicaSteps: BufferPlan;
+  /** One StepParams per step of a submission, at `stepStride`. */
+  stepParams: BufferPlan;
+  /** [steps × R × metricsStride]: step s of replica r at (s·R + r)·metricsStride. */
+  metricsRing: BufferPlan;
+}
+
+/** A replica trainer's whole layout. */
+export interface ReplicaTrainerLayout {
+  /** Bytes between two steps' StepParams. */
+  stepStride: number;
+  /** Floats of one replica's metrics in one step. */
+  metricsStride: number;
+  /** The buffers the trainer addresses by role. */
+  buffers: ReplicaTrainerBuffers;
+  /** The one dispatch of a step. */
+  step: DispatchPlan;
+  /** Every buffer, each once. */
+  allBuffers: BufferPlan[];
+}
+
+/** The workgroups one step of `replicas` replicas dispatches in `form`. */
+function replicaGrid(form: ReplicaForm, replicas: number, workgroupSize: number): [number, number] {
+  return [form === 'workgroup' ? replicas : ceilDiv(replicas, workgroupSize), 1];
+}
+
+/** The layout of a replica trainer for `input`: pure arithmetic, no device. */
+export function layoutReplicaTrainer(input: ReplicaLayoutInput): ReplicaTrainerLayout {
+  const { shape, replicas: R, form, workgroupSize, trainCount, stepsPerSubmission: steps, limits, data } = input;
+  const { widths, batchSize: B } = shape;
+  const L = widths.length - 1;
+  const P = parameterLayout(widths).totalParameters;
+  const inputWidth = widths[0];
+  const outputWidth = widths[L];
+  const stride = metricsStride(L);
+  const { all, storage, uniform } = bufferPlanner();
+  const { layers, scratchFloats } = fusedNetworkShape(shape);
+
+  const sampleFloats = trainCount * (inputWidth + outputWidth);
+  const samples = storage(`training inputs and targets [${trainCount} × (${inputWidth} + ${outputWidth})]`, sampleFloats, {}, data && (() => {
+    const joined = new Float32Array(sampleFloats);
+    joined.set(data.trainX.subarray(0, trainCount * inputWidth));
+    joined.set(data.trainY.subarray(0, trainCount * outputWidth), trainCount * inputWidth);
+    return joined;
+  }));
+  const parameters = storage(`parameters [${R} replicas × ${P}]`, R * P, { src: true }, data && (() => Float32Array.from(data.initialParameters)));
+  const gradient = storage(`gradient [${R} replicas × ${P}]`, R * P, { src: true });
+  const slots = OPTIMIZERS[shape.optimizer.kind].slots;
+  const optimizerSlots = storage(`optimizer state [${slots} × ${R} replicas × ${P}]`, slots * R * P, { src: true });
+  const scratch = storage(`step scratch [${R} replicas × ${scratchFloats}]`, R * scratchFloats);
+  const rowIndices = storage(`row indices [${steps} steps × ${R} replicas × ${B}]`, steps * R * B, { dst: true });
+  const replicaSteps = storage(`replica rows [${steps} steps × ${R} replicas]`, (steps * R * REPLICA_STEP.size) / FLOAT_BYTES, { dst: true });
+  const metricsRing = storage(`metrics ring [${steps} steps × ${R} replicas]`, steps * R * stride, { src: true });
+  const stepStride = Math.max(limits.minUniformBufferOffsetAlignment, STEP_PARAMS.size);
+  const stepParams: BufferPlan = { name: `step params [${steps} steps]`, bytes: steps * stepStride, kind: 'uniform', copy: { dst: true, src: false } };
+  all.push(stepParams);
+
+  const network = uniform('network shape', NETWORK_SHAPE, { layerCount: L, batch: B, layers });
+  const lossShape = uniform('loss', LOSS_PARAMS, { batch: B, outputs: outputWidth, outputActivation: OUTPUTS[shape.outputActivation].id });
+  // The slots of all replicas lie R·P apart, so `count` is R·P; the step's own loop ends at P. No grid row is folded (rowPitch unused).
+  const sharedOptimizer = uniform('optimizer', OPTIMIZER_PARAMS, optimizerValues(shape, R * P, 0));
+  const replicaShape = uniform('replica shape', REPLICA_SHAPE, { replicas: R, parameterCount: P, scratchFloats, metricsStride: stride, targetsOffset: trainCount * inputWidth });
+
+  const step = dispatch(
+    `replica step (${R} replicas, ${form} each)`,
+    replicaStepKernel(form, workgroupSize, shape.optimizer.kind),
+    { network, lossShape, sharedOptimizer, replicaShape, samples, rowIndex: rowIndices, parameters, gradient, slots: optimizerSlots, scratch, metrics: metricsRing, replicaSteps },
+    replicaGrid(form, R, workgroupSize),
+  );
+  return {
+    stepStride,
+    metricsStride: stride,
+    buffers: { parameters, gradient, optimizerSlots, rowIndices, replicaSteps, stepParams, metricsRing },
+    step,
     allBuffers: all,
   };
 }

@@ -97,7 +97,7 @@ async function tuneIfAsked(context: GpuContext, spec: NetworkSpec, plan: StepPla
 }
 
 /** The GPU buffers of a layout, each made once, with its initial contents. */
-class AllocatedBuffers {
+export class AllocatedBuffers {
   private readonly buffers = new Map<BufferPlan, GPUBuffer>();
 
   constructor(device: GPUDevice, plans: readonly BufferPlan[]) {

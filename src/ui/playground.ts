@@ -4,7 +4,8 @@
  * RunEvaluation the throttled test evaluation and views of the outputs; UrlState the link;
  * Shortcuts the keys; GpuCheck the self-check of this GPU. Panels report edits as events, which
  * go to the run. The panels sit in three columns on a wide screen, two on a medium one, and stack
- * in one on a narrow one, where nothing is wider than the screen.
+ * in one on a narrow one, where nothing is wider than the screen. The header switches between this
+ * main view and the Sweep view (sweep-view.ts), whose cells open their runs here.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { nextLoss, type LossName } from '../model/losses';
@@ -27,13 +28,24 @@ import './run-stats';
 import './saturation-panel';
 import './share-panel';
 import { Shortcuts } from './shortcuts';
+import { addressShowsSweep, type SweepBase } from './sweep-controller';
+import type { OpenRunRequest, SweepView } from './sweep-view';
+import './sweep-view';
 import './transport-panel';
 import { UrlState } from './url-state';
 
 /** The saturation demo, as the header describes it. */
 const DEMO = saturationDemoConfig();
 
+/** The two views the header switches between. */
+const VIEWS = { main: 'Playground', sweep: 'Sweep' } as const;
+type View = keyof typeof VIEWS;
+
 export class MlpPlayground extends LitElement {
+  static override properties = {
+    _view: { state: true },
+  };
+
   static override styles = css`
     :host {
       display: block;
@@ -92,6 +104,31 @@ export class MlpPlayground extends LitElement {
       margin: 0 0 0.6rem;
       min-height: 1.3em;
     }
+    nav {
+      display: flex;
+      gap: 0.4rem;
+      margin: 0 0 0.6rem;
+    }
+    nav button {
+      font: inherit;
+      padding: 0.2rem 0.9rem;
+      border: 1px solid #8a94a6;
+      border-radius: 4px;
+      background: #fff;
+      cursor: pointer;
+    }
+    nav button[aria-current='page'] {
+      background: #1d2330;
+      border-color: #1d2330;
+      color: #fff;
+    }
+    nav button:focus-visible {
+      outline: 3px solid #1a73e8;
+      outline-offset: 2px;
+    }
+    [hidden] {
+      display: none !important;
+    }
     .layout {
       display: grid;
       grid-template-columns: minmax(260px, 320px) minmax(0, 1fr) minmax(280px, 360px);
@@ -132,10 +169,22 @@ export class MlpPlayground extends LitElement {
   );
   private readonly evaluation = new RunEvaluation(this, this.run);
   private readonly gpuCheck = new GpuCheck(this, this.run);
+  /** The view shown: the main playground or the Sweep view (an address carrying a sweep opens the latter). */
+  declare _view: View;
 
   constructor() {
     super();
-    new Shortcuts(this, this.run);
+    this._view = addressShowsSweep() ? 'sweep' : 'main';
+    // The keys act on the main view's run, so only while it shows.
+    const whenMain = (action: () => void) => () => {
+      if (this._view === 'main') action();
+    };
+    new Shortcuts(this, {
+      playToggle: whenMain(() => this.run.playToggle()),
+      stepOnce: whenMain(() => this.run.stepOnce()),
+      toggleLoss: whenMain(() => this.run.toggleLoss()),
+      reset: whenMain(() => this.run.reset()),
+    });
   }
 
   override connectedCallback(): void {
@@ -160,7 +209,15 @@ export class MlpPlayground extends LitElement {
     const epoch = config && dataset ? Math.floor((stepCount * config.spec.batchSize) / dataset.trainCount) : 0;
     const loss = this.run.state.loss;
     const output = config?.spec.outputActivation ?? draft.spec.outputActivation;
+    const sweepBase: SweepBase | null = config && dataset && session ? { spec: config.spec, data: config.data, dataset, backend: session.backend } : null;
     return html`
+      <nav aria-label="View">
+        ${(Object.keys(VIEWS) as View[]).map(
+          (view) => html`<button type="button" aria-current=${view === this._view ? 'page' : 'false'} @click=${() => this._showView(view)}>${VIEWS[view]}</button>`,
+        )}
+      </nav>
+      <sweep-view ?hidden=${this._view !== 'sweep'} .base=${sweepBase} @open-run=${this._onOpenRun}></sweep-view>
+      <div ?hidden=${this._view !== 'main'}>
       <header>
         <h1>Why cross-entropy keeps learning where MSE stalls</h1>
         <p>
@@ -233,7 +290,28 @@ export class MlpPlayground extends LitElement {
             .ready=${session !== null} @export-json=${this._onExportJson} @export-csv=${this._onExportCsv}></share-panel>
         </div>
       </div>
+      </div>
     `;
+  }
+
+  /** Shows `view`; the address carries the sweep's setup while the Sweep view shows. */
+  private _showView(view: View): void {
+    this._view = view;
+    (this.renderRoot.querySelector('sweep-view') as SweepView | null)?.showInAddress(view === 'sweep');
+  }
+
+  /**
+   * Opens a sweep's run in the main view: its spec on its data, so the same initial weights and
+   * batches, with nothing scheduled (the sweep's run had no switch), at the main view's speed.
+   */
+  private _onOpenRun(event: CustomEvent<OpenRunRequest>): void {
+    const { spec, base, description } = event.detail;
+    (event.target as SweepView).pause(`Sweep paused while its run (${description}) is open in the main view; press Resume to go on.`);
+    this._showView('main');
+    void this.run.apply(
+      { spec, data: base.data, run: { ...this.run.state.draft.run, switchLossAt: null, pauseAt: null } },
+      { fresh: true, dataset: base.dataset, reason: `Opened the sweep's run (${description}) from the same initial weights and batches: press Play, and switch the loss when you like.` },
+    );
   }
 
   /** Chooses the backend, then starts the setup the address describes. */

@@ -12,6 +12,7 @@ import { build, preview, type PreviewServer } from 'vite';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 // @ts-expect-error: plain ES module shared with the Node scripts, no type declarations.
 import { findBrowser, BROWSER_ARGS } from '../../scripts/find-browser.mjs';
+import { defaultSweepSetup } from '../../src/model/sweep';
 import { CONTENT_SECURITY_POLICY } from '../../vite.config';
 import { clickByName, snapshot, waitForRecordedSteps, waitForStatus } from './ui-page';
 
@@ -54,7 +55,7 @@ afterAll(async () => {
 });
 
 /** Opens the built page with violation recording installed before any of its scripts runs. */
-async function openBuiltPage(options: { hideWebGpu: boolean }): Promise<{ page: Page; consoleErrors: string[] }> {
+async function openBuiltPage(options: { hideWebGpu: boolean; query?: string }): Promise<{ page: Page; consoleErrors: string[] }> {
   const page = await browser.newPage();
   const consoleErrors: string[] = [];
   page.on('console', (message) => {
@@ -68,7 +69,7 @@ async function openBuiltPage(options: { hideWebGpu: boolean }): Promise<{ page: 
     });
     if (hideWebGpu) Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
   }, options.hideWebGpu);
-  await page.goto(`${baseUrl}/`, { waitUntil: 'load' });
+  await page.goto(`${baseUrl}/${options.query ?? ''}`, { waitUntil: 'load' });
   return { page, consoleErrors };
 }
 
@@ -124,6 +125,33 @@ describe('production build under its Content-Security-Policy', () => {
     await clickByName(page, 'Play');
     await waitForRecordedSteps(page, 20);
     await clickByName(page, 'Pause');
+    expect(await violations(page, consoleErrors)).toEqual({ events: [], consoleErrors: [] });
+    await page.close();
+  });
+
+  test('the Sweep view fills its heatmaps under the policy, their colours applied', async () => {
+    const setup = { ...defaultSweepSetup(), x: { setting: 'initScale', from: 1, to: 8, count: 2 }, y: { setting: 'learningRate', from: 0.1, to: 1, count: 2 }, steps: 20 };
+    const { page, consoleErrors } = await openBuiltPage({ hideWebGpu: false, query: `?sweep=${encodeURIComponent(JSON.stringify(setup))}` });
+    const sweepRoot = 'document.querySelector("mlp-playground").shadowRoot.querySelector("sweep-view").shadowRoot';
+    await page.waitForFunction(`${sweepRoot}?.querySelector("input") != null`, { timeout: 60_000 });
+    // The sweep trains the main view's network: it starts once that network is built.
+    await waitForStatus(page, 'press Play');
+    await clickByName(page, 'Start sweep');
+    await page.waitForFunction(`${sweepRoot}.querySelector("[data-testid=sweep-status]")?.textContent?.includes("Sweep finished")`, { timeout: 180_000 });
+    const colours = await page.evaluate(() => {
+      const view = document.querySelector('mlp-playground')!.shadowRoot!.querySelector('sweep-view')!.shadowRoot!;
+      const map = view.querySelector('sweep-heatmap')!.shadowRoot!;
+      return {
+        cells: [...map.querySelectorAll('[data-cell]')].map((cell) => getComputedStyle(cell).backgroundColor),
+        columns: getComputedStyle(map.querySelector('.grid')!).gridTemplateColumns.split(' ').length,
+        bar: getComputedStyle(view.querySelector('.scale .bar')!).backgroundImage,
+      };
+    });
+    expect(colours.cells).toHaveLength(4);
+    for (const colour of colours.cells) expect(colour).not.toBe('rgba(0, 0, 0, 0)');
+    // A row-head column and one per x value: the grid's inline column template applied.
+    expect(colours.columns).toBe(3);
+    expect(colours.bar).toContain('linear-gradient');
     expect(await violations(page, consoleErrors)).toEqual({ events: [], consoleErrors: [] });
     await page.close();
   });
