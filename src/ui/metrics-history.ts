@@ -411,6 +411,12 @@ export class MetricsHistory {
     return this.pyramid.finestHolding(step - this.first, level);
   }
 
+  /** The first step of the bucket that holds `step` at the finest level, `level` or coarser, that holds it. */
+  bucketStart(step: number, level: number): number {
+    const width = 2 ** this.finestLevelAt(step, level);
+    return this.first + Math.floor((step - this.first) / width) * width;
+  }
+
   /** The whole history at the finest resolution kept for each range of steps. */
   exportRows(): ExportedHistory {
     const { layout } = this;
