@@ -327,7 +327,8 @@ export class CurvesPanel extends LitElement {
     const width = to - from;
     const first = history.firstStep;
     const last = first + history.length - 1;
-    const shift = Math.max(first - from, Math.min(last - to, fraction * width));
+    // Whole steps, so Earlier then Later comes back to the same steps.
+    const shift = Math.max(first - from, Math.min(last - to, Math.sign(fraction) * Math.round(Math.abs(fraction) * width)));
     this._showRange(from + shift, to + shift);
   }
 
