@@ -247,7 +247,7 @@ export class CurvesPanel extends LitElement {
   }
 
   private _scheduleDraw(): void {
-    if (this.drawFrame === 0) this.drawFrame = requestAnimationFrame(() => this._draw());
+    if (this.drawFrame === 0) this.drawFrame = requestAnimationFrame(() => this.draw());
   }
 
   private _width(): number {
@@ -261,7 +261,12 @@ export class CurvesPanel extends LitElement {
     return Math.max(64, Math.min(MAX_DRAWN_POINTS, Math.round(POINTS_PER_PIXEL * plotWidth)));
   }
 
-  private _draw(): void {
+  /**
+   * Draws the history now: the panel calls it once per animation frame while the history changes;
+   * the chart benchmark (scripts/bench-charts.ts) calls it to time a frame's chart work.
+   */
+  draw(): void {
+    cancelAnimationFrame(this.drawFrame);
     this.drawFrame = 0;
     const history = this.history;
     if (!history) return;
