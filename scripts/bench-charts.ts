@@ -168,14 +168,18 @@ function pageHistory(page: Page): Promise<{ steps: number; bytes: number; budget
   });
 }
 
-/** The production build with Play on the default network for `minutes`, sampled and profiled. */
-async function runPage(host: ScriptHost, browser: Awaited<ReturnType<typeof launchHeadless>>['browser'], minutes: number): Promise<PageRun> {
+/** Refuses a long page run when there is no production build to serve. */
+async function checkBuild(host: ScriptHost): Promise<void> {
   const built = resolve(host.projectRoot, 'dist/index.html');
   try {
     await readFile(built);
   } catch {
-    throw new ConfigError('--page-minutes', [{ field: '--page-minutes', message: `No production build at ${built}: run \`npm run build\` first.` }]);
+    throw new ConfigError('the arguments', [{ field: '--page-minutes', message: `No production build at ${built}: run \`npm run build\` first.` }]);
   }
+}
+
+/** The production build with Play on the default network for `minutes`, sampled and profiled. */
+async function runPage(host: ScriptHost, browser: Awaited<ReturnType<typeof launchHeadless>>['browser'], minutes: number): Promise<PageRun> {
   const server = await preview({ root: host.projectRoot, configFile: resolve(host.projectRoot, 'vite.config.ts'), preview: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('vite preview reported no address');
@@ -284,7 +288,7 @@ ${sampleRows.join('\n')}
 }
 
 /** BENCHMARKS.md with `section` in place of the one before it (at the end, where it is added the first time). */
-function withSection(text: string, section: string): string {
+export function withSection(text: string, section: string): string {
   const start = text.indexOf(`\n${SECTION_HEADING}`);
   if (start < 0) return `${text.trimEnd()}\n\n${section}`;
   const next = text.indexOf('\n## ', start + 1);
@@ -304,6 +308,7 @@ function earlierPageFigures(text: string): string | null {
 async function runBenchCharts(options: BenchChartsOptions, args: string[], host: ScriptHost): Promise<number> {
   const outPath = resolve(host.cwd, options.out);
   await checkOutputPath(outPath, '--out', []);
+  if (options.pageMinutes > 0) await checkBuild(host);
   const started = new Date();
   const loadBefore = loadavg()[0];
   const headless = await launchHeadless(host);
