@@ -166,11 +166,15 @@ function foldSummary(source: Float64Array, sourceFirst: Uint8Array, from: number
 
 /** One bucket as a read hands it over: valid only during the visit. */
 export class BucketStats {
-  /** Per column the FIELDS numbers. */
+  /** Per column: min, max, sum and count of its values that are not NaN. */
   readonly stats: Float64Array;
+  /** Per column: 1 when the minimum occurs at or before the maximum. */
   readonly order: Uint8Array;
 
-  constructor(readonly columns: number) {
+  constructor(
+    /** Numbers per row. */
+    readonly columns: number,
+  ) {
     this.stats = new Float64Array(columns * FIELDS);
     this.order = new Uint8Array(columns);
   }
