@@ -30,6 +30,7 @@ export type CurveView =
   /** Steps `from` to `to`. */
   | { kind: 'range'; from: number; to: number };
 
+/** The view of every step recorded. */
 export const WHOLE_RUN: CurveView = { kind: 'whole' };
 
 /** What one frame draws. */
@@ -96,8 +97,9 @@ class BucketPoints {
   roles: number[] = [];
   /** Index in `x` of each bucket's first point. */
   pointAt: number[] = [];
+  /** The steps of the points: a bucket's first step, and its last when it holds more than one. */
   x: number[] = [];
-  /** Per step series, aligned with x. */
+  /** Per step series, its points, aligned with x. */
   values: Point[][];
 
   constructor(series: number) {
@@ -112,9 +114,15 @@ class BucketPoints {
   keep(start: number, end: number): void {
     const pointStart = start < this.count ? this.pointAt[start] : this.x.length;
     const pointEnd = end < this.count ? this.pointAt[end] : this.x.length;
-    for (const list of [this.firstStep, this.lastStep, this.level, this.roles, this.pointAt]) list.splice(end), list.splice(0, start);
+    for (const list of [this.firstStep, this.lastStep, this.level, this.roles, this.pointAt]) {
+      list.splice(end);
+      list.splice(0, start);
+    }
     this.pointAt = this.pointAt.map((at) => at - pointStart);
-    for (const list of [this.x, ...this.values]) list.splice(pointEnd), list.splice(0, pointStart);
+    for (const list of [this.x, ...this.values]) {
+      list.splice(pointEnd);
+      list.splice(0, pointStart);
+    }
   }
 }
 
