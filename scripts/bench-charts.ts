@@ -86,9 +86,10 @@ interface PageRun {
   heapAfterGcBytes: number;
   /** Bytes of ArrayBuffer backing stores at the end (typed arrays, the history's among them), which the JS heap figure leaves out. */
   arrayBufferBytes: number;
-  /** The history's bytes at the end, and its stated bound. */
-  historyBytes: number;
-  historyBudgetBytes: number;
+  /** The history's bytes at the end for its steps, their stated bound, and its bytes for test evaluations. */
+  stepBytes: number;
+  stepBudgetBytes: number;
+  testBytes: number;
 }
 
 function ms(value: number): string {
@@ -108,7 +109,7 @@ function chartTable(results: ChartBenchResult[], stepsPerFrame: number): string 
   const views = results[0].views.map((v) => v.view);
   const header = [
     'steps of history',
-    'history memory (stated bound)',
+    'history after the timed frames: steps, their memory (stated bound), test evaluations\' memory',
     `append ${stepsPerFrame} steps, ms`,
     ...views.map((view) => `draw, ${view}, ms`),
     'draw after a zoom, ms',
@@ -117,7 +118,7 @@ function chartTable(results: ChartBenchResult[], stepsPerFrame: number): string 
   const rows = results.map((r) =>
     [
       r.steps.toLocaleString('en-US'),
-      `${mib(r.historyBytes)} (${mib(r.budgetBytes)})`,
+      `${r.finalSteps.toLocaleString('en-US')}: ${mib(r.stepBytes)} (${mib(r.budgetBytes)}), ${mib(r.testBytes)}`,
       times(r.views[0].append),
       ...r.views.map((v) => times(v.draw)),
       times(r.zoom),
@@ -162,11 +163,11 @@ async function profileWindow(page: Page, cdp: CDPSession): Promise<FrameProfile>
 }
 
 /** What the curves panel of the page says: steps recorded, and the history's bytes and bound. */
-function pageHistory(page: Page): Promise<{ steps: number; bytes: number; budget: number }> {
+function pageHistory(page: Page): Promise<{ steps: number; stepBytes: number; testBytes: number; budget: number }> {
   return page.evaluate(() => {
-    const panel = document.querySelector('mlp-playground')?.shadowRoot?.querySelector('curves-panel') as unknown as { history: { length: number; bytes: number; budgetBytes: number } | null } | null;
+    const panel = document.querySelector('mlp-playground')?.shadowRoot?.querySelector('curves-panel') as unknown as { history: { length: number; stepBytes: number; testBytes: number; budgetBytes: number } | null } | null;
     const history = panel?.history;
-    return { steps: history?.length ?? 0, bytes: history?.bytes ?? 0, budget: history?.budgetBytes ?? 0 };
+    return { steps: history?.length ?? 0, stepBytes: history?.stepBytes ?? 0, testBytes: history?.testBytes ?? 0, budget: history?.budgetBytes ?? 0 };
   });
 }
 
@@ -243,8 +244,9 @@ async function runPage(host: ScriptHost, browser: Awaited<ReturnType<typeof laun
       lastProfile,
       heapAfterGcBytes: JSHeapUsedSize ?? 0,
       arrayBufferBytes: backingStorageSize,
-      historyBytes: history.bytes,
-      historyBudgetBytes: history.budget,
+      stepBytes: history.stepBytes,
+      stepBudgetBytes: history.budget,
+      testBytes: history.testBytes,
     };
   } finally {
     await page.close();
@@ -278,7 +280,7 @@ ${run.loadBefore.toFixed(2)} / ${run.loadAfter.toFixed(2)}; the machine's ${cpus
 
 Memory at the end (${end.steps.toLocaleString('en-US')} steps): JS heap ${mib(end.heapBytes)} in use, ${mib(run.heapAfterGcBytes)} after a
 garbage collection, and ${mib(run.arrayBufferBytes)} of typed arrays besides, which the heap figure leaves out; of those the history
-holds ${mib(run.historyBytes)} (its stated bound at this length: ${mib(run.historyBudgetBytes)}).
+holds ${mib(run.stepBytes)} for its steps (their stated bound at this length: ${mib(run.stepBudgetBytes)}) and ${mib(run.testBytes)} for its test evaluations.
 
 Main thread per frame (Profiler domain, ${PROFILE_SECONDS} s windows, self time; names as the minified build has them, canvas and
 WebGPU calls by their own): after the first minute ${ms(run.firstProfile.scriptMs)} ms of
@@ -325,7 +327,7 @@ async function runBenchCharts(options: BenchChartsOptions, args: string[], host:
       const result = await page.evaluate((r) => window.benchCharts(r), request);
       results.push(result);
       host.stdout(
-        `${result.steps.toLocaleString('en-US')} steps (recorded in ${result.fillSeconds.toFixed(1)} s): history ${mib(result.historyBytes)}, append ${times(result.views[0].append)} ms, ` +
+        `${result.steps.toLocaleString('en-US')} steps (recorded in ${result.fillSeconds.toFixed(1)} s): history of ${result.finalSteps.toLocaleString('en-US')} steps ${mib(result.stepBytes)} (bound ${mib(result.budgetBytes)}), tests ${mib(result.testBytes)}, append ${times(result.views[0].append)} ms, ` +
           `${result.views.map((v) => `draw ${v.view} ${times(v.draw)} ms`).join(', ')}, draw after a zoom ${times(result.zoom)} ms\n`,
       );
     }

@@ -37,10 +37,14 @@ export interface ChartBenchResult {
   steps: number;
   /** Seconds it took to record them (not timed as chart work). */
   fillSeconds: number;
-  /** Bytes the history holds after the timed frames (MetricsHistory.bytes). */
-  historyBytes: number;
-  /** The history's stated bound at that length (MetricsHistory.budgetBytes). */
+  /** Steps in the history after the timed frames. */
+  finalSteps: number;
+  /** Bytes the history holds for those steps (MetricsHistory.stepBytes). */
+  stepBytes: number;
+  /** The stated bound for them (MetricsHistory.budgetBytes). */
   budgetBytes: number;
+  /** Bytes the history holds for its test evaluations (MetricsHistory.testBytes). */
+  testBytes: number;
   /** Per view of the panel: the frames' append and draw times and the x positions the loss chart drew. */
   views: { view: string; append: FrameTimes; draw: FrameTimes; points: number }[];
   /** A draw right after Zoom in or Zoom out (a read of the whole range at another level). */
@@ -191,7 +195,7 @@ window.benchCharts = async ({ steps, frames, stepsPerFrame, width }) => {
     panel.draw();
     zoom.push(performance.now() - t0);
   }
-  return { steps, fillSeconds, historyBytes: history.bytes, budgetBytes: history.budgetBytes, views, zoom: frameTimes(zoom) };
+  return { steps, fillSeconds, finalSteps: history.length, stepBytes: history.stepBytes, budgetBytes: history.budgetBytes, testBytes: history.testBytes, views, zoom: frameTimes(zoom) };
 };
 
 window.pageReady = true;

@@ -293,9 +293,14 @@ export class MetricsHistory {
     return this.first + this.pyramid.firstFullRow;
   }
 
-  /** Bytes the history holds: the pyramid and the test evaluations. */
-  get bytes(): number {
-    return this.pyramid.bytes + this.testColumns.bytes;
+  /** Bytes the history holds for its steps (the pyramid), which budgetBytes bounds. */
+  get stepBytes(): number {
+    return this.pyramid.bytes;
+  }
+
+  /** Bytes the history holds for its test evaluations. */
+  get testBytes(): number {
+    return this.testColumns.bytes;
   }
 
   /** Bytes the steps may take at most at this length (the pyramid's stated bound). */
