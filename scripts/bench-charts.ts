@@ -60,6 +60,11 @@ interface PageSample {
   frames: number;
   /** JS heap in use, bytes. */
   heapBytes: number;
+  /** Seconds the page's main thread has spent in tasks, and in script, since it opened (the Performance domain). */
+  taskSeconds: number;
+  scriptSeconds: number;
+  /** The machine's load average over the last minute. */
+  load: number;
 }
 
 /** Main-thread time per frame in a profile window, in total and by function. */
@@ -212,8 +217,16 @@ async function runPage(host: ScriptHost, browser: Awaited<ReturnType<typeof laun
     const sample = async () => {
       const { steps } = await pageHistory(page);
       const frames = await page.evaluate(() => (window as unknown as { benchFrames(): number }).benchFrames());
-      const { JSHeapUsedSize } = await page.metrics();
-      samples.push({ seconds: (performance.now() - started) / 1000, steps, frames, heapBytes: JSHeapUsedSize ?? 0 });
+      const { JSHeapUsedSize, TaskDuration, ScriptDuration } = await page.metrics();
+      samples.push({
+        seconds: (performance.now() - started) / 1000,
+        steps,
+        frames,
+        heapBytes: JSHeapUsedSize ?? 0,
+        taskSeconds: TaskDuration ?? 0,
+        scriptSeconds: ScriptDuration ?? 0,
+        load: loadavg()[0],
+      });
       const s = samples.at(-1)!;
       host.stderr(`${s.seconds.toFixed(0)} s: ${s.steps.toLocaleString('en-US')} steps, JS heap ${mib(s.heapBytes)}\n`);
     };
@@ -257,14 +270,22 @@ async function runPage(host: ScriptHost, browser: Awaited<ReturnType<typeof laun
 /** The long run's figures: first minute against last, the samples, memory and the profiles. */
 function pageSection(run: PageRun): string {
   const at = (seconds: number) => run.samples.reduce((best, s) => (Math.abs(s.seconds - seconds) < Math.abs(best.seconds - seconds) ? s : best));
-  const rate = (a: PageSample, b: PageSample) => ({ fps: (b.frames - a.frames) / (b.seconds - a.seconds), steps: (b.steps - a.steps) / (b.seconds - a.seconds) });
+  const rate = (a: PageSample, b: PageSample) => {
+    const frames = Math.max(1, b.frames - a.frames);
+    return {
+      fps: (b.frames - a.frames) / (b.seconds - a.seconds),
+      steps: (b.steps - a.steps) / (b.seconds - a.seconds),
+      taskMs: ((b.taskSeconds - a.taskSeconds) * 1000) / frames,
+      scriptMs: ((b.scriptSeconds - a.scriptSeconds) * 1000) / frames,
+    };
+  };
   const end = run.samples.at(-1)!;
   const first = rate(run.samples[0], at(60));
   const last = rate(at(end.seconds - 60), end);
   const change = (a: number, b: number) => `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%`;
   const sampleRows = run.samples.slice(1).map((s, i) => {
     const r = rate(run.samples[i], s);
-    return `| ${s.seconds.toFixed(0)} | ${s.steps.toLocaleString('en-US')} | ${r.fps.toFixed(1)} | ${Math.round(r.steps).toLocaleString('en-US')} | ${mib(s.heapBytes)} |`;
+    return `| ${s.seconds.toFixed(0)} | ${s.steps.toLocaleString('en-US')} | ${r.fps.toFixed(1)} | ${Math.round(r.steps).toLocaleString('en-US')} | ${ms(r.taskMs)} | ${ms(r.scriptMs)} | ${s.load.toFixed(1)} | ${mib(s.heapBytes)} |`;
   });
   const profileRows = (p: FrameProfile) => p.top.map((f) => `${f.name} ${ms(f.ms)}`).join('; ');
   return `${PAGE_HEADING} ${run.minutes} minutes (\`npm run bench:charts -- --page-minutes ${run.minutes}\`)
@@ -277,6 +298,9 @@ ${run.loadBefore.toFixed(2)} / ${run.loadAfter.toFixed(2)}; the machine's ${cpus
 |---|---:|---:|---:|
 | page frames/s | ${first.fps.toFixed(1)} | ${last.fps.toFixed(1)} | ${change(first.fps, last.fps)} |
 | steps/s | ${Math.round(first.steps).toLocaleString('en-US')} | ${Math.round(last.steps).toLocaleString('en-US')} | ${change(first.steps, last.steps)} |
+| main-thread tasks per frame, ms | ${ms(first.taskMs)} | ${ms(last.taskMs)} | ${change(first.taskMs, last.taskMs)} |
+| of which script, ms | ${ms(first.scriptMs)} | ${ms(last.scriptMs)} | ${change(first.scriptMs, last.scriptMs)} |
+| load average (1 min) at the minute's end | ${at(60).load.toFixed(1)} | ${end.load.toFixed(1)} | |
 
 Memory at the end (${end.steps.toLocaleString('en-US')} steps): JS heap ${mib(end.heapBytes)} in use, ${mib(run.heapAfterGcBytes)} after a
 garbage collection, and ${mib(run.arrayBufferBytes)} of typed arrays besides, which the heap figure leaves out; of those the history
@@ -287,8 +311,10 @@ WebGPU calls by their own): after the first minute ${ms(run.firstProfile.scriptM
 script and ${ms(run.firstProfile.gcMs)} ms of GC over ${run.firstProfile.frames} frames; at the end ${ms(run.lastProfile.scriptMs)} ms and
 ${ms(run.lastProfile.gcMs)} ms over ${run.lastProfile.frames} frames. Most self time per frame (ms), after the first minute: ${profileRows(run.firstProfile)}. At the end: ${profileRows(run.lastProfile)}.
 
-| seconds | steps | frames/s | steps/s | JS heap |
-|---:|---:|---:|---:|---:|
+Every ${SAMPLE_SECONDS} s, over the ${SAMPLE_SECONDS} s before (main-thread figures from the Performance domain, per frame drawn):
+
+| seconds | steps | frames/s | steps/s | main-thread tasks, ms/frame | script, ms/frame | load average (1 min) | JS heap |
+|---:|---:|---:|---:|---:|---:|---:|---:|
 ${sampleRows.join('\n')}
 `;
 }
