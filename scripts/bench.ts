@@ -1,25 +1,27 @@
 /**
- * `npm run bench -- [--configs toy,mnist,large] [--losses mse,cross_entropy] [--cpu-configs toy,mnist]
- *   [--windows 3] [--seconds 2] [--steps N] [--warmup 3] [--matmul-size 1024] [--out BENCHMARKS.md]`
+ * `npm run bench -- [--runtime node,chromium] [--configs toy,mnist,large] [--losses mse,cross_entropy]
+ *   [--cpu-configs toy,mnist] [--windows 3] [--seconds 2] [--steps N] [--warmup 3] [--matmul-size 1024]
+ *   [--out BENCHMARKS.md]`
  *
- * Our trainers against TensorFlow.js in one headless Chromium: the WebGPU trainer against TF.js's
- * WebGPU backend, and our float64 CPU path against TF.js's cpu backend, on the same network,
- * batch, SGD learning rate, initial weights and batches. Steady-state samples/s is the median of
- * timed windows after warm-up, each window ending in one synchronisation. Also times our own
- * matrix-product kernel on size³ and relates each config's achieved GFLOP/s to it. Prints the
- * table and writes it to BENCHMARKS.md with the machine it ran on.
+ * Our trainers against TensorFlow.js on each runtime asked for (headless Chromium, or this Node
+ * process on Node's WebGPU): the WebGPU trainer against TF.js's WebGPU backend, and our float64
+ * CPU path against TF.js's cpu backend, on the same network, batch, SGD learning rate, initial
+ * weights and batches. Steady-state samples/s is the median of timed windows after warm-up, each
+ * window ending in one synchronisation. Also times each runtime from nothing to a first finished
+ * step, and our own matrix-product kernel on size³, relating each config's achieved GFLOP/s to it.
+ * Prints the tables and writes them to BENCHMARKS.md with the machine it ran on.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import type { MatmulVariant } from '../src/gpu/kernels';
 import { LOSSES, type LossName } from '../src/model/losses';
 import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
-import type { BenchRequest, BenchResult, MatmulResult } from './lib/bench-types';
+import type { BenchRequest, BenchResult, FirstStepResult, MatmulResult } from './lib/bench-types';
 import { filePath, listOf, option, parseCommandArgs, realNumber, wholeNumber, type CommandDeclaration } from './lib/args';
-import { launchHeadless } from './lib/browser';
+import { openBenchTarget, type BenchTarget } from './lib/bench-targets';
+import { RUNTIME_CHOICES, announceRuntime, resolveRuntime, type GpuRuntime } from './lib/gpu-runtime';
 import type { ScriptHost } from './lib/host';
 import { checkOutputPath, writeOutputs } from './lib/output-files';
 import { MAX_STEPS } from './lib/run-config';
@@ -48,14 +50,15 @@ const MAX_WINDOW_SECONDS = 600;
 const BENCH_COMMAND = {
   usage: 'npm run bench -- [options]',
   options: {
+    runtime: option(listOf(RUNTIME_CHOICES, false), ['auto'], 'where the WebGPU figures are measured: node, chromium or auto (as in\nnpm run train); several, e.g. node,chromium, compare them in one run'),
     configs: option(listOf(BENCH_CONFIG_NAMES, false), BENCH_CONFIG_NAMES, `GPU configs, from ${BENCH_CONFIG_NAMES.join(', ')}`),
-    cpuConfigs: option(listOf(BENCH_CONFIG_NAMES, true), ['toy', 'mnist'], 'CPU configs; "none" skips the CPU table'),
+    cpuConfigs: option(listOf(BENCH_CONFIG_NAMES, true), ['toy', 'mnist'], 'CPU configs, measured on the first runtime; "none" skips the CPU table'),
     losses: option(listOf(BENCH_LOSSES, false), BENCH_LOSSES, BENCH_LOSSES.join(', ')),
     windows: option(wholeNumber(1, MAX_WINDOWS), 3, 'timed windows per measurement; the median is reported'),
     seconds: option(realNumber(0.05, MAX_WINDOW_SECONDS, 'S'), 2, 'target length of a window when --steps is not given'),
     steps: option(wholeNumber(1, MAX_STEPS), null, 'steps per window for every measurement, instead of calibrating'),
     warmup: option(wholeNumber(1, MAX_STEPS), 3, 'steps run before timing'),
-    matmulSize: option(wholeNumber(0, MAX_MATMUL_SIZE, 'N', "its matrices must fit WebGPU's default 128 MiB storage binding"), 1024, 'size of the square product timed alone; 0 skips it'),
+    matmulSize: option(wholeNumber(0, MAX_MATMUL_SIZE, 'N', "its matrices must fit WebGPU's default 128 MiB storage binding"), 1024, "size of the square product timed alone, in every product variant that fits\nthe device (the trainer's first); 0 skips it"),
     out: option(filePath(), 'BENCHMARKS.md', 'where the table is written'),
   },
 } satisfies CommandDeclaration;
@@ -89,13 +92,24 @@ function flopsPerStep(spec: NetworkSpec): number {
 }
 
 interface Row {
+  runtime: GpuRuntime;
   config: string;
   loss: LossName;
   spec: NetworkSpec;
   ours: BenchResult;
-  tfjs: BenchResult;
+  /** TF.js's figure, or why TF.js did not run on this runtime. */
+  tfjs: BenchResult | { error: string };
 }
 
+/** One runtime's time from nothing to a first finished step of one config. */
+interface StartupRow {
+  runtime: GpuRuntime;
+  config: string;
+  spec: NetworkSpec;
+  /** The runtime's own start (BenchTarget.startMs). */
+  startMs: number;
+  firstStep: FirstStepResult;
+}
 
 function fmtRate(samplesPerSecond: number): string {
   return samplesPerSecond >= 1000 ? Math.round(samplesPerSecond).toLocaleString('en-US') : samplesPerSecond.toPrecision(3);
@@ -108,15 +122,24 @@ function spread(result: BenchResult): string {
   return `${Math.round((100 * (min - result.medianSamplesPerSecond)) / result.medianSamplesPerSecond)}/+${Math.round((100 * (max - result.medianSamplesPerSecond)) / result.medianSamplesPerSecond)}%`;
 }
 
-function gpuTable(rows: Row[], matmul: MatmulResult | null): string {
-  const header = '| config | loss | batch | ours samples/s | TF.js samples/s | ours / TF.js | ours GFLOP/s | of our matmul | TF.js GFLOP/s | steps per window ours, TF.js | window spread ours, TF.js | our step plan |';
-  const rule = '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|';
-  const lines = rows.map(({ config, loss, spec, ours, tfjs }) => {
+/** TF.js's figure through `show`, or "not run" when it failed on this runtime. */
+function tfjsCell(tfjs: Row['tfjs'], show: (result: BenchResult) => string): string {
+  return 'error' in tfjs ? 'not run' : show(tfjs);
+}
+
+function gpuTable(rows: Row[], matmuls: Map<GpuRuntime, MatmulResult>): string {
+  const header = '| runtime | config | loss | batch | ours samples/s | TF.js samples/s | ours / TF.js | ours GFLOP/s | of our matmul | TF.js GFLOP/s | steps per window ours, TF.js | window spread ours, TF.js | our step plan |';
+  const rule = '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|';
+  const lines = rows.map(({ runtime, config, loss, spec, ours, tfjs }) => {
     const perSample = flopsPerStep(spec) / spec.batchSize;
     const oursGflops = (ours.medianSamplesPerSecond * perSample) / 1e9;
-    const tfjsGflops = (tfjs.medianSamplesPerSecond * perSample) / 1e9;
+    const matmul = matmuls.get(runtime);
     const share = matmul ? `${((100 * oursGflops) / matmul.medianGflops).toFixed(0)}%` : 'not measured';
-    return `| ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${oursGflops.toPrecision(3)} | ${share} | ${tfjsGflops.toPrecision(3)} | ${ours.stepsPerWindow}, ${tfjs.stepsPerWindow} | ${spread(ours)}, ${spread(tfjs)} | ${ours.plan ?? ''} |`;
+    return (
+      `| ${runtime} | ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${tfjsCell(tfjs, (t) => fmtRate(t.medianSamplesPerSecond))} | ` +
+      `${tfjsCell(tfjs, (t) => (ours.medianSamplesPerSecond / t.medianSamplesPerSecond).toFixed(2))} | ${oursGflops.toPrecision(3)} | ${share} | ${tfjsCell(tfjs, (t) => ((t.medianSamplesPerSecond * perSample) / 1e9).toPrecision(3))} | ` +
+      `${ours.stepsPerWindow}, ${tfjsCell(tfjs, (t) => String(t.stepsPerWindow))} | ${spread(ours)}, ${tfjsCell(tfjs, spread)} | ${ours.plan ?? ''} |`
+    );
   });
   return [header, rule, ...lines].join('\n');
 }
@@ -125,8 +148,26 @@ function cpuTable(rows: Row[]): string {
   const header = '| config | loss | batch | ours (float64) samples/s | TF.js cpu samples/s | ours / TF.js | steps per window ours, TF.js | window spread ours, TF.js |';
   const rule = '|---|---|---:|---:|---:|---:|---|---|';
   const lines = rows.map(({ config, loss, spec, ours, tfjs }) =>
-    `| ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${ours.stepsPerWindow}, ${tfjs.stepsPerWindow} | ${spread(ours)}, ${spread(tfjs)} |`,
+    `| ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${tfjsCell(tfjs, (t) => fmtRate(t.medianSamplesPerSecond))} | ${tfjsCell(tfjs, (t) => (ours.medianSamplesPerSecond / t.medianSamplesPerSecond).toFixed(2))} | ${ours.stepsPerWindow}, ${tfjsCell(tfjs, (t) => String(t.stepsPerWindow))} | ${spread(ours)}, ${tfjsCell(tfjs, spread)} |`,
   );
+  return [header, rule, ...lines].join('\n');
+}
+
+/** Milliseconds as seconds with two decimals. */
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(2);
+}
+
+/** Start-up to a first step, and our steady steps/s on the first loss, per runtime and config. */
+function runtimeTable(startups: StartupRow[], rows: Row[]): string {
+  const header = '| runtime | config | runtime start s | dataset s | session s | first step s | start-up to first step s | ours steps/s (first loss) |';
+  const rule = '|---|---|---:|---:|---:|---:|---:|---:|';
+  const lines = startups.map(({ runtime, config, spec, startMs, firstStep }) => {
+    const steady = rows.find((row) => row.runtime === runtime && row.config === config);
+    const stepsPerSecond = steady ? fmtRate(steady.ours.medianSamplesPerSecond / spec.batchSize) : 'not measured';
+    const total = startMs + firstStep.datasetMs + firstStep.sessionMs + firstStep.stepMs;
+    return `| ${runtime} | ${config} [${spec.widths.join('-')}] | ${seconds(startMs)} | ${seconds(firstStep.datasetMs)} | ${seconds(firstStep.sessionMs)} | ${seconds(firstStep.stepMs)} | ${seconds(total)} | ${stepsPerSecond} |`;
+  });
   return [header, rule, ...lines].join('\n');
 }
 
@@ -153,8 +194,9 @@ so the spread between runs on the same machine stays in view.
 ## Method
 
 - Both implementations train the same network (sigmoid hidden layers), batch, SGD learning rate ${LEARNING_RATE}, initial
-  weights (initParameters) and batches (BatchSchedule, gathered on the device), in the same page of one headless browser.
-  Data: the circle set for toy, the 8,000 MNIST training digits for mnist and large.
+  weights (initParameters) and batches (BatchSchedule, gathered on the device), on the same runtime: a page of one
+  headless Chromium, or one Node process on Node's WebGPU (--runtime). Data: the circle set for toy, the 8,000 MNIST
+  training digits for mnist and large.
 - TF.js: @tensorflow/tfjs-core 4.22 with tfjs-backend-webgpu (or tfjs-backend-cpu), tf.variable weights,
   tf.matMul/tf.sigmoid/tf.softmax, tf.losses.meanSquaredError / sigmoidCrossEntropy / softmaxCrossEntropy, tf.train.sgd,
   tf.tidy. It computes only the loss it trains on.
@@ -166,8 +208,29 @@ so the spread between runs on the same machine stays in view.
   window has at least 3 steps, so on slow configs it lasts longer than asked.
 - GFLOP/s counts the FLOPs of the products a step computes, 2·B·n_(l−1)·n_l each: forward and weight gradient of every
   layer, input gradient of every layer but the first (both implementations skip ∂L/∂X of the data); nothing else.
-  "Of our matmul" divides it by the GFLOP/s of our forward product alone on a square matrix, timed in the same run; above
-  100% the square product ran slower than the training products did (other sizes, and a machine whose load moves).
+  "Of our matmul" divides it by the GFLOP/s of our forward product alone on a square matrix, timed in the same run in the
+  variant our trainer's fixed rule picks on the adapter; above 100% the square product ran slower than the training
+  products did (other sizes, and a machine whose load moves). Every other product variant that fits the device (those the
+  autotuner tries) is timed on the same product and given as a multiple of the rule's.
+- Start-up to first step, per runtime and config, in phases: the runtime's start (Chromium: the script's Vite server,
+  launching the browser, loading the bench page and the engine's modules into it; Node: loading Dawn and finding an
+  adapter, the engine's modules being loaded with the script as in every run), building the dataset, creating the
+  session (pipelines, buffers, uploads; the device too in a runtime's first config), and one step with its flush.
+  Measured before anything else runs on the runtime; every config of a runtime shares one runtime start.
+
+## The Node runtime
+
+\`--runtime node\` runs the engine in the benchmark's own Node process on Dawn, the WebGPU implementation inside Chrome,
+from the optional npm package \`webgpu\`: no browser and no page round trip. Without a GPU, Dawn reaches the same
+SwiftShader that headless Chromium uses, through Vulkan (README, "Node runtime"), so on such a machine the two runtimes
+run the same kernels on the same CPU implementation and differ in start-up and in per-submission overhead. TF.js's
+WebGPU backend also runs on the Node adapter once \`navigator.gpu\` is Dawn's GPU object (and its Node platform code is
+given \`require\`), so it is compared on both runtimes in the same run.
+
+While a wait on the GPU is pending (a flush, a metrics readback), Dawn's Node binding polls for finished work on the
+main thread: measured here during a flush of 20 steps, about a quarter of a core. On a CPU adapter that is CPU taken from
+SwiftShader's own threads (Chromium's page does not poll), so on a small, busy machine the Node runtime can lose in
+steady throughput what it gains at start. A run on a machine with a GPU names its adapter in its section below.
 `;
 
 function plural(count: number, noun: string): string {
@@ -203,6 +266,27 @@ async function engineVersion(projectRoot: string): Promise<string> {
   }
 }
 
+/** Measures our trainer and TF.js's on one runtime, one row per config and loss; a TF.js failure is recorded, not thrown. */
+async function measurePairs(target: BenchTarget, configs: string[], backend: 'webgpu' | 'cpu', losses: LossName[], timing: Omit<BenchRequest, 'implementation' | 'backend' | 'spec' | 'dataset'>, host: ScriptHost): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const config of configs) {
+    for (const loss of losses) {
+      const spec = specFor(config, loss);
+      const request = { backend, spec, dataset: BENCH_CONFIGS[config].dataset, ...timing };
+      const ours = await target.trainer({ ...request, implementation: 'ours' });
+      const tfjs = await target.trainer({ ...request, implementation: 'tfjs' }).catch((error: unknown) => ({ error: error instanceof Error ? error.message.split('\n')[0] : String(error) }));
+      rows.push({ runtime: target.runtime, config, loss, spec, ours, tfjs });
+      host.stdout(
+        `${target.runtime} ${backend} ${config} ${LOSSES[loss].shortLabel}: ours ${fmtRate(ours.medianSamplesPerSecond)} samples/s (${ours.stepsPerWindow} steps/window), ` +
+          ('error' in tfjs
+            ? `TF.js did not run: ${tfjs.error}\n`
+            : `TF.js ${fmtRate(tfjs.medianSamplesPerSecond)} samples/s (${tfjs.stepsPerWindow} steps/window), ratio ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)}\n`),
+      );
+    }
+  }
+  return rows;
+}
+
 export async function main(args: string[], host: ScriptHost): Promise<number> {
   const options = parseCommandArgs(BENCH_COMMAND, args, host);
   if (typeof options === 'number') return options;
@@ -219,84 +303,88 @@ async function runBench(options: BenchOptions, args: string[], host: ScriptHost)
   await checkOutputPath(outPath, '--out', []);
   const started = new Date();
   const version = await engineVersion(host.projectRoot);
+  const runtimes: GpuRuntime[] = [];
+  for (const choice of options.runtime) {
+    const { runtime } = await resolveRuntime(choice, host);
+    if (!runtimes.includes(runtime)) runtimes.push(runtime);
+  }
   const loadBefore = loadavg();
-  const headless = await launchHeadless(host);
-  try {
-    const page = await headless.open('/scripts/pages/bench.html');
-    const adapter = await page.evaluate(() => window.benchAdapter());
-    host.stdout(`adapter: ${adapter}\nbrowser: ${headless.version}\n`);
-    const measure = (request: BenchRequest): Promise<BenchResult> => page.evaluate((r) => window.benchTrainer(r), request);
-    const timing = { warmupSteps: options.warmup, windows: options.windows, windowSeconds: options.seconds, windowSteps: options.steps };
-
-    // The variant our trainer uses on this adapter first (the reference for the fractions), then the other one.
-    const matmuls: MatmulResult[] = [];
-    if (options.matmulSize > 0) {
-      for (const which of ['trainer', 'other'] as const) {
-        const requested: MatmulVariant | null = which === 'other' ? (matmuls[0].variant === 'registers' ? 'workgroup-memory' : 'registers') : null;
-        const result = await page.evaluate((size, v, windows, seconds) => window.benchMatmul(size, v, windows, seconds), options.matmulSize, requested, options.windows, options.seconds);
-        matmuls.push(result);
-        host.stdout(`our matmul kernel (${result.variant}), ${result.size}³: ${result.medianGflops.toPrecision(3)} GFLOP/s (windows ${result.windowGflops.map((g) => g.toPrecision(3)).join(', ')}; ${result.productsPerWindow} products each)\n`);
+  const timing = { warmupSteps: options.warmup, windows: options.windows, windowSeconds: options.seconds, windowSteps: options.steps };
+  const runtimeLines: string[] = [];
+  const startups: StartupRow[] = [];
+  const matmulLines: string[] = [];
+  const matmulByRuntime = new Map<GpuRuntime, MatmulResult>();
+  const gpuRows: Row[] = [];
+  let cpuRows: Row[] = [];
+  for (const [index, runtime] of runtimes.entries()) {
+    const target = await openBenchTarget(runtime, host);
+    try {
+      announceRuntime(host, runtime, target.detail, target.adapter);
+      host.stdout(`runtime ${runtime} (${target.detail}): adapter ${target.adapter}, ready in ${seconds(target.startMs)} s\n`);
+      runtimeLines.push(`- Runtime ${runtime}: ${target.detail}; WebGPU adapter: ${target.adapter}`);
+      // First, so the first config's session also acquires the device, as a fresh run's does.
+      for (const config of options.configs) {
+        const spec = specFor(config, options.losses[0]);
+        const firstStep = await target.firstStep({ spec, dataset: BENCH_CONFIGS[config].dataset });
+        startups.push({ runtime, config, spec, startMs: target.startMs, firstStep });
+        host.stdout(`${runtime} ${config}: first step ${seconds(target.startMs + firstStep.datasetMs + firstStep.sessionMs + firstStep.stepMs)} s after start\n`);
       }
-    }
-    const matmul = matmuls[0] ?? null;
-    const runPairs = async (configs: string[], backend: 'webgpu' | 'cpu'): Promise<Row[]> => {
-      const rows: Row[] = [];
-      for (const config of configs) {
-        for (const loss of options.losses) {
-          const spec = specFor(config, loss);
-          const request = { backend, spec, dataset: BENCH_CONFIGS[config].dataset, ...timing };
-          const ours = await measure({ ...request, implementation: 'ours' });
-          const tfjs = await measure({ ...request, implementation: 'tfjs' });
-          rows.push({ config, loss, spec, ours, tfjs });
-          host.stdout(
-            `${backend} ${config} ${LOSSES[loss].shortLabel}: ours ${fmtRate(ours.medianSamplesPerSecond)} samples/s (${ours.stepsPerWindow} steps/window), ` +
-              `TF.js ${fmtRate(tfjs.medianSamplesPerSecond)} samples/s (${tfjs.stepsPerWindow} steps/window), ratio ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)}\n`,
+      // The variant our trainer's rule picks on this adapter first (the reference for the fractions), then every other that fits.
+      if (options.matmulSize > 0) {
+        const matmuls: MatmulResult[] = [];
+        for (const variant of await target.matmulVariants(options.matmulSize)) {
+          const result = await target.matmul(options.matmulSize, variant, options.windows, options.seconds);
+          const reference = matmuls[0];
+          matmuls.push(result);
+          const against = reference ? `, ${(result.medianGflops / reference.medianGflops).toFixed(2)}× the ${reference.variant} variant` : '';
+          host.stdout(`${runtime}: our matmul kernel (${result.variant}), ${result.size}³: ${result.medianGflops.toPrecision(3)} GFLOP/s${against} (windows ${result.windowGflops.map((g) => g.toPrecision(3)).join(', ')}; ${result.productsPerWindow} products each)\n`);
+          matmulLines.push(
+            `- ${runtime}: our forward matrix-product kernel alone, ${result.variant} variant${reference ? '' : " (the one our trainer's fixed rule picks on this adapter; the reference of the \"of our matmul\" column and of the other variants)"}, ` +
+              `${result.size}×${result.size}·${result.size}×${result.size}: **${result.medianGflops.toPrecision(3)} GFLOP/s**${against} (median of ${result.windowGflops.length} windows: ${result.windowGflops.map((g) => g.toPrecision(3)).join(', ')}).`,
           );
         }
+        matmulByRuntime.set(runtime, matmuls[0]);
       }
-      return rows;
-    };
-    const gpuRows = await runPairs(options.configs, 'webgpu');
-    const cpuRows = await runPairs(options.cpuConfigs, 'cpu');
-    const loadAfter = loadavg();
+      gpuRows.push(...(await measurePairs(target, options.configs, 'webgpu', options.losses, timing, host)));
+      // The CPU path runs in V8 on either runtime: measured once, on the first.
+      if (index === 0) cpuRows = await measurePairs(target, options.cpuConfigs, 'cpu', options.losses, timing, host);
+    } finally {
+      await target.close();
+    }
+  }
+  const loadAfter = loadavg();
 
-    const machine = [
-      `- CPU: ${await cpuModel()}, ${cpus().length} logical cores (nproc); no GPU`,
-      `- WebGPU adapter: ${adapter}`,
-      `- Browser: ${headless.version} (headless, flags of scripts/find-browser.mjs)`,
-      `- Load average (1 min) before / after: ${loadBefore[0].toFixed(2)} / ${loadAfter[0].toFixed(2)}; other work was running on the machine, so figures are noisy`,
-      `- Command: \`npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\`: ${plural(options.windows, 'timed window')} per figure, ${options.steps === null ? `each sized to about ${options.seconds} s` : `${plural(options.steps, 'step')} each`}, after ${plural(options.warmup, 'warm-up step')}`,
-    ].join('\n');
-    const gpuSection = gpuTable(gpuRows, matmul);
-    const cpuSection = cpuRows.length > 0 ? cpuTable(cpuRows) : 'Not run (--cpu-configs none).';
-    const matmulLine =
-      matmuls.length > 0
-        ? matmuls
-            .map(
-              (m, i) =>
-                `- Our forward matrix-product kernel alone, ${m.variant} variant${i === 0 ? ' (the one our trainer uses on this adapter; the reference of the "of our matmul" column)' : ''}, ` +
-                `${m.size}×${m.size}·${m.size}×${m.size}: **${m.medianGflops.toPrecision(3)} GFLOP/s** (median of ${m.windowGflops.length} windows: ${m.windowGflops.map((g) => g.toPrecision(3)).join(', ')}).`,
-            )
-            .join('\n')
-        : 'The matrix-product kernel was not timed (--matmul-size 0).';
-    const runSection = `## Run of ${dateLine(started)}, ${version}
+  const tfjsFailures = [...gpuRows, ...cpuRows].flatMap((row) => ('error' in row.tfjs ? [`${row.runtime} ${row.config} ${LOSSES[row.loss].shortLabel}: ${row.tfjs.error}`] : []));
+  const machine = [
+    `- CPU: ${await cpuModel()}, ${cpus().length} logical cores (nproc); no GPU`,
+    ...runtimeLines,
+    `- Load average (1 min) before / after: ${loadBefore[0].toFixed(2)} / ${loadAfter[0].toFixed(2)}; other work was running on the machine, so figures are noisy`,
+    `- Command: \`npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\`: ${plural(options.windows, 'timed window')} per figure, ${options.steps === null ? `each sized to about ${options.seconds} s` : `${plural(options.steps, 'step')} each`}, after ${plural(options.warmup, 'warm-up step')}`,
+  ].join('\n');
+  const gpuSection = gpuTable(gpuRows, matmulByRuntime);
+  const cpuSection = cpuRows.length > 0 ? `Measured on the ${runtimes[0]} runtime.\n\n${cpuTable(cpuRows)}` : 'Not run (--cpu-configs none).';
+  const runtimeSection = runtimeTable(startups, gpuRows);
+  const failuresSection = tfjsFailures.length > 0 ? `\n\nTF.js did not run:\n${tfjsFailures.map((line) => `- ${line}`).join('\n')}` : '';
+  const matmulSection = matmulLines.length > 0 ? matmulLines.join('\n') : 'The matrix-product kernel was not timed (--matmul-size 0).';
+  const runSection = `## Run of ${dateLine(started)}, ${version}
 
 ${machine}
 
+### ${runtimes.length > 1 ? 'Node runtime against Chromium' : `Runtime ${runtimes[0]}`}: start-up to first step and steps/s
+
+${runtimeSection}
+
 ### WebGPU
 
-${matmulLine}
+${matmulSection}
 
-${gpuSection}
+${gpuSection}${failuresSection}
 
 ### CPU
 
 ${cpuSection}
 `;
-    await writeOutputs([{ path: outPath, field: '--out', content: `${BENCHMARKS_HEADER}\n${runSection}${await earlierRuns(outPath)}` }]);
-    host.stdout(`\n${gpuSection}\n\n${cpuSection}\n\nwrote ${outPath}\n`);
-    return 0;
-  } finally {
-    await headless.close();
-  }
+  await writeOutputs([{ path: outPath, field: '--out', content: `${BENCHMARKS_HEADER}\n${runSection}${await earlierRuns(outPath)}` }]);
+  host.stdout(`\n${runtimeSection}\n\n${gpuSection}${failuresSection}\n\n${cpuSection}\n\nwrote ${outPath}\n`);
+  return 0;
 }

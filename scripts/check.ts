@@ -1,11 +1,12 @@
 /**
- * `npm run check -- --config <file.json | preset> [--steps N] [--variants LIST] [--init FILE]`
+ * `npm run check -- --config <file.json | preset> [--runtime node|chromium|auto] [--steps N] [--variants LIST] [--init FILE]`
  *
  * The self-check of a network on this machine's GPU (src/train/self-check.ts): a few steps on the
  * GPU and on the float64 CPU path from identical weights and batches, once in the plan the network
  * would run and once with every matrix-product variant the autotuner might pick, every tensor
  * compared under the bounds the test suite uses. Prints, per tensor kind, the largest relative
- * error, its bound and pass or fail, with the adapter. Runs in headless Chromium with WebGPU.
+ * error, its bound and pass or fail, with the adapter. Runs where --runtime says, as `npm run train`
+ * does: in this Node process on Node's WebGPU (Dawn), or in headless Chromium.
  * Exit codes: 0 every tensor within its bound; 4 a tensor outside its bound (the failures are
  * printed); 2 bad arguments, config or data, or a network the GPU refuses; 1 anything else, a bug.
  */
@@ -13,12 +14,11 @@ import { resolve } from 'node:path';
 import { MATMUL_VARIANT_NAMES } from '../src/gpu/kernels';
 import type { SelfCheckReport } from '../src/train/self-check';
 import { filePath, listOf, option, parseCommandArgs, requiredOption, wholeNumber, type CommandDeclaration } from './lib/args';
-import { launchHeadless } from './lib/browser';
 import { PRESET_NAMES, datasetFor, loadRunConfig, nodeDatasetFiles, readInitialParameters } from './lib/config-files';
+import type { CheckRequest } from './lib/gpu-run';
+import { openGpuRunner, runtimeOption } from './lib/gpu-runtime';
 import type { ScriptHost } from './lib/host';
-import { decodeFromPage } from './lib/page-transfer';
-import { ConfigError, withUserErrors } from './lib/user-errors';
-import type { CheckOutcome, CheckRequest } from './pages/run-page';
+import { withUserErrors } from './lib/user-errors';
 
 /** Exit code of a check that found a tensor outside its bound. */
 const FAILED_EXIT_CODE = 4;
@@ -29,6 +29,7 @@ const CHECK_COMMAND = {
   usage: 'npm run check -- --config <file.json | preset> [options]',
   options: {
     config: requiredOption(filePath('<file|preset>'), `a config file or a preset (${PRESET_NAMES.join(', ')})`, `the network and data to check: a run config (JSON) or a preset: ${PRESET_NAMES.join(', ')}`),
+    runtime: runtimeOption(),
     steps: option(wholeNumber(1, 100, 'N'), 3, 'steps trained on both paths'),
     variants: option(listOf(MATMUL_VARIANT_NAMES, false), null, `product variants to check (default: every one the autotuner might pick on this GPU): ${MATMUL_VARIANT_NAMES.join(', ')}`),
     init: option(filePath('FILE'), null, 'start from these weights (a run file or a parameters file, as for npm run train) instead of the seeded ones'),
@@ -62,8 +63,8 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
     const loaded = await loadRunConfig(options.config, host.cwd);
     const { config, source } = loaded;
     const files = nodeDatasetFiles(host.projectRoot, loaded.baseDir);
-    // Built here too: data that does not fit the spec fails before a browser starts.
-    await datasetFor(loaded, files, (warning) => host.stderr(`warning: ${warning}\n`));
+    // Built here for the Chromium runtime too: data that does not fit the spec fails before a browser starts.
+    const dataset = await datasetFor(loaded, files, (warning) => host.stderr(`warning: ${warning}\n`));
     const initialParameters = options.init ? await readInitialParameters(resolve(host.cwd, options.init), config) : null;
     const request: CheckRequest = {
       run: {
@@ -75,20 +76,19 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
         switchLossAt: null,
         initialParameters: initialParameters ? Array.from(initialParameters) : null,
         testEvery: null,
+        tuneMs: 0,
       },
       steps: options.steps,
       variants: options.variants,
     };
-    const headless = await launchHeadless(host);
-    let outcome: CheckOutcome;
+    const runner = await openGpuRunner(options.runtime, host);
+    let report: SelfCheckReport;
     try {
-      const page = await headless.open('/scripts/pages/run.html');
-      outcome = decodeFromPage<CheckOutcome>(await page.evaluate((r) => window.checkGpu(r), request));
+      report = await runner.check(request, dataset);
     } finally {
-      await headless.close();
+      await runner.close();
     }
-    if ('refused' in outcome) throw new ConfigError(source, [outcome.refused]);
-    host.stdout(formatReport(outcome.report));
-    return outcome.report.passed ? 0 : FAILED_EXIT_CODE;
+    host.stdout(formatReport(report));
+    return report.passed ? 0 : FAILED_EXIT_CODE;
   });
 }

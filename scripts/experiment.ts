@@ -1,5 +1,6 @@
 /**
- * `npm run experiment -- saturation [--backend gpu|cpu] [--steps N] [--switch-at K] [--out-dir docs] [--seeds N]`
+ * `npm run experiment -- saturation [--backend gpu|cpu] [--runtime node|chromium|auto] [--steps N] [--switch-at K]
+ *   [--out-dir docs] [--seeds N]`
  *
  * The saturation experiment: the network of the preset xor-saturated (sigmoid units everywhere,
  * weights 12× the Glorot limit) trained three ways from identical weights and identical batches:
@@ -20,10 +21,11 @@ import { launchHeadless } from './lib/browser';
 import { datasetFor, loadRunConfig, nodeDatasetFiles } from './lib/config-files';
 import type { ComparisonFigure } from './lib/figure';
 import type { ScriptHost } from './lib/host';
+import { openGpuRunner, runtimeOption } from './lib/gpu-runtime';
 import { checkOutputPath, writeOutputs } from './lib/output-files';
 import { createProgressBar } from './lib/progress';
 import { MAX_STEPS, MAX_STEPS_REASON } from './lib/run-config';
-import { gpuRunner, runOnCpu } from './lib/runners';
+import { runOnCpu } from './lib/runners';
 import type { RunRecord, RunRequest } from './lib/run-session';
 import { withUserErrors } from './lib/user-errors';
 
@@ -44,7 +46,8 @@ const EXPERIMENT_COMMAND = {
   usage: 'npm run experiment -- saturation [options]',
   options: {
     experiment: positionalArgument(oneOf(['saturation']), 'the experiment to run (saturation)'),
-    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'trainer of the three runs; gpu: WebGPU in headless Chromium, cpu: the float64 reference in Node'),
+    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'trainer of the three runs; gpu: WebGPU (see --runtime), cpu: the float64 reference in Node'),
+    runtime: runtimeOption(),
     steps: option(wholeNumber(2, MAX_STEPS, 'N', MAX_STEPS_REASON), null, "steps per run (default: the preset's, 2000)"),
     switchAt: option(wholeNumber(1, MAX_STEPS - 1, 'K'), null, 'step at which the third run switches from MSE to cross-entropy (default N/2)'),
     seeds: option(wholeNumber(0, MAX_SWEEP_SEEDS), 10, 'seeds in the CPU seed sweep; 0 skips it'),
@@ -134,6 +137,7 @@ async function runExperiment(options: ExperimentOptions, host: ScriptHost): Prom
     switchLossAt: plan.switchLossAt,
     initialParameters: initial,
     testEvery: null,
+    tuneMs: 0,
   }));
 
   const outDir = resolve(host.cwd, options.outDir);
@@ -142,12 +146,13 @@ async function runExperiment(options: ExperimentOptions, host: ScriptHost): Prom
   const headless = await launchHeadless(host);
   const records: RunRecord[] = [];
   try {
-    const run = options.backend === 'gpu' ? await gpuRunner(await headless.open('/scripts/pages/run.html')) : null;
+    const runner = options.backend === 'gpu' ? await openGpuRunner(options.runtime, host, headless) : null;
     for (const [i, request] of requests.entries()) {
       const progress = createProgressBar(host, `${options.backend} ${plans[i].key}`);
-      records.push(run ? await run(request, progress.update) : await runOnCpu(request, dataset, progress.update));
+      records.push(runner ? await runner.run(request, dataset, progress.update) : await runOnCpu(request, dataset, progress.update));
       progress.done();
     }
+    await runner?.close();
     const stopped = records.findIndex((record) => record.stopped);
     if (stopped >= 0) {
       host.stderr(`run "${plans[stopped].label}" stopped: ${records[stopped].stopped!.message}\nNothing was written.\n`);
@@ -208,7 +213,7 @@ async function seedSweep(spec: NetworkSpec, dataset: Dataset, steps: number, see
   for (let seed = 1; seed <= seeds; seed++) {
     const tails: number[] = [];
     for (const loss of ['mse', 'cross_entropy'] as const) {
-      const record = await runOnCpu({ config: 'seed sweep', spec: { ...spec, seed, loss }, dataset: { source: 'synthetic', kind: 'xor', seed: 1 }, csvText: null, steps, switchLossAt: null, initialParameters: null, testEvery: null }, dataset);
+      const record = await runOnCpu({ config: 'seed sweep', spec: { ...spec, seed, loss }, dataset: { source: 'synthetic', kind: 'xor', seed: 1 }, csvText: null, steps, switchLossAt: null, initialParameters: null, testEvery: null, tuneMs: 0 }, dataset);
       tails.push(tailMeanMse(record.metrics));
     }
     results.push({ seed, mseOnly: tails[0], ceOnly: tails[1] });
@@ -233,7 +238,7 @@ function explanation(
   const early = Math.round(switchAt / 4);
   const later = Math.min(switchAt + 100, steps - 1);
   const record = runs[0].record;
-  const where = `${record.backend === 'webgpu' ? 'the WebGPU trainer' : 'the CPU reference'}${record.adapter ? ` (${record.adapter})` : ''}`;
+  const where = `${record.backend === 'webgpu' ? 'the WebGPU trainer' : 'the CPU reference'}${record.adapter ? ` (${record.adapter}, in ${record.runtime === 'node' ? 'Node' : 'headless Chromium'})` : ''}`;
   const stalled = sweep ? sweep.filter((r) => r.mseOnly > STALLED_MSE) : [];
   const sweepText = sweep
     ? ` The start was chosen to show the effect; it is common but not universal for this setup: over seeds 1–${sweep.length} ` +

@@ -1,4 +1,4 @@
-/** What Node asks the bench page (scripts/pages/bench-page.ts) to measure, and what it gets back. */
+/** What the benchmark asks its measurements (scripts/lib/bench-measure.ts) for, and what it gets back. */
 import type { MatmulVariant } from '../../src/gpu/kernels';
 import type { NetworkSpec } from '../../src/model/spec';
 import type { DataSource } from '../../src/data/source';
@@ -43,4 +43,20 @@ export interface MatmulResult {
   windowGflops: number[];
   /** Their median. */
   medianGflops: number;
+}
+
+/** The network whose first step is timed from nothing. */
+export interface FirstStepRequest {
+  spec: NetworkSpec;
+  dataset: DataSource;
+}
+
+/** Milliseconds of each phase before a first finished step of our GPU trainer. */
+export interface FirstStepResult {
+  /** Building the dataset (MNIST: reading and decoding the digits). */
+  datasetMs: number;
+  /** createSession: the device on a runtime's first session, pipelines, buffers, the data upload. */
+  sessionMs: number;
+  /** One step, issued and flushed. */
+  stepMs: number;
 }

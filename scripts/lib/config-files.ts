@@ -15,7 +15,7 @@ import type { Dataset } from '../../src/model/dataset';
 import { parameterLayout } from '../../src/model/layout';
 import { LOSSES, lossAllows, lossesFor, nextLoss, type LossName } from '../../src/model/losses';
 import { validateForDataset, type ValidationProblem } from '../../src/model/validate';
-import { SATURATION_DEMO_DATA, saturationDemoSpec } from '../../src/train/saturation-demo';
+import { SATURATION_DEMO_DATA, SATURATION_DEMO_SCHEDULE, saturationDemoSpec } from '../../src/train/saturation-demo';
 import presets from '../presets.json';
 import { buildDataset, type DatasetFiles, type DataSource } from '../../src/data/source';
 import type { InputFile } from './output-files';
@@ -32,8 +32,7 @@ const PRESETS: Record<string, unknown> = {
       'The saturation demo: sigmoid layers started deep in saturation (Glorot limit x12) on XOR. With MSE the output delta carries o(1-o) and training stalls; with cross-entropy it does not. Switches from MSE to cross-entropy halfway.',
     spec: saturationDemoSpec(),
     dataset: { ...SATURATION_DEMO_DATA },
-    steps: 2000,
-    switchLossAt: 1000,
+    ...SATURATION_DEMO_SCHEDULE,
   },
   ...presets,
 };

@@ -1,16 +1,18 @@
 /**
  * Trains a guarded Session for a number of steps with an optional loss switch, scores the test
- * rows, and collects what a run file holds. Runs unchanged in Node (the CPU path) and in the
- * headless page (the GPU path): it only talks to the GuardedSession, which stops at the first
- * non-finite metric exactly as it does on the page.
+ * rows, and collects what a run file holds. Runs unchanged in Node (the CPU path, and the GPU
+ * path on Node's WebGPU) and in the headless page (the GPU path in Chromium): it only talks to the
+ * GuardedSession, which stops at the first non-finite metric exactly as it does on the page.
  */
-import { LOSS_NAMES, nextLoss } from '../../src/model/losses';
+import { stepPlanOf, type StepPlanView } from '../../src/train/product-plan';
+import { LOSS_NAMES } from '../../src/model/losses';
 import { scoreOutputs, type OutputScore } from '../../src/model/scoring';
 import type { NetworkSpec } from '../../src/model/spec';
 import type { Session, StepMetrics } from '../../src/model/session';
 import type { DataSource } from '../../src/data/source';
 import { describeFault, GradientNormTrend, type GuardedMetric } from '../../src/train/divergence-check';
 import { GuardedSession } from '../../src/train/guarded-session';
+import { scheduledLoss, stepsBeforeSwitch } from '../../src/train/loss-schedule';
 import { isEngineRefusal } from './user-errors';
 
 /** One configured run, as handed to either path (to the page as JSON, so only plain data). */
@@ -31,6 +33,8 @@ export interface RunRequest {
   initialParameters: number[] | null;
   /** Score the test rows after every this many steps as well as at the end, or null for the end only. */
   testEvery: number | null;
+  /** Milliseconds a GPU run may spend timing product variants on its adapter (0: the fixed rule's; the CPU path ignores it). */
+  tuneMs: number;
 }
 
 /** How far a run has got, for a progress bar. */
@@ -76,15 +80,19 @@ export interface RunRecord {
   config: string;
   /** 'webgpu' or 'cpu'. */
   backend: Session['backend'];
+  /** Where the run ran: 'node' (this Node process: the CPU path, or WebGPU through Dawn) or 'chromium' (the headless page). */
+  runtime: 'node' | 'chromium';
   /** The WebGPU adapter (vendor, architecture, description) for GPU runs; null on the CPU. */
   adapter: string | null;
+  /** How the GPU ran each step: the layout and, per matrix product, its variant, where that choice came from and its GFLOP/s (src/train/product-plan.ts); null on the CPU. */
+  gpuPlan: StepPlanView | null;
   /** The network as it started (its `loss` is the loss of step 0). */
   spec: NetworkSpec;
   /** The data. */
   dataset: DatasetRecord;
   /** Steps asked for; a run that stopped early has metrics only up to `stopped.step`. */
   steps: number;
-  /** First step trained with the next loss the output allows (src/model/losses.ts, nextLoss), or null. */
+  /** First step trained with the next loss the output allows (src/train/loss-schedule.ts), or null. */
   switchLossAt: number | null;
   /** Null when every step was trained; otherwise where the run stopped at a non-finite metric, and why. */
   stopped: RunStop | null;
@@ -155,8 +163,7 @@ async function trainSteps(
   const { steps, switchLossAt, testEvery } = run;
   const metrics: StepMetrics[] = [];
   const tests: TestResult[] = [];
-  const firstLoss = session.spec.loss;
-  const switchedLoss = nextLoss(firstLoss, session.spec.outputActivation);
+  const schedule = { firstLoss: session.spec.loss, output: session.spec.outputActivation, switchAt: switchLossAt };
   const hasTestRows = session.dataset.testCount > 0;
   let testMs = 0;
   const start = performance.now();
@@ -171,11 +178,10 @@ async function trainSteps(
   while (session.stepsTaken < steps && !session.fault) {
     const taken = session.stepsTaken;
     // Set from the step count, not toggled, so steps trained again after a device loss keep their loss.
-    const loss = switchLossAt !== null && taken >= switchLossAt ? switchedLoss : firstLoss;
+    const loss = scheduledLoss(schedule, taken);
     if (session.spec.loss !== loss) session.setLoss(loss);
     const nextTest = testEvery !== null && hasTestRows ? (Math.floor(taken / testEvery) + 1) * testEvery : steps;
-    const nextSwitch = switchLossAt !== null && taken < switchLossAt ? switchLossAt : steps;
-    await session.train(Math.min(PROGRESS_CHUNK_STEPS, nextTest - taken, nextSwitch - taken, steps - taken));
+    await session.train(Math.min(PROGRESS_CHUNK_STEPS, nextTest - taken, stepsBeforeSwitch(schedule, taken), steps - taken));
     await take();
     if (session.stepsTaken === nextTest && nextTest < steps && !session.fault) {
       // The queued steps finish first, so their time counts as training, not as scoring.
@@ -221,7 +227,7 @@ export async function startGuardedSession(create: () => Promise<Session>): Promi
 /** Runs a whole configured run on a ready guarded session and assembles its record. */
 export async function recordRun(
   session: GuardedSession,
-  run: Pick<RunRequest, 'config' | 'dataset' | 'steps' | 'switchLossAt' | 'testEvery'> & { adapter: string | null; setupMs: number },
+  run: Pick<RunRequest, 'config' | 'dataset' | 'steps' | 'switchLossAt' | 'testEvery'> & { runtime: RunRecord['runtime']; adapter: string | null; setupMs: number },
   onProgress: (progress: RunProgress) => void = () => {},
 ): Promise<RunRecord> {
   const spec = JSON.parse(JSON.stringify(session.spec)) as NetworkSpec;
@@ -234,7 +240,9 @@ export async function recordRun(
     format: 'mlp-playground-run',
     config: run.config,
     backend: session.backend,
+    runtime: run.runtime,
     adapter: run.adapter,
+    gpuPlan: stepPlanOf(session),
     spec,
     dataset: {
       ...run.dataset,

@@ -1,40 +1,29 @@
 /**
- * The headless page behind GPU runs (`npm run train -- --backend gpu`, `npm run experiment`) and
- * the GPU self-check (`npm run check`):
- * builds the dataset and a guarded WebGPU session with the page's own modules and trains it through
- * the same loop the CPU path uses in Node. Node drives it with `window.runOnGpu(request)`, which
- * answers in the encoding of scripts/lib/page-transfer.ts so that NaN stays NaN on the way.
+ * The headless page behind GPU runs on the Chromium runtime (`npm run train -- --backend gpu`,
+ * `npm run experiment`) and the GPU self-check (`npm run check`): builds the dataset with the
+ * page's own modules and runs scripts/lib/gpu-run.ts here, the very code the Node runtime runs in
+ * Node. Node drives it with `window.runOnGpu(request)` and `window.checkGpu(request)`, which answer
+ * in the encoding of scripts/lib/page-transfer.ts so that NaN stays NaN on the way.
  */
-import type { MatmulVariant } from '../../src/gpu/kernels';
 import type { Dataset } from '../../src/model/dataset';
-import { createSession } from '../../src/train/create-session';
-import { selfCheck, type SelfCheckReport } from '../../src/train/self-check';
 import { buildDataset } from '../../src/data/source';
 import { fetchMnistAsset } from '../../src/data/mnist';
+import type { StoredTuning, TuningStore } from '../../src/train/create-session';
+import { adapterOrWhyNot, checkOnGpu, trainOnGpu, type CheckRequest } from '../lib/gpu-run';
 import { encodeForNode } from '../lib/page-transfer';
-import type { GpuRunOutcome } from '../lib/runners';
-import { recordRun, startGuardedSession, type RunRequest } from '../lib/run-session';
-import { isEngineRefusal } from '../lib/user-errors';
-import { adapterLabel } from './adapter';
-
-/** What `npm run check` asks of the page: a run's network, data and starting weights, the steps and the variants to check. */
-export interface CheckRequest {
-  /** The run's network, dataset, CSV text and initial parameters, as for a run (its steps and switch are not used). */
-  run: RunRequest;
-  /** Steps trained on both paths. */
-  steps: number;
-  /** The product variants to check, or null for every one the autotuner might pick. */
-  variants: MatmulVariant[] | null;
-}
-
-/** What the page answers a check: the report, or what refused it. */
-export type CheckOutcome = { report: SelfCheckReport } | { refused: { field: string; message: string } };
+import type { RunRequest } from '../lib/run-session';
 
 declare global {
   interface Window {
     pageReady: boolean;
     /** Trains one run; answers a GpuRunOutcome encoded by encodeForNode. */
     runOnGpu(request: RunRequest): Promise<string>;
+    /** Exposed by Node (page.exposeFunction): the tuning choice stored under a key, or null. */
+    tuningLoad?(key: string): Promise<StoredTuning | null>;
+    /** Exposed by Node: stores a tuning choice under a key. */
+    tuningSave?(key: string, value: StoredTuning): Promise<void>;
+    /** The adapter runOnGpu runs on, as run files name it, or "none (why)". */
+    runAdapter(): Promise<string>;
     /** Runs the self-check; answers a CheckOutcome encoded by encodeForNode. */
     checkGpu(request: CheckRequest): Promise<string>;
     /** Exposed by Node (page.exposeFunction) to draw the progress bar; takes a RunProgress encoded by encodeForNode. */
@@ -54,45 +43,15 @@ async function datasetOf(request: RunRequest): Promise<Dataset> {
   return dataset;
 }
 
-async function runOnGpu(request: RunRequest): Promise<GpuRunOutcome> {
-  const setupStart = performance.now();
-  let adapter: string;
-  try {
-    adapter = await adapterLabel();
-  } catch (error) {
-    if (isEngineRefusal(error)) return { refused: { field: '--backend', message: `${error.message}; train with --backend cpu instead` } };
-    throw error;
-  }
-  const dataset = await datasetOf(request);
-  const initialParameters = request.initialParameters ? Float64Array.from(request.initialParameters) : undefined;
-  const started = await startGuardedSession(() => createSession({ spec: request.spec, dataset, backend: 'webgpu', initialParameters }));
-  if ('refusal' in started) return { refused: { field: 'spec', message: started.refusal } };
-  try {
-    const record = await recordRun(started.session, { ...request, adapter, setupMs: performance.now() - setupStart }, (progress) => void window.reportRunProgress?.(encodeForNode(progress)));
-    return { record };
-  } finally {
-    started.session.dispose();
-  }
+/** The tuning store Node exposes to this page (its file in the user's cache folder), or null when it exposes none. */
+function nodeTuningStore(): TuningStore | null {
+  const { tuningLoad, tuningSave } = window;
+  if (!tuningLoad || !tuningSave) return null;
+  return { load: (key) => tuningLoad(key), save: (key, value) => tuningSave(key, value) };
 }
 
-async function checkGpu(request: CheckRequest): Promise<CheckOutcome> {
-  const dataset = await datasetOf(request.run);
-  const { spec, initialParameters } = request.run;
-  try {
-    const report = await selfCheck({
-      spec,
-      dataset,
-      steps: request.steps,
-      ...(initialParameters ? { initialParameters: Float64Array.from(initialParameters) } : {}),
-      ...(request.variants ? { variants: request.variants } : {}),
-    });
-    return { report };
-  } catch (error) {
-    if (isEngineRefusal(error)) return { refused: { field: 'spec', message: error.message } };
-    throw error;
-  }
-}
-
-window.runOnGpu = async (request) => encodeForNode(await runOnGpu(request));
-window.checkGpu = async (request) => encodeForNode(await checkGpu(request));
+window.runOnGpu = async (request) =>
+  encodeForNode(await trainOnGpu(request, 'chromium', () => datasetOf(request), nodeTuningStore(), (progress) => void window.reportRunProgress?.(encodeForNode(progress))));
+window.runAdapter = adapterOrWhyNot;
+window.checkGpu = async (request) => encodeForNode(await checkOnGpu(request, () => datasetOf(request.run)));
 window.pageReady = true;

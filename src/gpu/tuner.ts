@@ -5,14 +5,16 @@
  * shape, so a measured choice is never one that measured slower than the rule. Tuning stops when
  * its budget of milliseconds is spent: shapes not reached keep the rule's variant. Results are kept
  * per adapter and shape in a store the runtime provides (localStorage on the page, a file for the
- * scripts); a stored choice is used without timing anything.
+ * scripts), a shape cut short by the budget included: the next run times only the candidates still
+ * missing, so a budget too small for one run's tuning (pipelines build slowly on a CPU adapter)
+ * completes it over several. A complete stored choice is used without timing anything.
  */
 import type { GpuAdapterReport } from './device';
 import { MATMUL_VARIANT_NAMES, variantFits, type MatmulVariant } from './kernels';
 import { productShapes, type ProductShape, type StepPlan } from './step-plan';
 
 /** Bump when the variants or their timing change meaning, so stored choices are measured again. */
-const STORE_VERSION = 1;
+const STORE_VERSION = 2;
 
 /** One candidate as timed on this adapter. */
 export interface CandidateTiming {
@@ -30,7 +32,7 @@ export interface ShapeTuning {
   key: string;
   /** The variant the step runs for it. */
   chosen: MatmulVariant;
-  /** 'measured' now, 'stored' from an earlier run on this adapter, or 'rule' when the budget ran out first. */
+  /** 'measured' when this run timed any candidate of it, 'stored' when every timing came from earlier runs on this adapter, 'rule' when none was timed. */
   source: 'measured' | 'stored' | 'rule';
   /** Every candidate timed for it (now or when it was stored), fastest first; empty for 'rule'. */
   candidates: CandidateTiming[];
@@ -50,10 +52,28 @@ export interface TuningReport {
 
 /** A stored choice for one shape on one adapter. */
 export interface StoredTuning {
-  /** The variant chosen. */
+  /** The variant chosen among the candidates timed so far. */
   chosen: MatmulVariant;
   /** The candidates as they were timed. */
   candidates: CandidateTiming[];
+  /** Whether every candidate was timed; a later run times the missing ones before the choice is final. */
+  complete: boolean;
+}
+
+/** A stored value as it must look to be used: anything else (another version, a hand-edited store) is ignored. */
+export function isStoredTuning(value: unknown): value is StoredTuning {
+  if (typeof value !== 'object' || value === null) return false;
+  const { chosen, candidates, complete } = value as Record<string, unknown>;
+  return (
+    typeof chosen === 'string' &&
+    typeof complete === 'boolean' &&
+    Array.isArray(candidates) &&
+    candidates.every((candidate: unknown) => {
+      if (typeof candidate !== 'object' || candidate === null) return false;
+      const { variant, gflops } = candidate as Record<string, unknown>;
+      return typeof variant === 'string' && (gflops === null || (typeof gflops === 'number' && Number.isFinite(gflops)));
+    })
+  );
 }
 
 /** Where choices are kept between runs. */
@@ -128,14 +148,13 @@ export async function tunePlan(
   for (const shape of distinctShapes(network.widths, network.batchSize)) {
     const key = storeKey(adapter, shape);
     const stored = options.store ? await options.store.load(key) : null;
-    if (stored && MATMUL_VARIANT_NAMES.includes(stored.chosen)) {
-      tuned[shape.key] = stored.chosen;
-      report.shapes.push({ key: shape.key, chosen: stored.chosen, source: 'stored', candidates: stored.candidates });
-      continue;
-    }
-    const timings: CandidateTiming[] = [];
-    for (const variant of candidates) {
+    // Timings of variants that no longer exist are dropped; the rest need not be taken again.
+    const timings: CandidateTiming[] = (stored?.candidates ?? []).filter((timing) => candidates.includes(timing.variant));
+    const missing = candidates.filter((variant) => !timings.some((timing) => timing.variant === variant));
+    let timedNow = 0;
+    for (const variant of missing) {
       if (spent() >= options.budgetMs) break;
+      timedNow++;
       try {
         timings.push({ variant, gflops: await options.timer(shape, variant) });
       } catch (error) {
@@ -143,16 +162,15 @@ export async function tunePlan(
       }
     }
     const ran = timings.filter((timing) => timing.gflops !== null).sort((a, b) => b.gflops! - a.gflops!);
+    const sorted = [...ran, ...timings.filter((timing) => timing.gflops === null)];
     if (ran.length === 0) {
-      report.shapes.push({ key: shape.key, chosen: plan.matmul, source: 'rule', candidates: timings });
+      report.shapes.push({ key: shape.key, chosen: plan.matmul, source: 'rule', candidates: sorted });
       continue;
     }
     const chosen = ran[0].variant;
     tuned[shape.key] = chosen;
-    const sorted = [...ran, ...timings.filter((timing) => timing.gflops === null)];
-    report.shapes.push({ key: shape.key, chosen, source: 'measured', candidates: sorted });
-    // Only a shape whose every candidate was timed is stored: a budget cut short must not fix a choice for good.
-    if (options.store && timings.length === candidates.length) await options.store.save(key, { chosen, candidates: sorted });
+    report.shapes.push({ key: shape.key, chosen, source: timedNow > 0 ? 'measured' : 'stored', candidates: sorted });
+    if (options.store && timedNow > 0) await options.store.save(key, { chosen, candidates: sorted, complete: timings.length === candidates.length });
   }
   report.elapsedMs = spent();
   const measured = report.shapes.filter((shape) => shape.source !== 'rule').length;

@@ -7,8 +7,11 @@ import type { NetworkSpec } from '../model/spec';
 import { CpuSession } from './cpu-session';
 import { OPTIMIZERS } from '../model/optimizers';
 import { describeGpuAdapter, type GpuAdapterReport } from '../gpu/device';
-import { GpuSession } from './gpu-session';
+import { GpuSession, type GpuSessionOptions } from './gpu-session';
 import type { Session } from '../model/session';
+
+/** The autotuner's store, for a runtime that keeps its choices (the page's localStorage, the scripts' cache file; src/gpu/tuner.ts). */
+export { isStoredTuning, type StoredTuning, type TuningStore } from '../gpu/tuner';
 
 /** What to start. */
 export interface CreateSessionOptions {
@@ -20,6 +23,12 @@ export interface CreateSessionOptions {
   backend?: 'webgpu' | 'cpu' | 'auto';
   /** Starting parameters in the flat layout; the seeded ones when omitted. */
   initialParameters?: Float64Array;
+  /**
+   * On WebGPU, time the product variants on this adapter within a budget and run the fastest,
+   * keeping choices in the store (GpuSessionOptions.tuning); a budget of 0 runs the fixed rule's
+   * variants. Absent, the fixed rule's variants run. The CPU path ignores it.
+   */
+  tuning?: GpuSessionOptions['tuning'];
 }
 
 /** The adapter WebGPU offers this page (name, architecture, description), or null without WebGPU. */
@@ -32,8 +41,8 @@ export async function createSession(options: CreateSessionOptions): Promise<Sess
   const backend = options.backend ?? 'auto';
   const useGpu = backend === 'webgpu' || (backend === 'auto' && (await describeGpuAdapter()) !== null);
   if (useGpu) {
-    const { spec, dataset, initialParameters } = options;
-    return GpuSession.create(initialParameters ? { spec, dataset, initialParameters } : { spec, dataset });
+    const { spec, dataset, initialParameters, tuning } = options;
+    return GpuSession.create({ spec, dataset, ...(initialParameters ? { initialParameters } : {}), ...(tuning ? { tuning } : {}) });
   }
   const session = new CpuSession(options.spec, options.dataset);
   if (options.initialParameters) {

@@ -2,8 +2,9 @@
  * The run's lifecycle, as a Lit ReactiveController of the playground: it validates a requested
  * configuration, opens a guarded session for it (or carries the running weights over when the
  * network stays the same), retires the session it replaces once that one's work is done, drives
- * the training loop, and turns what the run's guard reports into the status line and the fault
- * panel. What it shows is `state`; the host re-renders whenever that changes.
+ * the training loop at the configured speed, switches the loss and pauses where the run settings
+ * schedule it, and turns what the run's guard reports into the status line and the fault panel.
+ * What it shows is `state`; the host re-renders whenever that changes.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { Dataset } from '../model/dataset';
@@ -14,6 +15,8 @@ import { cloneSpec, type NetworkSpec } from '../model/spec';
 import { validate, validateForDataset, type ValidationProblem } from '../model/validate';
 import { createSession, describeBackend } from '../train/create-session';
 import { GuardedSession, type GuardEvent, type NonFiniteFault } from '../train/guarded-session';
+import { scheduledLoss, stepsBeforeSwitch, type LossSchedule } from '../train/loss-schedule';
+import { stepPlanOf, type StepPlanView } from '../train/product-plan';
 import { WorkerSession } from '../train/worker-session';
 import { errorText } from './error-text';
 import type { RunFault } from './fault-panel';
@@ -21,13 +24,20 @@ import { MetricsHistory } from './metrics-history';
 import type { DataSource } from '../data/source';
 import { DatasetLoader, uploadedCsvSource } from './page-datasets';
 import { saturationDemoConfig, type PlaygroundConfig } from './playground-config';
+import { parseRunSettings, speedLabel, type RunSettings } from './run-settings';
 import { MAIN_THREAD_FRAME_MS, TrainingLoop, WORKER_FRAME_MS } from './training-loop';
+import { LocalTuningStore, PAGE_TUNING_BUDGET_MS } from './tuning-store';
 
 /** What the adapter line says when the network trains in the CPU worker. */
 const CPU_ADAPTER = 'CPU (float64, in a Web Worker)';
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The loss schedule a configuration describes (src/train/loss-schedule.ts, the scripts' rule too). */
+function lossSchedule(config: PlaygroundConfig): LossSchedule {
+  return { firstLoss: config.spec.loss, output: config.spec.outputActivation, switchAt: config.run.switchLossAt };
 }
 
 /**
@@ -97,6 +107,12 @@ interface RunState {
   specProblems: ValidationProblem[];
   /** What is wrong with the edited data source, shown next to the controls concerned. */
   dataProblems: ValidationProblem[];
+  /** What is wrong with an edited run setting (speed, scheduled steps), shown next to the control concerned. */
+  runProblems: ValidationProblem[];
+  /** The loss that drives the next step: the configuration's, or the one a scheduled switch or a restored snapshot brought. */
+  loss: LossName;
+  /** How the running network's step runs on the GPU (products, variants, tuning); null on the CPU or before the first run. */
+  stepPlan: StepPlanView | null;
   /** The status line: what just happened, and what the user can do about it. */
   status: string;
   /** What stopped the run, until the user acts on it. */
@@ -198,6 +214,8 @@ export class RunController implements ReactiveController {
   private holdingPlay = false;
   /** Device losses so far: an evaluation that fails across one failed because of it, which the guard reports itself. */
   private _deviceLosses = 0;
+  /** Where GPU sessions keep the autotuner's choices: this browser's localStorage. */
+  private readonly tuningStore = new LocalTuningStore();
   private readonly pendingEvaluations = new Set<Promise<Float32Array>>();
 
   constructor(
@@ -211,6 +229,9 @@ export class RunController implements ReactiveController {
       draft,
       specProblems: [],
       dataProblems: [],
+      runProblems: [],
+      loss: draft.spec.loss,
+      stepPlan: null,
       status: 'Starting…',
       fault: null,
       banner: '',
@@ -228,6 +249,8 @@ export class RunController implements ReactiveController {
         if (this._session?.condition === 'non-finite' || this._session?.condition === 'failed' || this._state.fault) return;
         this._show({ status: `Training stopped: ${errorText(error)}` });
       },
+      beforeSteps: (from) => this._beforeSteps(from),
+      onPauseStep: (step) => void this._pause(`Paused at step ${step}, as set under Run; press Play to go on.`),
     });
   }
 
@@ -352,7 +375,7 @@ export class RunController implements ReactiveController {
     }
     let session: GuardedSession;
     try {
-      session = await this._openSession(next.spec, dataset);
+      session = await this._openSession(next.spec, dataset, next.run.tuneGpu);
       if (snapshot) await session.restore(snapshot);
     } catch (error) {
       if (token !== this.applyToken) return [];
@@ -368,8 +391,11 @@ export class RunController implements ReactiveController {
     this._session = session;
     const newDataset = dataset !== this._state.dataset;
     this._show({
-      config: { spec: cloneSpec(next.spec), data: { ...next.data } as DataSource },
-      draft: { spec: cloneSpec(next.spec), data: { ...next.data } as DataSource },
+      config: { spec: cloneSpec(next.spec), data: { ...next.data } as DataSource, run: { ...next.run } },
+      draft: { spec: cloneSpec(next.spec), data: { ...next.data } as DataSource, run: { ...next.run } },
+      runProblems: [],
+      loss: session.spec.loss,
+      stepPlan: stepPlanOf(session),
       fault: null,
       ...(newDataset
         ? {
@@ -383,6 +409,8 @@ export class RunController implements ReactiveController {
     // Going on from kept weights older than the last recorded step (after a fault) drops what came after them.
     else this._history.trimFrom(snapshot.step);
     this.loop.setSession(session, session.backend === 'cpu' ? WORKER_FRAME_MS : MAIN_THREAD_FRAME_MS);
+    this.loop.setSpeed(next.run.speed);
+    this.loop.setPauseAt(next.run.pauseAt);
     // Everything now points at the new run; the old one is disposed once its own work is done.
     if (old) void this._retire(old);
     this._settleConfig();
@@ -430,7 +458,7 @@ export class RunController implements ReactiveController {
       if (!this._canTrain()) return;
       this._show({ fault: null });
       this.loop.play();
-      if (this._state.config) this._show({ status: `Training with ${LOSSES[this._state.config.spec.loss].label}.` });
+      if (this._state.config) this._show({ status: `Training with ${LOSSES[this._state.loss].label}.` });
     }
   }
 
@@ -447,7 +475,14 @@ export class RunController implements ReactiveController {
   }
 
   loadDemo(): void {
-    void this.apply(saturationDemoConfig(), { fresh: true, reason: 'Saturation demo loaded (new network): press Play, and switch to cross-entropy once MSE has stalled.' });
+    const demo = saturationDemoConfig();
+    const { speed, switchLossAt, pauseAt } = demo.run;
+    void this.apply(demo, {
+      fresh: true,
+      reason:
+        `Saturation demo loaded (new network): press Play. It trains ${speedLabel(speed)} with ${LOSSES[demo.spec.loss].label}, which stalls; ` +
+        `at step ${switchLossAt} it switches to ${LOSSES[nextLoss(demo.spec.loss, demo.spec.outputActivation)].label} by itself (press L to switch sooner), and it pauses at step ${pauseAt}.`,
+    });
   }
 
   /** Goes back to the weights the guard kept before the run diverged; the loop stays paused until Play. */
@@ -490,22 +525,90 @@ export class RunController implements ReactiveController {
   /** Switches to the next loss the output allows (the L key). */
   toggleLoss(): void {
     const spec = this._state.config?.spec;
-    if (spec) this.setLoss(nextLoss(spec.loss, spec.outputActivation));
+    if (spec) this.setLoss(nextLoss(this._state.loss, spec.outputActivation));
   }
 
-  /** Switches the loss of the running session: weights, optimizer state and batch order are kept. */
+  /**
+   * Switches the loss of the running session by hand: weights, optimizer state and batch order are
+   * kept. A scheduled switch is cancelled: from now on the loss is the one chosen here, and the
+   * link starts with it.
+   */
   setLoss(loss: LossName): void {
     const session = this._session;
     const config = this._state.config;
-    if (!session || !config || config.spec.loss === loss) return;
+    if (!session || !config || this._state.loss === loss) return;
     const refusal = lossProblem(loss, config.spec.outputActivation);
     if (refusal) {
-      this._show({ status: `${refusal} The loss stays ${LOSSES[config.spec.loss].label}.` });
+      this._show({ status: `${refusal} The loss stays ${LOSSES[this._state.loss].label}.` });
       return;
     }
+    const switchAt = config.run.switchLossAt;
+    const cancelled = switchAt === null ? '' : session.stepsTaken < switchAt ? ` The switch scheduled for step ${switchAt} is cancelled.` : ' The scheduled switch is cleared, so a link now starts with this loss.';
+    if (switchAt !== null) this._showRun({ ...config.run, switchLossAt: null });
     session.setLoss(loss);
     this._showLoss(loss);
-    this._show({ status: `Loss switched to ${LOSSES[loss].label} from step ${session.stepsTaken}; weights and optimizer state kept.` });
+    this._show({ status: `Loss switched to ${LOSSES[loss].label} from step ${session.stepsTaken}; weights and optimizer state kept.${cancelled}` });
+  }
+
+  /**
+   * A run setting edited under Run: the speed and the pause step act on the running loop at once;
+   * a scheduled switch goes from the loss running now to the next one, by the scripts' rule from
+   * the current step on (a step already passed switches at once); turning GPU tuning on or off
+   * rebuilds the network's step with the running weights. A value the settings refuse is named
+   * next to its control and changes nothing.
+   */
+  editRunSettings(edited: RunSettings): void {
+    const config = this._state.config;
+    if (!config) return;
+    const { settings, problems } = parseRunSettings(edited);
+    if (problems.length > 0) {
+      this._show({ runProblems: problems, status: 'Not applied: fix the run setting shown. Training goes on as before.' });
+      return;
+    }
+    const before = config.run;
+    this._show({ runProblems: [] });
+    if (settings.tuneGpu !== before.tuneGpu && this._session?.backend === 'webgpu') {
+      const how = settings.tuneGpu ? 'on: the products are timed on this adapter and the fastest run' : "off: the fixed rule's products run";
+      void this.apply({ ...config, run: settings }, { fresh: false, reason: `GPU tuning turned ${how}; weights and optimizer state kept.` });
+      return;
+    }
+    if (settings.switchLossAt !== before.switchLossAt) {
+      // A new schedule (or none) starts from the loss running now: without one, the configuration's
+      // loss is the running one; with one, the switch goes from it to the next, whatever came before.
+      const loss = this._state.loss;
+      this._showLoss(loss, { ...config, spec: { ...config.spec, loss }, run: settings });
+    } else this._showRun(settings);
+    this.loop.setSpeed(settings.speed);
+    this.loop.setPauseAt(settings.pauseAt);
+    const session = this._session;
+    const step = session?.stepsTaken ?? 0;
+    const said: string[] = [];
+    if (settings.speed !== before.speed) said.push(`Speed: ${speedLabel(settings.speed)}.`);
+    if (settings.tuneGpu !== before.tuneGpu) said.push(`GPU tuning turned ${settings.tuneGpu ? 'on' : 'off'}; it acts once the page trains on WebGPU.`);
+    if (settings.pauseAt !== before.pauseAt) {
+      said.push(settings.pauseAt === null ? 'No pause step.' : settings.pauseAt > step ? `Play pauses at step ${settings.pauseAt}.` : `The run is past step ${settings.pauseAt} already, so it does not pause there.`);
+    }
+    if (settings.switchLossAt !== before.switchLossAt) {
+      if (settings.switchLossAt === null) said.push('No scheduled loss switch.');
+      else {
+        const schedule = lossSchedule(this._state.config!);
+        const to = LOSSES[scheduledLoss(schedule, settings.switchLossAt)].label;
+        said.push(settings.switchLossAt > step ? `The loss switches to ${to} at step ${settings.switchLossAt}.` : `The run is past step ${settings.switchLossAt}, so the loss switches to ${to} now.`);
+        // From the current step on, the rule holds: a switch already due happens before the next step.
+        if (session) this._beforeSteps(step);
+      }
+    }
+    if (said.length > 0) this._show({ status: said.join(' ') });
+  }
+
+  /** Pauses training (if it runs) and resolves once the weights stand still; the self-check starts from them. */
+  async pause(): Promise<void> {
+    this.holdingPlay = false;
+    if (this.loop.running) await this._pause();
+    else {
+      await this.loop.idle();
+      await this._session?.flush().catch(() => undefined);
+    }
   }
 
   /** A network or optimizer edit: applied to the running weights when only hyperparameters changed, else a new run. */
@@ -521,14 +624,14 @@ export class RunController implements ReactiveController {
     const reason = live
       ? `Applied ${liveWhat || 'the change'} to the running network; weights and optimizer state kept.`
       : `New network (${changes.join(', ')} changed): the run restarted from step 0.`;
-    void this.apply({ spec, data: this._state.draft.data }, { fresh: !live, reason });
+    void this.apply({ ...this._state.draft, spec }, { fresh: !live, reason });
   }
 
   /** A data source edit: a new run on the new dataset, unless a synthetic generator refuses its options. */
   async editData(data: DataSource): Promise<void> {
     const reason = 'New dataset: the run restarted from step 0 with a network sized for it.';
     if (data.source !== 'synthetic') {
-      void this.apply({ spec: this._state.draft.spec, data }, { fresh: true, reason });
+      void this.apply({ ...this._state.draft, data }, { fresh: true, reason });
       return;
     }
     // The generator checks its options itself; its message goes next to the option it names.
@@ -541,7 +644,7 @@ export class RunController implements ReactiveController {
       });
       return;
     }
-    void this.apply({ spec: this._state.draft.spec, data }, { fresh: true, dataset: loaded.dataset, reason });
+    void this.apply({ ...this._state.draft, data }, { fresh: true, dataset: loaded.dataset, reason });
   }
 
   /** A CSV file the user chose: a new run on it, or why it could not be read. */
@@ -555,7 +658,7 @@ export class RunController implements ReactiveController {
     }
     const warnings = loaded.warnings.length > 0 ? ` Note: ${loaded.warnings.join(' ')}` : '';
     void this.apply(
-      { spec: this._state.draft.spec, data },
+      { ...this._state.draft, data },
       { fresh: true, dataset: loaded.dataset, reason: `Loaded ${file.name}: the run restarted from step 0 with a network sized for it.${warnings}` },
     );
   }
@@ -590,20 +693,58 @@ export class RunController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  /** Shows `loss` as the running and the edited one, and puts it in the link. */
-  private _showLoss(loss: LossName): void {
+  /**
+   * Shows `loss` as the one driving the next step. Without a scheduled switch it is also the
+   * configuration's loss, so the panels and the link follow it; with one, the configuration keeps
+   * the loss of step 0 and the switch step, which the link needs to replay the run. `config`
+   * replaces the running configuration first (a change of the run settings that goes with it).
+   */
+  private _showLoss(loss: LossName, config = this._state.config): void {
+    if (!config) return;
+    const { draft } = this._state;
+    this._show({ loss });
+    if (config.run.switchLossAt === null) {
+      this._show({ config: { ...config, spec: { ...config.spec, loss } }, draft: { ...draft, spec: { ...draft.spec, loss }, run: { ...config.run } } });
+    } else this._show({ config, draft: { ...draft, run: { ...config.run } } });
+    this._settleConfig();
+  }
+
+  /** Makes `run` the running and the edited run settings, and puts them in the link. */
+  private _showRun(run: RunSettings): void {
     const { config, draft } = this._state;
     if (!config) return;
-    this._show({ config: { ...config, spec: { ...config.spec, loss } }, draft: { ...draft, spec: { ...draft.spec, loss } } });
+    this._show({ config: { ...config, run: { ...run } }, draft: { ...draft, run: { ...run } } });
     this._settleConfig();
+  }
+
+  /**
+   * Before steps are issued from step `from`: the loss the schedule gives that step drives it (a
+   * switch it reaches is said in the status line), and the loop issues no step past the switch in
+   * the same call, so the metrics' active loss changes exactly there.
+   */
+  private _beforeSteps(from: number): number {
+    const session = this._session;
+    const config = this._state.config;
+    if (!session || !config) return Infinity;
+    const schedule = lossSchedule(config);
+    const loss = scheduledLoss(schedule, from);
+    if (session.spec.loss !== loss) {
+      session.setLoss(loss);
+      this._showLoss(loss);
+      this._show({ status: `Loss switched to ${LOSSES[loss].label} at step ${from}, as scheduled; weights and optimizer state kept.` });
+    }
+    return stepsBeforeSwitch(schedule, from);
   }
 
   private _settleConfig(): void {
     if (this._state.config) this.hooks.configSettled(this._state.config);
   }
 
-  /** Pauses, and once the last issued steps are done shows the test score and views of the weights as they stand. */
-  private async _pause(): Promise<void> {
+  /**
+   * Pauses, and once the last issued steps are done shows the test score and views of the weights
+   * as they stand; the status line says `message`, or how many steps were taken.
+   */
+  private async _pause(message?: string): Promise<void> {
     const session = this._session;
     this.loop.pause();
     await this.loop.idle();
@@ -611,7 +752,7 @@ export class RunController implements ReactiveController {
     await session.flush();
     // A fault found while the last steps finished keeps its own message.
     if (session.condition !== 'ready') return;
-    this._show({ status: `Paused after ${session.stepsTaken} steps.` });
+    this._show({ status: message ?? `Paused after ${session.stepsTaken} steps.` });
     this.hooks.paused();
   }
 
@@ -645,11 +786,13 @@ export class RunController implements ReactiveController {
    * A guarded session on the page's backend. After a device loss the guard calls the factory again
    * for a new GPU session; the CPU path is offered only once that fails (the user chooses it).
    */
-  private async _openSession(spec: NetworkSpec, dataset: Dataset): Promise<GuardedSession> {
+  private async _openSession(spec: NetworkSpec, dataset: Dataset, tuneGpu: boolean): Promise<GuardedSession> {
     const onGpu = this.useGpu;
+    // Off, a budget of 0: the fixed rule's variants run, and the report still names them.
+    const tuning = tuneGpu ? { budgetMs: PAGE_TUNING_BUDGET_MS, store: this.tuningStore } : { budgetMs: 0, store: null };
     let guard: GuardedSession | null = null;
     guard = await GuardedSession.create({
-      createSession: () => (onGpu ? createSession({ spec, dataset, backend: 'webgpu' }) : WorkerSession.create(spec, dataset)),
+      createSession: () => (onGpu ? createSession({ spec, dataset, backend: 'webgpu', tuning }) : WorkerSession.create(spec, dataset)),
       // A replaced run's late events (its readbacks failing once disposed) are not news.
       onStatus: (event) => {
         if (guard !== null && guard === this._session) this._onGuardEvent(guard, event);
@@ -672,7 +815,8 @@ export class RunController implements ReactiveController {
         return;
       case 'recovered':
         this._rewind(event.resumeStep);
-        this._show({ status: event.message });
+        // A new session runs the step now: its plan (and the backend, should it have fallen back) is what the panel shows.
+        this._show({ status: event.message, stepPlan: stepPlanOf(guard) });
         return;
       case 'recovery-failed':
         this.loop.pause();
@@ -682,7 +826,7 @@ export class RunController implements ReactiveController {
         this._rewind(event.step);
         this._show({ fault: null, status: `${event.message} Press Play to go on; lower the learning rate first if it diverged.` });
         // The restored snapshot brings its own loss back; the loss switch must show that one.
-        if (this._state.config && this._state.config.spec.loss !== guard.spec.loss) this._showLoss(guard.spec.loss);
+        if (this._state.loss !== guard.spec.loss) this._showLoss(guard.spec.loss);
         return;
       }
       case 'gpu-error':

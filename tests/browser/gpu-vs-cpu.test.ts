@@ -207,6 +207,33 @@ describe('snapshots across backends', () => {
   });
 });
 
+describe('fork', () => {
+  it('splits a GPU run into MSE and cross-entropy branches from bit-identical state; each matches the CPU path with its loss', async () => {
+    for (const layout of LAYOUTS) {
+      const prepared = prepareCase(recipe({ name: `${layoutName(layout)} fork tanh/sigmoid/adam`, widths: [3, 17, 3], hidden: 'tanh', output: 'sigmoid', loss: 'mse', optimizer: 'adam', batchSize: 7, seed: 81, ...layout }));
+      const outcome = await page.evaluate((input) => window.gpuHarness.forkRun(input, 6, 20), prepared.wire);
+      const [a, b] = outcome.atFork;
+      expect(b.step).toBe(6);
+      expect(b.parameters).toBe(a.parameters);
+      expect(b.optimizerSlots).toEqual(a.optimizerSlots);
+      const state = decodeFloat64(a.parameters);
+      for (const [index, loss] of (['mse', 'cross_entropy'] as const).entries()) {
+        const cpu = new CpuTrainer(prepared.spec, prepared.dataset, prepared.initial);
+        cpu.restore({ step: 6, loss, parameters: state, optimizerSlots: a.optimizerSlots.map(decodeFloat64) });
+        const metrics = Array.from({ length: 20 }, () => cpu.step());
+        expect(outcome.metrics[index].map((m) => m.activeLoss)).toEqual(Array(20).fill(loss));
+        expectClose('loss', `${prepared.recipe.name} ${loss} branch: ${loss} per step`, outcome.metrics[index].map((m) => m.losses[loss] ?? NaN), metrics.map((m) => m.losses[loss]));
+        expectClose(
+          'parameterChange',
+          `${prepared.recipe.name} ${loss} branch: parameter change in 20 steps after the fork`,
+          decodeFloat64(outcome.after[index]).map((p, i) => p - state[i]),
+          cpu.parameters.map((p, i) => p - state[i]),
+        );
+      }
+    }
+  });
+});
+
 describe('extreme logits', () => {
   it('gives finite losses and gradients that match the CPU path with |z| up to about 100', async () => {
     const recipes = (['sigmoid', 'softmax'] as const).flatMap((output) =>

@@ -174,7 +174,7 @@ describe('the page’s notice for a link', () => {
       { name: 'an input width the data does not have', config: { ...circle, spec: { ...circle.spec, widths: [5, 8, 8, 1] } }, changes: [['spec.widths[0]', '5', 2]] },
       {
         name: 'a one-output sigmoid network for three classes',
-        config: { spec: { ...circle.spec, widths: [2, 8, 8, 1] }, data: blobsData },
+        config: { ...circle, spec: { ...circle.spec, widths: [2, 8, 8, 1] }, data: blobsData },
         changes: [
           ['spec.widths[3]', '1', blobs.outputSize],
           ['spec.outputActivation', 'sigmoid', 'softmax'],

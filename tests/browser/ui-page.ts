@@ -89,6 +89,26 @@ export async function setInput(page: Page, name: string, value: string): Promise
   await page.keyboard.press('Tab');
 }
 
+/**
+ * Waits until the GPU check panel shows a report, up to `timeout` ms. On SwiftShader the check
+ * builds every product variant's pipelines, minutes on a loaded machine: longer than one protocol
+ * call may last, so it waits a minute at a time.
+ */
+export async function waitForCheckReport(page: Page, timeout = 280_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      await page.waitForFunction(
+        () => document.querySelector('mlp-playground')!.shadowRoot!.querySelector('gpu-check-panel')!.shadowRoot!.querySelector('[data-testid=check-kind]') !== null,
+        { polling: 200, timeout: Math.min(60_000, Math.max(1, deadline - Date.now())) },
+      );
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+    }
+  }
+}
+
 /** What the pixels of one chart canvas show. */
 export interface ChartPixels {
   /** Pixels close to the MSE curve colour. */

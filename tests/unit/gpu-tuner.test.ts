@@ -86,8 +86,9 @@ describe('the autotuner', () => {
     expect(store.entries.size).toBe(0);
   });
 
-  it('stops at its budget: shapes it did not reach keep the rule, a shape cut short is not stored', async () => {
+  it('stops at its budget: shapes it did not reach keep the rule; the next run times only what is missing', async () => {
     const store = memoryStore();
+    const candidates = candidateVariants(rule.matmul, limits);
     // 10 ms a candidate, 35 ms of budget: the first shape gets its first four candidates, nothing more.
     const fake = fakeTimer({ 'tiled-64-k16': 40 }, 10);
     const { plan, report } = await tunePlan(rule, network, { adapter, limits }, { budgetMs: 35, store, timer: fake.timer, clock: fake.clock });
@@ -95,7 +96,15 @@ describe('the autotuner', () => {
     expect(report.shapes[0]).toMatchObject({ source: 'measured' });
     expect(report.shapes.slice(1).every((s) => s.source === 'rule')).toBe(true);
     expect(Object.keys(plan.tuned)).toHaveLength(1);
-    expect(store.entries.size).toBe(0);
+    // The shape cut short is stored as incomplete, with the four timings it has.
+    expect([...store.entries.values()].map((entry) => [entry.complete, entry.candidates.length])).toEqual([[false, 4]]);
+
+    // A second run with the same budget times the first shape's remaining candidates, then moves on.
+    const again = fakeTimer({ 'tiled-64-k16': 40 }, 10);
+    const second = await tunePlan(rule, network, { adapter, limits }, { budgetMs: 35, store, timer: again.timer, clock: again.clock });
+    expect(again.calls.filter((c) => c.shape === report.shapes[0].key).map((c) => c.variant)).toEqual(candidates.slice(4, 8));
+    expect(second.report.shapes[0].candidates).toHaveLength(Math.min(candidates.length, 8));
+    expect(new Set(again.calls.map((c) => c.variant)).size).toBe(again.calls.length);
   });
 
   it('skips a variant that cannot run, with its message, and never chooses it', async () => {

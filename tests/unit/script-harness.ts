@@ -22,8 +22,16 @@ export interface ScriptResult {
   stderr: string;
 }
 
-/** Runs `main` with `args` as if typed in `cwd`; a browser is never started (serve fails the run). */
-export async function runScript(main: (args: string[], host: ScriptHost) => Promise<number>, args: string[], cwd: string): Promise<ScriptResult> {
+/**
+ * Runs `main` with `args` as if typed in `cwd`. A browser is never started (serve fails the run)
+ * unless `serve` is given: it then answers the address of a server of the script pages.
+ */
+export async function runScript(
+  main: (args: string[], host: ScriptHost) => Promise<number>,
+  args: string[],
+  cwd: string,
+  serve: ScriptHost['serve'] = () => Promise.reject(new Error('this run must not start a server')),
+): Promise<ScriptResult> {
   let stdout = '';
   let stderr = '';
   const host: ScriptHost = {
@@ -32,7 +40,7 @@ export async function runScript(main: (args: string[], host: ScriptHost) => Prom
     isTTY: false,
     cwd,
     projectRoot,
-    serve: () => Promise.reject(new Error('this run must not start a server')),
+    serve,
   };
   const code = await main(args, host);
   return { code, stdout, stderr };
