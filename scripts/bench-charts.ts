@@ -77,6 +77,56 @@ interface FrameProfile {
   gcMs: number;
   /** The functions with the most self time, in milliseconds per frame. */
   top: { name: string; ms: number }[];
+  /** Milliseconds per frame with each of PAGE_WORK's methods on the stack (their own time and what they call), in PAGE_WORK's order. */
+  work: number[];
+}
+
+/**
+ * The page's per-frame work that issue 15 asks to check besides the curves, found in a profile by
+ * the methods that do it: the minified build renames functions but keeps method and property names.
+ * Both evaluations run through functions named `evaluate` (the test loss's and the views' jobs,
+ * RunController.evaluate and the session's), so they are counted together.
+ */
+const PAGE_WORK: { label: string; functions: string[] }[] = [
+  { label: 'the curves (CurvesPanel.draw)', functions: ['draw'] },
+  { label: 'the decision boundary or digit strip, drawn (BoundaryPanel._drawPlane, _drawDigits)', functions: ['_drawPlane', '_drawDigits'] },
+  { label: 'the saturation view, drawn (SaturationPanel._draw, confidentlyWrong)', functions: ['_draw', 'confidentlyWrong'] },
+  { label: "the evaluations: test loss and the views' outputs (evaluate: inputs sent, outputs read back, scored)", functions: ['evaluate'] },
+  { label: 'a test evaluation recorded (MetricsHistory.addTest)', functions: ['addTest'] },
+];
+
+/** A CPU profile as the Profiler domain returns it, in the fields read here. */
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** Microseconds of each PAGE_WORK entry: the samples with one of its functions anywhere on the stack, each sample counted once per entry. */
+export function workTimes(profile: CpuProfile): number[] {
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const names = new Map(profile.nodes.map((node) => [node.id, node.callFrame.functionName]));
+  const onStack = new Map<number, boolean[]>();
+  const entriesOf = (id: number): boolean[] => {
+    const known = onStack.get(id);
+    if (known) return known;
+    const parent = parents.get(id);
+    const above = parent === undefined ? PAGE_WORK.map(() => false) : entriesOf(parent);
+    const name = names.get(id) ?? '';
+    const entries = PAGE_WORK.map((work, i) => above[i] || work.functions.includes(name));
+    onStack.set(id, entries);
+    return entries;
+  };
+  const totals = PAGE_WORK.map(() => 0);
+  const deltas = profile.timeDeltas ?? [];
+  (profile.samples ?? []).forEach((id, i) => {
+    const delta = deltas[i + 1] ?? 0;
+    entriesOf(id).forEach((on, entry) => {
+      if (on) totals[entry] += delta;
+    });
+  });
+  return totals;
 }
 
 /** What the long page run found. */
@@ -134,7 +184,7 @@ function chartTable(results: ChartBenchResult[], stepsPerFrame: number): string 
 }
 
 /** Self time per function of a CPU profile, and the totals for script and GC. */
-function selfTimes(profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples?: number[]; timeDeltas?: number[] }): { byName: Map<string, number>; scriptUs: number; gcUs: number } {
+function selfTimes(profile: CpuProfile): { byName: Map<string, number>; scriptUs: number; gcUs: number } {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const byName = new Map<string, number>();
   let scriptUs = 0;
@@ -164,7 +214,7 @@ async function profileWindow(page: Page, cdp: CDPSession): Promise<FrameProfile>
   const { byName, scriptUs, gcUs } = selfTimes(profile);
   const perFrame = (us: number) => us / 1000 / Math.max(1, frames);
   const top = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, us]) => ({ name, ms: perFrame(us) }));
-  return { frames, scriptMs: perFrame(scriptUs), gcMs: perFrame(gcUs), top };
+  return { frames, scriptMs: perFrame(scriptUs), gcMs: perFrame(gcUs), top, work: workTimes(profile).map(perFrame) };
 }
 
 /** What the curves panel of the page says: steps recorded, and the history's bytes and bound. */
@@ -310,6 +360,12 @@ Main thread per frame (Profiler domain, ${PROFILE_SECONDS} s windows, self time;
 WebGPU calls by their own): after the first minute ${ms(run.firstProfile.scriptMs)} ms of
 script and ${ms(run.firstProfile.gcMs)} ms of GC over ${run.firstProfile.frames} frames; at the end ${ms(run.lastProfile.scriptMs)} ms and
 ${ms(run.lastProfile.gcMs)} ms over ${run.lastProfile.frames} frames. Most self time per frame (ms), after the first minute: ${profileRows(run.firstProfile)}. At the end: ${profileRows(run.lastProfile)}.
+
+The page's work per frame by what does it (ms per frame with the method on the stack, its callees included; same windows):
+
+| work | after the first minute | at the end |
+|---|---:|---:|
+${PAGE_WORK.map((work, i) => `| ${work.label} | ${ms(run.firstProfile.work[i])} | ${ms(run.lastProfile.work[i])} |`).join('\n')}
 
 Every ${SAMPLE_SECONDS} s, over the ${SAMPLE_SECONDS} s before (main-thread figures from the Performance domain, per frame drawn):
 
