@@ -2,21 +2,43 @@
  * Streaming curves (uPlot): every loss every step, train and test; per-layer gradient norms and the
  * output-delta norm on a log axis; test accuracy and the saturated fraction. The loss that drives
  * training is drawn solid, the other dashed, and every loss switch is a labelled vertical line.
- * Redraws at most once per animation frame, downsampling only what the history added since the
- * last frame (src/ui/curve-series.ts).
+ *
+ * The charts show the whole run, the last N steps as they come, or a range: dragging across a chart
+ * zooms on those steps, double-clicking shows the whole run again, and the view menu and buttons
+ * do the same from the keyboard. Redraws at most once per animation frame, reading the history at
+ * the level that fits the plot's width and only what it added since the last frame
+ * (src/ui/curve-series.ts).
  */
-import { LitElement, css, html, unsafeCSS } from 'lit';
+import { LitElement, css, html, nothing, unsafeCSS, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
 import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
 import { LOSSES, LOSS_NAMES } from '../model/losses';
-import { CurveSeries, type ChartName } from './curve-series';
+import { CurveSeries, viewRange, WHOLE_RUN, type ChartName, type CurveView, type DrawnCurves } from './curve-series';
 import { panelStyles } from './form';
-import type { MetricsHistory } from './metrics-history';
+import type { LossSwitch, MetricsHistory } from './metrics-history';
 import { LAYER_COLORS, lossColor } from './palette';
 
-/** x positions drawn per chart at most; beyond that the history is min/max-bucketed. */
-const MAX_DRAWN_POINTS = 1600;
+/** Buckets per CSS pixel of plot width: each is drawn as two points (its minimum and maximum). */
+const POINTS_PER_PIXEL = 2;
+/**
+ * x positions drawn per chart at most: the history keeps 2,048 buckets per level
+ * (HISTORY_BUDGET), so a recent range is drawn at the resolution asked for up to 1,024 buckets.
+ */
+const MAX_DRAWN_POINTS = 2048;
+/** The "last N steps" choices of the view menu. */
+const FOLLOW_STEPS = [1_000, 10_000, 100_000, 1_000_000];
+/** A zoomed range spans at least this many steps. */
+const MIN_ZOOM_STEPS = 8;
+/** A drag narrower than this (CSS pixels) is a click, not a zoom. */
+const MIN_DRAG_PIXELS = 3;
 const SWITCH_COLOR = '#222';
+/** Rows of switch labels stacked at the top of a plot before a label is left out. */
+const LABEL_ROWS = 3;
+
+/** Steps in words, with thousands separators. */
+function stepText(step: number): string {
+  return Math.round(step).toLocaleString('en-US');
+}
 
 /** Tick labels of a log axis: plain decimals down to 0.01, then powers of ten (uPlot's default rounds 1e-4 to "0"). */
 function logTickLabels(_u: uPlot, splits: (number | null)[]): string[] {
@@ -24,18 +46,37 @@ function logTickLabels(_u: uPlot, splits: (number | null)[]): string[] {
   return splits.map((v) => (v === null ? '' : v >= 0.01 ? String(v) : v.toExponential(0)));
 }
 
-/** Draws a vertical line and label at every loss switch of `history`. */
-function switchMarkers(getHistory: () => MetricsHistory | null): uPlot.Plugin {
+/** The first index of `switches` (in step order) at `step` or later. */
+function firstSwitchFrom(switches: readonly LossSwitch[], step: number): number {
+  let low = 0;
+  let high = switches.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (switches[middle].step < step) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * Draws a vertical line at every loss switch of `history` within the x axis, and its label where
+ * there is room: labels that would overlap stack in up to LABEL_ROWS rows. `drawn` gets the labels drawn.
+ */
+function switchMarkers(getHistory: () => MetricsHistory | null, drawn: (u: uPlot, labels: string[]) => void): uPlot.Plugin {
   return {
     hooks: {
       draw: (u: uPlot) => {
         const history = getHistory();
-        if (!history) return;
+        const labels: string[] = [];
+        const { min, max } = u.scales.x;
+        if (!history || min === undefined || max === undefined) return;
         const { ctx } = u;
         const { top, height, left, width } = u.bbox;
+        const pad = 2 * devicePixelRatio;
+        const rowHeight = 13 * devicePixelRatio;
+        const rowEnds = new Array<number>(LABEL_ROWS).fill(-Infinity);
         ctx.save();
         ctx.strokeStyle = SWITCH_COLOR;
-        ctx.fillStyle = SWITCH_COLOR;
         // Two device pixels wide on an integer x: both columns fully covered, a crisp line.
         ctx.lineWidth = 2 * devicePixelRatio;
         ctx.setLineDash([]);
@@ -43,32 +84,45 @@ function switchMarkers(getHistory: () => MetricsHistory | null): uPlot.Plugin {
         ctx.textBaseline = 'top';
         // uPlot leaves its axis alignment on the shared context.
         ctx.textAlign = 'left';
-        for (const change of history.switches) {
+        const switches = history.switches;
+        for (let i = firstSwitchFrom(switches, min); i < switches.length && switches[i].step <= max; i++) {
+          const change = switches[i];
           const x = Math.round(u.valToPos(change.step, 'x', true));
           if (x < left || x > left + width) continue;
           ctx.beginPath();
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
           ctx.stroke();
-          // A white box under the label keeps it readable over the curves.
           const label = `→ ${LOSSES[change.loss].label}`;
-          const pad = 2 * devicePixelRatio;
-          const labelWidth = ctx.measureText(label).width;
+          const labelWidth = ctx.measureText(label).width + 2 * pad;
+          const row = rowEnds.findIndex((end) => end <= x);
+          if (row < 0) continue;
+          rowEnds[row] = x + pad + labelWidth;
+          const y = top + pad + row * (rowHeight + pad);
+          // A white box under the label keeps it readable over the curves.
           ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
-          ctx.fillRect(x + pad, top + pad, labelWidth + 2 * pad, 13 * devicePixelRatio);
+          ctx.fillRect(x + pad, y, labelWidth, rowHeight);
           ctx.fillStyle = SWITCH_COLOR;
-          ctx.fillText(label, x + 2 * pad, top + 2 * pad);
+          ctx.fillText(label, x + 2 * pad, y + pad);
+          labels.push(`${label} at step ${change.step}`);
         }
         ctx.restore();
+        drawn(u, labels);
       },
     },
   };
+}
+
+/** The view menu's value for a view. */
+function viewValue(view: CurveView): string {
+  return view.kind === 'whole' ? 'whole' : view.kind === 'follow' ? `follow:${view.steps}` : 'range';
 }
 
 export class CurvesPanel extends LitElement {
   static override properties = {
     history: { attribute: false },
     revision: { type: Number },
+    _view: { state: true },
   };
 
   static override styles = [
@@ -83,6 +137,22 @@ export class CurvesPanel extends LitElement {
         margin: 0.2rem 0;
         font-weight: 600;
       }
+      .view {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.4rem;
+        margin: 0 0 0.3rem;
+      }
+      .view label {
+        margin: 0;
+      }
+      .view label > span:first-child {
+        min-width: 0;
+      }
+      .hint {
+        margin: 0.1rem 0 0.4rem;
+      }
     `,
   ];
 
@@ -90,17 +160,23 @@ export class CurvesPanel extends LitElement {
   declare history: MetricsHistory | null;
   /** Changes whenever the history does (its `revision`), so the panel knows to redraw. */
   declare revision: number;
+  /** Which steps the charts show. */
+  declare private _view: CurveView;
 
   private charts: Partial<Record<ChartName, uPlot>> = {};
   private drawFrame = 0;
   private drawnHistory: MetricsHistory | null = null;
   private readonly series = new CurveSeries(MAX_DRAWN_POINTS);
   private resizeObserver: ResizeObserver | null = null;
+  /** What the last frame drew, for the buttons (which act on the steps shown) and the test hooks. */
+  private lastDrawn: DrawnCurves | null = null;
+  private readonly switchLabels = new Map<uPlot, string[]>();
 
   constructor() {
     super();
     this.history = null;
     this.revision = 0;
+    this._view = WHOLE_RUN;
   }
 
   /** Number of x positions each chart currently draws (a test hook: the curves grow while training). */
@@ -109,9 +185,45 @@ export class CurvesPanel extends LitElement {
     return { loss: length('loss'), gradients: length('gradients'), accuracy: length('accuracy') };
   }
 
+  /**
+   * What the charts show (a test hook): the view, each chart's x axis, the steps per drawn bucket,
+   * and the switch labels each chart drew.
+   */
+  shownSteps(): { view: CurveView; axes: Record<ChartName, { min: number; max: number }>; finestStepsPerPoint: number; coarsestStepsPerPoint: number; switchLabels: Record<ChartName, string[]> } {
+    const axis = (name: ChartName) => ({ min: this.charts[name]?.scales.x.min ?? Number.NaN, max: this.charts[name]?.scales.x.max ?? Number.NaN });
+    const labels = (name: ChartName) => {
+      const chart = this.charts[name];
+      return chart ? (this.switchLabels.get(chart) ?? []) : [];
+    };
+    return {
+      view: this._view,
+      axes: { loss: axis('loss'), gradients: axis('gradients'), accuracy: axis('accuracy') },
+      finestStepsPerPoint: this.lastDrawn?.finestStepsPerPoint ?? 1,
+      coarsestStepsPerPoint: this.lastDrawn?.coarsestStepsPerPoint ?? 1,
+      switchLabels: { loss: labels('loss'), gradients: labels('gradients'), accuracy: labels('accuracy') },
+    };
+  }
+
   override render() {
+    const view = this._view;
+    const range = view.kind === 'range' ? html`<option value="range" .selected=${true}>Steps ${stepText(view.from)}–${stepText(view.to)} (zoomed)</option>` : nothing;
     return html`
       <h2>Curves</h2>
+      <div class="view" role="group" aria-label="Steps the curves show">
+        <label>
+          <span>Show</span>
+          <select aria-label="Steps shown" aria-describedby="zoom-hint" @change=${this._onViewChoice}>
+            <option value="whole" .selected=${view.kind === 'whole'}>Whole run</option>
+            ${FOLLOW_STEPS.map((steps) => html`<option value=${`follow:${steps}`} .selected=${viewValue(view) === `follow:${steps}`}>Last ${stepText(steps)} steps</option>`)} ${range}
+          </select>
+        </label>
+        <button type="button" @click=${() => this._zoom(0.5)}>Zoom in</button>
+        <button type="button" @click=${() => this._zoom(2)}>Zoom out</button>
+        <button type="button" @click=${() => this._pan(-0.5)}>Earlier</button>
+        <button type="button" @click=${() => this._pan(0.5)}>Later</button>
+      </div>
+      <p class="hint" id="zoom-hint">Drag across a chart to zoom on those steps; double-click a chart to see the whole run. Zoom and Earlier/Later act on the steps shown.</p>
+      <p class="hint" data-testid="curves-range"></p>
       <div class="chart"><h3>Loss on the training batch (solid: drives training; dashed: only watched) and on test rows</h3><div id="loss" role="img" aria-label=${`Loss per step: ${LOSS_NAMES.map((loss) => LOSSES[loss].label).join(', ')} on the training batch, and on test rows`}></div></div>
       <div class="chart"><h3>Gradient norms ‖∂L/∂W‖ per layer and ‖∂L/∂z‖ of the output (log scale)</h3><div id="gradients" role="img" aria-label="Gradient norm per layer and output-delta norm per step, log scale"></div></div>
       <div class="chart"><h3>Test accuracy and fraction of saturated outputs</h3><div id="accuracy" role="img" aria-label="Test accuracy and fraction of saturated outputs per step"></div></div>
@@ -123,50 +235,159 @@ export class CurvesPanel extends LitElement {
     cancelAnimationFrame(this.drawFrame);
     this.drawFrame = 0;
     this.resizeObserver?.disconnect();
+    this.resizeObserver = null;
     for (const chart of Object.values(this.charts)) chart?.destroy();
     this.charts = {};
     this.drawnHistory = null;
   }
 
-  override updated(): void {
-    if (this.drawFrame === 0) this.drawFrame = requestAnimationFrame(() => this._draw());
+  override updated(changed: PropertyValues): void {
+    // Only a new history, new steps or another view need a frame; the frame's own text needs none.
+    if (changed.has('history') || changed.has('revision') || changed.has('_view')) this._scheduleDraw();
+  }
+
+  private _scheduleDraw(): void {
+    if (this.drawFrame === 0) this.drawFrame = requestAnimationFrame(() => this.draw());
   }
 
   private _width(): number {
     return Math.max(280, (this.renderRoot.querySelector('#loss') as HTMLElement).clientWidth || 600);
   }
 
-  private _draw(): void {
+  /** x positions for the plot's width: two per CSS pixel of the plot area. */
+  private _maxPoints(): number {
+    const chart = this.charts.loss;
+    const plotWidth = chart ? chart.bbox.width / devicePixelRatio : this._width();
+    return Math.max(64, Math.min(MAX_DRAWN_POINTS, Math.round(POINTS_PER_PIXEL * plotWidth)));
+  }
+
+  /**
+   * Draws the history now: the panel calls it once per animation frame while the history changes;
+   * the chart benchmark (scripts/bench-charts.ts) calls it to time a frame's chart work.
+   */
+  draw(): void {
+    cancelAnimationFrame(this.drawFrame);
     this.drawFrame = 0;
     const history = this.history;
     if (!history) return;
-    if (history !== this.drawnHistory) this._build(history);
-    const data = this.series.update(history);
-    this.charts.loss?.setData(data.loss);
-    this.charts.gradients?.setData(data.gradients);
-    this.charts.accuracy?.setData(data.accuracy);
+    if (history !== this.drawnHistory) {
+      // A zoomed range belongs to the run it was taken from; the whole run or the last N steps go on.
+      if (this._view.kind === 'range' && this.drawnHistory) this._view = WHOLE_RUN;
+      this._build(history);
+    }
+    const drawn = this.series.update(history, this._view, this._maxPoints());
+    this.lastDrawn = drawn;
+    for (const name of ['loss', 'gradients', 'accuracy'] as const) {
+      const chart = this.charts[name];
+      chart?.batch(() => {
+        chart.setData(drawn.charts[name], false);
+        chart.setScale('x', { min: drawn.from, max: drawn.to });
+      });
+    }
+    const resolution =
+      drawn.coarsestStepsPerPoint === 1
+        ? 'every step drawn'
+        : drawn.finestStepsPerPoint === drawn.coarsestStepsPerPoint
+          ? `each pair of points the min and max of ${stepText(drawn.finestStepsPerPoint)} steps`
+          : `each pair of points the min and max of ${stepText(drawn.finestStepsPerPoint)} steps (older steps are kept in buckets of up to ${stepText(drawn.coarsestStepsPerPoint)})`;
+    const rangeLine = this.renderRoot.querySelector('[data-testid=curves-range]');
+    if (rangeLine) rangeLine.textContent = `Showing steps ${stepText(drawn.from)}–${stepText(drawn.to)}: ${resolution}.`;
+  }
+
+  /** The steps shown now (by the last frame, or the view's own before any). */
+  private _shown(): { from: number; to: number } {
+    if (this.lastDrawn) return { from: this.lastDrawn.from, to: this.lastDrawn.to };
+    return this.history ? viewRange(this.history, this._view) : { from: 0, to: 1 };
+  }
+
+  /** Zooms on `from`–`to`, clamped to the run; a range holding the whole run is the whole run. */
+  private _showRange(from: number, to: number): void {
+    const history = this.history;
+    if (!history || history.length === 0) return;
+    const first = history.firstStep;
+    const last = first + history.length - 1;
+    let start = Math.round(Math.max(first, from));
+    let end = Math.round(Math.min(last, to));
+    if (end - start < MIN_ZOOM_STEPS) {
+      const middle = (start + end) / 2;
+      start = Math.max(first, Math.round(middle - MIN_ZOOM_STEPS / 2));
+      end = Math.min(last, start + MIN_ZOOM_STEPS);
+    }
+    this._view = start <= first && end >= last ? WHOLE_RUN : { kind: 'range', from: start, to: end };
+  }
+
+  /** The steps shown, `factor` times as wide around their middle. */
+  private _zoom(factor: number): void {
+    const { from, to } = this._shown();
+    const middle = (from + to) / 2;
+    const half = ((to - from) * factor) / 2;
+    this._showRange(middle - half, middle + half);
+  }
+
+  /** The steps shown moved by `fraction` of their width (negative: earlier). */
+  private _pan(fraction: number): void {
+    const history = this.history;
+    if (!history || history.length === 0) return;
+    const { from, to } = this._shown();
+    const width = to - from;
+    const first = history.firstStep;
+    const last = first + history.length - 1;
+    // Whole steps, so Earlier then Later comes back to the same steps.
+    const shift = Math.max(first - from, Math.min(last - to, Math.sign(fraction) * Math.round(Math.abs(fraction) * width)));
+    this._showRange(from + shift, to + shift);
+  }
+
+  private _onViewChoice(event: Event): void {
+    const value = (event.target as HTMLSelectElement).value;
+    if (value === 'whole') this._view = WHOLE_RUN;
+    else if (value.startsWith('follow:')) this._view = { kind: 'follow', steps: Number(value.slice('follow:'.length)) };
+  }
+
+  /** A drag across a chart: zoom on the steps it covered. */
+  private _onSelect(u: uPlot): void {
+    const { left, width } = u.select;
+    if (width < MIN_DRAG_PIXELS) return;
+    const from = u.posToVal(left, 'x');
+    const to = u.posToVal(left + width, 'x');
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    this._showRange(from, to);
   }
 
   /** A new run (new history, maybe another layer count): new charts. */
   private _build(history: MetricsHistory): void {
     for (const chart of Object.values(this.charts)) chart?.destroy();
+    this.switchLabels.clear();
+    this.lastDrawn = null;
     this.drawnHistory = history;
     const width = this._width();
-    const markers = switchMarkers(() => this.drawnHistory);
+    const markers = switchMarkers(
+      () => this.drawnHistory,
+      (u, labels) => this.switchLabels.set(u, labels),
+    );
     const root = this.renderRoot;
     const xAxis: uPlot.Axis = { label: 'step' };
-    const common: Pick<uPlot.Options, 'width' | 'height' | 'plugins' | 'cursor' | 'legend'> = {
+    const common: Pick<uPlot.Options, 'width' | 'height' | 'plugins' | 'cursor' | 'legend' | 'hooks'> = {
       width,
       height: 190,
       plugins: [markers],
-      cursor: { drag: { x: false, y: false } },
+      cursor: {
+        // Dragging selects steps to zoom on (this panel sets the range, so every chart follows).
+        drag: { x: true, y: false, setScale: false },
+        bind: {
+          dblclick: () => () => {
+            this._view = WHOLE_RUN;
+            return null;
+          },
+        },
+      },
+      hooks: { setSelect: [(u) => this._onSelect(u)] },
       // Labels only: live values under the cursor would flicker at every streamed frame.
       legend: { live: false },
     };
     this.charts.loss = new uPlot(
       {
         ...common,
-        scales: { x: { time: false }, y: { distr: 3 } },
+        scales: { x: { time: false, auto: false }, y: { distr: 3 } },
         axes: [xAxis, { label: 'loss', values: logTickLabels }],
         series: [
           { label: 'step' },
@@ -183,7 +404,7 @@ export class CurvesPanel extends LitElement {
     this.charts.gradients = new uPlot(
       {
         ...common,
-        scales: { x: { time: false }, y: { distr: 3 } },
+        scales: { x: { time: false, auto: false }, y: { distr: 3 } },
         axes: [xAxis, { label: 'norm', values: logTickLabels }],
         series: [
           { label: 'step' },
@@ -198,7 +419,7 @@ export class CurvesPanel extends LitElement {
       {
         ...common,
         height: 150,
-        scales: { x: { time: false }, y: { auto: false, range: [0, 1] } },
+        scales: { x: { time: false, auto: false }, y: { auto: false, range: [0, 1] } },
         axes: [xAxis, { label: 'fraction' }],
         series: [
           { label: 'step' },
@@ -210,9 +431,11 @@ export class CurvesPanel extends LitElement {
       root.querySelector('#accuracy') as HTMLElement,
     );
     if (!this.resizeObserver) {
+      // A resize reads the history again at the level that fits the new width.
       this.resizeObserver = new ResizeObserver(() => {
         const w = this._width();
         for (const chart of Object.values(this.charts)) if (chart && chart.width !== w) chart.setSize({ width: w, height: chart.height });
+        this._scheduleDraw();
       });
       this.resizeObserver.observe(root.querySelector('#loss') as HTMLElement);
     }

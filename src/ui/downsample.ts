@@ -1,7 +1,8 @@
 /**
  * Reduces long columns to at most `maxPoints` x positions for drawing, keeping each bucket's
  * minimum and maximum (in the order they occur), so spikes stay visible however long the run.
- * The history itself is never thinned; only what is drawn is.
+ * The curves draw the test evaluations through it (the steps come from the history's own min/max
+ * pyramid, src/ui/min-max-pyramid.ts, which never needs a scan of the steps behind a bucket).
  *
  * Buckets are runs of consecutive indices, each as wide as the others (the last may be shorter).
  * While the columns fit in `maxPoints`, every bucket is one index wide, so the columns come back

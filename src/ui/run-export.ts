@@ -1,11 +1,13 @@
 /**
  * What the share panel's buttons download: the run as JSON (configuration, where it trained, the
- * weights and optimizer state, every metric) and the curves as CSV. Downloads are Blob URLs; no
- * user text goes through innerHTML.
+ * weights and optimizer state, the metrics) and the curves as CSV. Both hold every step the history
+ * keeps whole and older steps at the finest resolution it keeps for them (src/ui/metrics-history.ts),
+ * and both say which: the CSV in its header, the JSON in `metrics.resolution` and `metrics.ranges`.
+ * Loss switches and test evaluations are exact in both. Downloads are Blob URLs; no user text goes
+ * through innerHTML.
  */
-import { LOSS_NAMES } from '../model/losses';
 import type { Session } from '../model/session';
-import type { MetricsHistory } from './metrics-history';
+import { describeResolution, type ExportedSeries, type MetricsHistory } from './metrics-history';
 import type { PlaygroundConfig } from './playground-config';
 
 /** Offers `content` as a file download through a temporary Blob URL. */
@@ -35,7 +37,12 @@ interface ExportedRun {
 /** Downloads the run as JSON, named by its step. */
 export async function exportRunJson({ session, history, config, adapter }: ExportedRun): Promise<void> {
   const snapshot = await session.snapshot();
-  const columns = ['step', ...LOSS_NAMES, 'active', 'outputDeltaNorm', 'globalGradNorm', 'saturatedFraction'] as const;
+  const rows = history.exportRows();
+  // Per series: each row's mean under its own name (a row of one step holds its value), its extremes under min and max.
+  const byName = (pick: (s: ExportedSeries) => number[]) => ({
+    ...Object.fromEntries(rows.series.filter((s) => s.layer === null).map((s) => [s.jsonName, pick(s)])),
+    gradNormW: rows.series.filter((s) => s.layer !== null).map(pick),
+  });
   const file = {
     format: 'webgpu-mlp-playground run',
     config,
@@ -44,8 +51,14 @@ export async function exportRunJson({ session, history, config, adapter }: Expor
     dataset: { name: session.dataset.name, trainCount: session.dataset.trainCount, testCount: session.dataset.testCount },
     snapshot: { step: snapshot.step, loss: snapshot.loss, parameters: Array.from(snapshot.parameters), optimizerSlots: snapshot.optimizerSlots.map((s) => Array.from(s)) },
     metrics: {
-      ...Object.fromEntries(columns.map((c) => [c, Array.from(history.column(c))])),
-      gradNormW: Array.from({ length: history.layerCount }, (_, l) => Array.from(history.layerNorm(l))),
+      resolution: describeResolution(rows.ranges),
+      ranges: rows.ranges,
+      step: rows.firstStep,
+      lastStep: rows.lastStep,
+      active: rows.active,
+      ...byName((s) => s.mean),
+      min: byName((s) => s.min),
+      max: byName((s) => s.max),
       switches: history.switches,
       tests: history.tests,
     },
