@@ -19,6 +19,7 @@ import { resolve } from 'node:path';
 import { LOSSES, type LossName } from '../src/model/losses';
 import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
 import type { BenchRequest, BenchResult, FirstStepResult, MatmulResult } from './lib/bench-types';
+import { fmtRate, seconds, spread } from './lib/bench-format';
 import { filePath, listOf, option, parseCommandArgs, realNumber, wholeNumber, type CommandDeclaration } from './lib/args';
 import { openBenchTarget, type BenchTarget } from './lib/bench-targets';
 import { RUNTIME_CHOICES, announceRuntime, resolveRuntime, type GpuRuntime } from './lib/gpu-runtime';
@@ -111,17 +112,6 @@ interface StartupRow {
   firstStep: FirstStepResult;
 }
 
-function fmtRate(samplesPerSecond: number): string {
-  return samplesPerSecond >= 1000 ? Math.round(samplesPerSecond).toLocaleString('en-US') : samplesPerSecond.toPrecision(3);
-}
-
-/** Smallest and largest window, as a share of the median: how steady the measurement was. */
-function spread(result: BenchResult): string {
-  const min = Math.min(...result.windowSamplesPerSecond);
-  const max = Math.max(...result.windowSamplesPerSecond);
-  return `${Math.round((100 * (min - result.medianSamplesPerSecond)) / result.medianSamplesPerSecond)}/+${Math.round((100 * (max - result.medianSamplesPerSecond)) / result.medianSamplesPerSecond)}%`;
-}
-
 /** TF.js's figure through `show`, or "not run" when it failed on this runtime. */
 function tfjsCell(tfjs: Row['tfjs'], show: (result: BenchResult) => string): string {
   return 'error' in tfjs ? 'not run' : show(tfjs);
@@ -151,11 +141,6 @@ function cpuTable(rows: Row[]): string {
     `| ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${tfjsCell(tfjs, (t) => fmtRate(t.medianSamplesPerSecond))} | ${tfjsCell(tfjs, (t) => (ours.medianSamplesPerSecond / t.medianSamplesPerSecond).toFixed(2))} | ${ours.stepsPerWindow}, ${tfjsCell(tfjs, (t) => String(t.stepsPerWindow))} | ${spread(ours)}, ${tfjsCell(tfjs, spread)} |`,
   );
   return [header, rule, ...lines].join('\n');
-}
-
-/** Milliseconds as seconds with two decimals. */
-function seconds(ms: number): string {
-  return (ms / 1000).toFixed(2);
 }
 
 /** Start-up to a first step, and our steady steps/s on the first loss, per runtime and config. */

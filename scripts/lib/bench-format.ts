@@ -1,0 +1,19 @@
+/** How `npm run bench` writes its figures, shared by every table it prints (scripts/bench.ts, scripts/lib/bench-tuning.ts). */
+import type { BenchResult } from './bench-types';
+
+/** Samples (or steps) per second: whole numbers with thousands separators from 1000 up, three significant digits below. */
+export function fmtRate(samplesPerSecond: number): string {
+  return samplesPerSecond >= 1000 ? Math.round(samplesPerSecond).toLocaleString('en-US') : samplesPerSecond.toPrecision(3);
+}
+
+/** Smallest and largest window, as a share of the median: how steady the measurement was. */
+export function spread(result: BenchResult): string {
+  const min = Math.min(...result.windowSamplesPerSecond);
+  const max = Math.max(...result.windowSamplesPerSecond);
+  return `${Math.round((100 * (min - result.medianSamplesPerSecond)) / result.medianSamplesPerSecond)}/+${Math.round((100 * (max - result.medianSamplesPerSecond)) / result.medianSamplesPerSecond)}%`;
+}
+
+/** Milliseconds as seconds with two decimals. */
+export function seconds(ms: number): string {
+  return (ms / 1000).toFixed(2);
+}
