@@ -4,8 +4,8 @@
  */
 import { fetchMnistAsset } from '../../src/data/mnist';
 import type { MatmulVariant } from '../../src/gpu/kernels';
-import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, MatmulResult } from '../lib/bench-types';
-import { matmulVariants, measureFirstStep, measureMatmul, measureTrainer } from '../lib/bench-measure';
+import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, MatmulResult, TuningRequest, TuningResult } from '../lib/bench-types';
+import { matmulVariants, measureFirstStep, measureMatmul, measureTrainer, measureTuning } from '../lib/bench-measure';
 import { adapterLabel } from './adapter';
 
 declare global {
@@ -16,6 +16,7 @@ declare global {
     benchMatmulVariants(size: number): Promise<MatmulVariant[]>;
     benchMatmul(size: number, variant: MatmulVariant, windows: number, windowSeconds: number): Promise<MatmulResult>;
     benchFirstStep(request: FirstStepRequest): Promise<FirstStepResult>;
+    benchTuning(request: TuningRequest): Promise<TuningResult>;
   }
 }
 
@@ -26,4 +27,5 @@ window.benchTrainer = (request) => measureTrainer(request, mnistAsset);
 window.benchMatmulVariants = matmulVariants;
 window.benchMatmul = measureMatmul;
 window.benchFirstStep = (request) => measureFirstStep(request, mnistAsset);
+window.benchTuning = (request) => measureTuning(request, mnistAsset);
 window.pageReady = true;
