@@ -22,7 +22,8 @@ export const TUNING_METHOD = `- Tuned against the fixed rule, per runtime and GP
   submit to onSubmittedWorkDone, best of two), the tuning time its own clock. The two sessions then train in timed
   windows of equal steps, sized on the rule's, in pairs whose order alternates (rule first, then tuned first), so load
   that comes and goes on a shared machine falls on both alike; "tuned / rule" divides their medians. A config whose step
-  is fused into one workgroup has no products: both plans are then the same plan, and its ratio shows the noise.`;
+  is fused into one workgroup has no products: both plans are then the same plan, and its ratio shows the noise. The
+  ours-against-TF.js table runs the rule's plan, untuned.`;
 
 /** One config's tuning on one runtime. */
 export interface TuningRow {
