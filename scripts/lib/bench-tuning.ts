@@ -21,8 +21,9 @@ export const TUNING_METHOD = `- Tuned against the fixed rule, per runtime and GP
   candidates' GFLOP/s are the tuner's own report (src/gpu/product-timer.ts: one product in one submission, timed from
   submit to onSubmittedWorkDone, best of two), the tuning time its own clock. The two sessions then train in timed
   windows of equal steps, sized on the rule's, in pairs whose order alternates (rule first, then tuned first), so load
-  that comes and goes on a shared machine falls on both alike; "tuned / rule" divides their medians. A config whose step
-  is fused into one workgroup has no products: both plans are then the same plan, and its ratio shows the noise. The
+  that comes and goes on a shared machine falls on both alike; "tuned / rule" divides their medians. Where the tuner
+  chose the rule's variant for every shape, or the step is fused into one workgroup and has no products, both sessions
+  run the same plan: the ratio is marked "(same plan)" and shows only how much the measurement moves. The
   ours-against-TF.js table runs the rule's plan, untuned.`;
 
 /** One config's tuning on one runtime. */
@@ -45,7 +46,7 @@ function networkLabel(row: TuningRow): string {
 }
 
 /** How much of the tuning the budget allowed: candidate timings taken of those there were to take. */
-export function tuningCoverage(result: TuningResult): { timed: number; total: number; shapesTuned: number; shapes: number } {
+function tuningCoverage(result: TuningResult): { timed: number; total: number; shapesTuned: number; shapes: number } {
   const shapes = result.report?.shapes ?? [];
   return {
     timed: shapes.reduce((sum, shape) => sum + shape.candidates.length, 0),
@@ -151,9 +152,15 @@ export function tunedAgainstRuleTable(rows: readonly TuningRow[]): string {
   return [header, rule, ...lines].join('\n');
 }
 
-/** The tuned plan's median samples/s over the rule's. */
+/** Whether the tuner chose the rule's variant for every product shape (or had none to choose), so both sessions ran the same plan. */
+export function samePlan(result: TuningResult): boolean {
+  return (result.report?.shapes ?? []).every((shape) => shape.chosen === result.ruleVariant);
+}
+
+/** The tuned plan's median samples/s over the rule's; when both ran the same plan, said so: the ratio is then the measurement's noise. */
 function tunedOverRule(result: TuningResult): string {
-  return (result.tuned.medianSamplesPerSecond / result.rule.medianSamplesPerSecond).toFixed(2);
+  const ratio = (result.tuned.medianSamplesPerSecond / result.rule.medianSamplesPerSecond).toFixed(2);
+  return samePlan(result) ? `${ratio} (same plan)` : ratio;
 }
 
 /** The progress line printed when a config's tuning and comparison are done. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as bench } from '../../scripts/bench';
 import { timeAlternatingWindows } from '../../scripts/lib/bench-measure';
-import { candidateFailureLines, candidatesTable, fusedConfigLines, tunedAgainstRuleTable, tuningSection, type TuningRow } from '../../scripts/lib/bench-tuning';
+import { candidateFailureLines, candidatesTable, fusedConfigLines, samePlan, tunedAgainstRuleTable, tuningSection, type TuningRow } from '../../scripts/lib/bench-tuning';
 import type { BenchResult, TuningResult } from '../../scripts/lib/bench-types';
 import type { MatmulVariant } from '../../src/gpu/kernels';
 import { productShapes } from '../../src/gpu/step-plan';
@@ -177,7 +177,9 @@ describe('fused configs and the tuned-against-rule table', () => {
       const cells = table.split('\n').find((line) => line.startsWith(`| ${row.runtime} | ${row.config} [`))!.split('|').slice(1, -1).map((cell) => cell.trim());
       const { rule, tuned, report } = row.result;
       expect(cells[column('tuning s')]).toBe(report ? (report.elapsedMs / 1000).toFixed(2) : '—');
-      expect(cells[column('tuned / rule')]).toBe((tuned.medianSamplesPerSecond / rule.medianSamplesPerSecond).toFixed(2));
+      const ratio = (tuned.medianSamplesPerSecond / rule.medianSamplesPerSecond).toFixed(2);
+      // allTimed makes a tiled variant the fastest on the first shape, so only the fused config runs the rule's plan.
+      expect(cells[column('tuned / rule')]).toBe(row.result.kernel === 'fused' ? `${ratio} (same plan)` : ratio);
       expect(cells[column('rule products')]).toBe(rule.plan);
       expect(cells[column('tuned products')]).toBe(tuned.plan);
       expect(cells[column('loss')]).toBe('CE');
@@ -194,6 +196,25 @@ describe('fused configs and the tuned-against-rule table', () => {
     expect(section).toContain(fusedConfigLines(rows)[0]);
     expect(tuningSection([], 0)).toBe('Not run (--tune-ms 0).');
   });
+});
+
+describe('samePlan: whether the tuned session ran the rule’s plan', () => {
+  // allTimed makes a tiled variant fastest on shapes of even index and the rule's on odd ones; this makes the rule's fastest on all.
+  const ruleFastest = (key: string, index: number) => allTimed(key, index).map((timing) => (timing.variant === 'registers' ? { ...timing, gflops: 100 } : timing));
+  const cases: { name: string; result: TuningResult; same: boolean }[] = [
+    { name: 'the rule’s variant fastest on every shape', result: tuningOf(MNIST, ruleFastest), same: true },
+    { name: 'another variant fastest on one shape of eight', result: tuningOf(MNIST, (key, index) => (index === 2 ? allTimed(key, index) : ruleFastest(key, index))), same: false },
+    { name: 'another variant fastest everywhere', result: tuningOf(LARGE, allTimed), same: false },
+    { name: 'nothing timed: every shape left to the rule', result: tuningOf(LARGE, () => []), same: true },
+    { name: 'a failed candidate, the rule fastest of the rest', result: tuningOf(DEEP, (key, index) => ruleFastest(key, index).map((timing) => (timing.variant === 'tiled-64-k16' ? { variant: timing.variant, gflops: null, error: 'no' } : timing))), same: true },
+  ];
+  for (const { name, result, same } of cases) {
+    it(`${name}: ${same ? 'same plan' : 'a different plan'}`, () => {
+      expect(samePlan(result)).toBe(same);
+      const row: TuningRow = { runtime: 'node', config: 'c', loss: 'mse', spec: MNIST, result };
+      expect(tunedAgainstRuleTable([row]).includes('(same plan)')).toBe(same);
+    });
+  }
 });
 
 describe('timeAlternatingWindows: the two plans take turns, in alternating order', () => {
