@@ -18,8 +18,8 @@ export const TUNING_METHOD = `- Tuned against the fixed rule, per runtime and GP
   autotuner (src/gpu/tuner.ts) and no store, so it neither reads nor writes the choices cached for the adapter (the
   user's cache file, the page's localStorage) and times every candidate of every product shape afresh within --tune-ms;
   then a session on the fixed rule's plan (chooseStepPlan) from the same seed, so the same weights and batches. The
-  candidates' GFLOP/s are the tuner's own report (src/gpu/product-timer.ts: one product in one submission, timed from
-  submit to onSubmittedWorkDone, best of two), the tuning time its own clock. The two sessions then train in timed
+  candidates' GFLOP/s are the tuner's own report (src/gpu/product-timer.ts: after one product to warm up, as many as fill
+  about 10 ms in one submission, timed from submit to onSubmittedWorkDone, best of two), the tuning time its own clock. The two sessions then train in timed
   windows of equal steps, sized on the rule's, in pairs whose order alternates (rule first, then tuned first), so load
   that comes and goes on a shared machine falls on both alike; "tuned / rule" divides their medians. Where the tuner
   chose the rule's variant for every shape, or the step is fused into one workgroup and has no products, both sessions
