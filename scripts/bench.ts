@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- [--runtime node,chromium] [--configs toy,mnist,large] [--losses mse,cross_entropy]
  *   [--cpu-configs toy,mnist] [--windows 3] [--seconds 2] [--steps N] [--warmup 3] [--matmul-size 1024]
- *   [--tune-ms 7200000] [--out BENCHMARKS.md]`
+ *   [--tune-ms 300000] [--out BENCHMARKS.md]`
  *
  * Our trainers against TensorFlow.js on each runtime asked for (headless Chromium, or this Node
  * process on Node's WebGPU): the WebGPU trainer against TF.js's WebGPU backend, and our float64
@@ -22,7 +22,7 @@ import { resolve } from 'node:path';
 import { LOSSES, type LossName } from '../src/model/losses';
 import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
 import type { BenchRequest, BenchResult, FirstStepResult, MatmulResult, TuningRequest } from './lib/bench-types';
-import { fmtRate, seconds, spread } from './lib/bench-format';
+import { fmtRate, keptSections, seconds, spread } from './lib/bench-format';
 import { TUNING_METHOD, tuningProgressLine, tuningSection, type TuningRow } from './lib/bench-tuning';
 import { filePath, listOf, option, parseCommandArgs, realNumber, wholeNumber, type CommandDeclaration } from './lib/args';
 import { openBenchTarget, type BenchTarget } from './lib/bench-targets';
@@ -51,13 +51,14 @@ const MAX_MATMUL_SIZE = 4096;
 const MAX_WINDOWS = 100;
 const MAX_WINDOW_SECONDS = 600;
 /**
- * The bench's tuning budget per config, by default two hours: enough for every candidate of every
- * product shape of large on SwiftShader here. Measured on the Node runtime at a load average near
- * 10 on 2 cores: the seven candidates of one 1025×1024×1024 product took 742 s (the tiled variants
- * run at 0.03-0.2 GFLOP/s there), and large's five products of about 10⁹ multiply-adds need about
- * 4.5 times that, near an hour. On a GPU tuning ends in seconds, so the cap costs nothing there.
+ * The bench's tuning budget per config, by default five minutes: toy has no products to tune, mnist
+ * is tuned completely here (136 s on SwiftShader under load), and large reports how far it got. A
+ * whole tuning of large on SwiftShader takes about an hour (one 1025×1024×1024 shape took 742 s for
+ * its seven candidates on the Node runtime at a load average near 10; large has five such), which
+ * a bench run should not spend by default: ask for it with --tune-ms 7200000. On a GPU tuning ends
+ * in seconds, so the cap costs nothing there.
  */
-const DEFAULT_TUNE_MS = 7_200_000;
+const DEFAULT_TUNE_MS = 300_000;
 /** Longest tuning budget per config: six hours, so a typo cannot keep the machine busy for days. */
 const MAX_TUNE_MS = 21_600_000;
 
@@ -246,16 +247,13 @@ function dateLine(date: Date): string {
   return date.toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
 }
 
-/** The most recent run sections of an existing BENCHMARKS.md, or nothing. */
-async function earlierRuns(path: string): Promise<string> {
-  let text: string;
+/** What an existing BENCHMARKS.md keeps after the new run (keptSections), or nothing when there is no file yet. */
+async function earlierSections(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return keptSections(await readFile(path, 'utf8'), BENCHMARKS_HEADER, RUN_HEADING, EARLIER_RUNS_KEPT);
   } catch {
     return '';
   }
-  const sections = text.split(`\n${RUN_HEADING}`).slice(1);
-  return sections.slice(0, EARLIER_RUNS_KEPT).map((section) => `\n${RUN_HEADING}${section.trimEnd()}\n`).join('');
 }
 
 /** The commit measured, and whether the engine had uncommitted edits (others may be editing while a benchmark runs). */
@@ -410,7 +408,7 @@ ${tunerSection}
 
 ${cpuSection}
 `;
-  await writeOutputs([{ path: outPath, field: '--out', content: `${BENCHMARKS_HEADER}\n${runSection}${await earlierRuns(outPath)}` }]);
+  await writeOutputs([{ path: outPath, field: '--out', content: `${BENCHMARKS_HEADER}\n${runSection}${await earlierSections(outPath)}` }]);
   host.stdout(`\n${runtimeSection}\n\n${gpuSection}${failuresSection}\n\n${tunerSection}\n\n${cpuSection}\n\nwrote ${outPath}\n`);
   return 0;
 }

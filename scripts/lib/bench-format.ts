@@ -17,3 +17,18 @@ export function spread(result: BenchResult): string {
 export function seconds(ms: number): string {
   return (ms / 1000).toFixed(2);
 }
+
+/**
+ * The sections of a benchmarks file that a new run keeps after its own: the `runsKept` most recent
+ * run sections (headed `runHeading`), then whole every other `## ` section the header does not
+ * write, such as those other scripts add (`npm run bench:charts`). Each section ends in one newline.
+ */
+export function keptSections(text: string, header: string, runHeading: string, runsKept: number): string {
+  const headerHeadings = new Set(header.split('\n').filter((line) => line.startsWith('## ')));
+  const sections = text.split(/\n(?=## )/).slice(1).map((section) => `\n${section.trimEnd()}\n`);
+  const isRun = (section: string) => section.startsWith(`\n${runHeading}`);
+  const heading = (section: string) => section.slice(1).split('\n', 1)[0];
+  const runs = sections.filter(isRun).slice(0, runsKept);
+  const others = sections.filter((section) => !isRun(section) && !headerHeadings.has(heading(section)));
+  return [...runs, ...others].join('');
+}
