@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- [--runtime node,chromium] [--configs toy,mnist,large] [--losses mse,cross_entropy]
  *   [--cpu-configs toy,mnist] [--windows 3] [--seconds 2] [--steps N] [--warmup 3] [--matmul-size 1024]
- *   [--out BENCHMARKS.md]`
+ *   [--tune-ms 300000] [--out BENCHMARKS.md]`
  *
  * Our trainers against TensorFlow.js on each runtime asked for (headless Chromium, or this Node
  * process on Node's WebGPU): the WebGPU trainer against TF.js's WebGPU backend, and our float64
@@ -9,6 +9,9 @@
  * weights and batches. Steady-state samples/s is the median of timed windows after warm-up, each
  * window ending in one synchronisation. Also times each runtime from nothing to a first finished
  * step, and our own matrix-product kernel on size³, relating each config's achieved GFLOP/s to it.
+ * Per GPU config, the autotuner is run afresh: every candidate variant's GFLOP/s per product shape
+ * and the one chosen, and the tuned plan's samples/s against the fixed rule's in the same run
+ * (scripts/lib/bench-tuning.ts).
  * Prints the tables and writes them to BENCHMARKS.md with the machine it ran on.
  */
 import { execFile } from 'node:child_process';
@@ -18,7 +21,9 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { LOSSES, type LossName } from '../src/model/losses';
 import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
-import type { BenchRequest, BenchResult, FirstStepResult, MatmulResult } from './lib/bench-types';
+import type { BenchRequest, BenchResult, FirstStepResult, MatmulResult, TuningRequest } from './lib/bench-types';
+import { fmtRate, keptSections, seconds, spread } from './lib/bench-format';
+import { TUNING_METHOD, tuningProgressLine, tuningSection, type TuningRow } from './lib/bench-tuning';
 import { filePath, listOf, option, parseCommandArgs, realNumber, wholeNumber, type CommandDeclaration } from './lib/args';
 import { openBenchTarget, type BenchTarget } from './lib/bench-targets';
 import { RUNTIME_CHOICES, announceRuntime, resolveRuntime, type GpuRuntime } from './lib/gpu-runtime';
@@ -45,6 +50,17 @@ const MAX_MATMUL_SIZE = 4096;
 /** Most timed windows per measurement, and longest window, so a typo cannot keep the machine busy for a day. */
 const MAX_WINDOWS = 100;
 const MAX_WINDOW_SECONDS = 600;
+/**
+ * The bench's tuning budget per config, by default five minutes: toy has no products to tune, mnist
+ * is tuned completely here (136 s on SwiftShader under load), and large reports how far it got. A
+ * whole tuning of large on SwiftShader takes about an hour (one 1025×1024×1024 shape took 742 s for
+ * its seven candidates on the Node runtime at a load average near 10; large has five such), which
+ * a bench run should not spend by default: ask for it with --tune-ms 7200000. On a GPU tuning ends
+ * in seconds, so the cap costs nothing there.
+ */
+const DEFAULT_TUNE_MS = 300_000;
+/** Longest tuning budget per config: six hours, so a typo cannot keep the machine busy for days. */
+const MAX_TUNE_MS = 21_600_000;
 
 /** The command line: the usage text, the parsing and the checks all read this. */
 const BENCH_COMMAND = {
@@ -59,6 +75,11 @@ const BENCH_COMMAND = {
     steps: option(wholeNumber(1, MAX_STEPS), null, 'steps per window for every measurement, instead of calibrating'),
     warmup: option(wholeNumber(1, MAX_STEPS), 3, 'steps run before timing'),
     matmulSize: option(wholeNumber(0, MAX_MATMUL_SIZE, 'N', "its matrices must fit WebGPU's default 128 MiB storage binding"), 1024, "size of the square product timed alone, in every product variant that fits\nthe device (the trainer's first); 0 skips it"),
+    tuneMs: option(
+      wholeNumber(0, MAX_TUNE_MS, 'MS', 'six hours per config at most'),
+      DEFAULT_TUNE_MS,
+      "milliseconds the autotuner may spend per GPU config, timing every product variant afresh\n(the user's cached choices are neither read nor written); the tuned plan is then timed\nagainst the fixed rule's. 0 skips the tuning tables",
+    ),
     out: option(filePath(), 'BENCHMARKS.md', 'where the table is written'),
   },
 } satisfies CommandDeclaration;
@@ -111,17 +132,6 @@ interface StartupRow {
   firstStep: FirstStepResult;
 }
 
-function fmtRate(samplesPerSecond: number): string {
-  return samplesPerSecond >= 1000 ? Math.round(samplesPerSecond).toLocaleString('en-US') : samplesPerSecond.toPrecision(3);
-}
-
-/** Smallest and largest window, as a share of the median: how steady the measurement was. */
-function spread(result: BenchResult): string {
-  const min = Math.min(...result.windowSamplesPerSecond);
-  const max = Math.max(...result.windowSamplesPerSecond);
-  return `${Math.round((100 * (min - result.medianSamplesPerSecond)) / result.medianSamplesPerSecond)}/+${Math.round((100 * (max - result.medianSamplesPerSecond)) / result.medianSamplesPerSecond)}%`;
-}
-
 /** TF.js's figure through `show`, or "not run" when it failed on this runtime. */
 function tfjsCell(tfjs: Row['tfjs'], show: (result: BenchResult) => string): string {
   return 'error' in tfjs ? 'not run' : show(tfjs);
@@ -151,11 +161,6 @@ function cpuTable(rows: Row[]): string {
     `| ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${tfjsCell(tfjs, (t) => fmtRate(t.medianSamplesPerSecond))} | ${tfjsCell(tfjs, (t) => (ours.medianSamplesPerSecond / t.medianSamplesPerSecond).toFixed(2))} | ${ours.stepsPerWindow}, ${tfjsCell(tfjs, (t) => String(t.stepsPerWindow))} | ${spread(ours)}, ${tfjsCell(tfjs, spread)} |`,
   );
   return [header, rule, ...lines].join('\n');
-}
-
-/** Milliseconds as seconds with two decimals. */
-function seconds(ms: number): string {
-  return (ms / 1000).toFixed(2);
 }
 
 /** Start-up to a first step, and our steady steps/s on the first loss, per runtime and config. */
@@ -217,6 +222,7 @@ so the spread between runs on the same machine stays in view.
   adapter, the engine's modules being loaded with the script as in every run), building the dataset, creating the
   session (pipelines, buffers, uploads; the device too in a runtime's first config), and one step with its flush.
   Measured before anything else runs on the runtime; every config of a runtime shares one runtime start.
+${TUNING_METHOD}
 
 ## The Node runtime
 
@@ -241,16 +247,13 @@ function dateLine(date: Date): string {
   return date.toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
 }
 
-/** The most recent run sections of an existing BENCHMARKS.md, or nothing. */
-async function earlierRuns(path: string): Promise<string> {
-  let text: string;
+/** What an existing BENCHMARKS.md keeps after the new run (keptSections), or nothing when there is no file yet. */
+async function earlierSections(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return keptSections(await readFile(path, 'utf8'), BENCHMARKS_HEADER, RUN_HEADING, EARLIER_RUNS_KEPT);
   } catch {
     return '';
   }
-  const sections = text.split(`\n${RUN_HEADING}`).slice(1);
-  return sections.slice(0, EARLIER_RUNS_KEPT).map((section) => `\n${RUN_HEADING}${section.trimEnd()}\n`).join('');
 }
 
 /** The commit measured, and whether the engine had uncommitted edits (others may be editing while a benchmark runs). */
@@ -287,6 +290,20 @@ async function measurePairs(target: BenchTarget, configs: string[], backend: 'we
   return rows;
 }
 
+/** Tunes each GPU config afresh on one runtime and times the tuned plan against the rule's, on `loss`: one row per config. */
+async function measureTunings(target: BenchTarget, configs: string[], loss: LossName, timing: Omit<TuningRequest, 'spec' | 'dataset' | 'budgetMs'>, budgetMs: number, host: ScriptHost): Promise<TuningRow[]> {
+  const rows: TuningRow[] = [];
+  for (const config of configs) {
+    const spec = specFor(config, loss);
+    host.stderr(`${target.runtime} ${config}: tuning afresh (budget ${budgetMs} ms), then the tuned plan against the rule's\n`);
+    const result = await target.tuning({ spec, dataset: BENCH_CONFIGS[config].dataset, budgetMs, ...timing });
+    const row = { runtime: target.runtime, config, loss, spec, result };
+    rows.push(row);
+    host.stdout(`${tuningProgressLine(row)}\n`);
+  }
+  return rows;
+}
+
 export async function main(args: string[], host: ScriptHost): Promise<number> {
   const options = parseCommandArgs(BENCH_COMMAND, args, host);
   if (typeof options === 'number') return options;
@@ -315,6 +332,7 @@ async function runBench(options: BenchOptions, args: string[], host: ScriptHost)
   const matmulLines: string[] = [];
   const matmulByRuntime = new Map<GpuRuntime, MatmulResult>();
   const gpuRows: Row[] = [];
+  const tuningRows: TuningRow[] = [];
   let cpuRows: Row[] = [];
   for (const [index, runtime] of runtimes.entries()) {
     const target = await openBenchTarget(runtime, host);
@@ -345,6 +363,7 @@ async function runBench(options: BenchOptions, args: string[], host: ScriptHost)
         }
         matmulByRuntime.set(runtime, matmuls[0]);
       }
+      if (options.tuneMs > 0) tuningRows.push(...(await measureTunings(target, options.configs, options.losses[0], timing, options.tuneMs, host)));
       gpuRows.push(...(await measurePairs(target, options.configs, 'webgpu', options.losses, timing, host)));
       // The CPU path runs in V8 on either runtime: measured once, on the first.
       if (index === 0) cpuRows = await measurePairs(target, options.cpuConfigs, 'cpu', options.losses, timing, host);
@@ -364,6 +383,7 @@ async function runBench(options: BenchOptions, args: string[], host: ScriptHost)
   const gpuSection = gpuTable(gpuRows, matmulByRuntime);
   const cpuSection = cpuRows.length > 0 ? `Measured on the ${runtimes[0]} runtime.\n\n${cpuTable(cpuRows)}` : 'Not run (--cpu-configs none).';
   const runtimeSection = runtimeTable(startups, gpuRows);
+  const tunerSection = tuningSection(tuningRows, options.tuneMs);
   const failuresSection = tfjsFailures.length > 0 ? `\n\nTF.js did not run:\n${tfjsFailures.map((line) => `- ${line}`).join('\n')}` : '';
   const matmulSection = matmulLines.length > 0 ? matmulLines.join('\n') : 'The matrix-product kernel was not timed (--matmul-size 0).';
   const runSection = `## Run of ${dateLine(started)}, ${version}
@@ -380,11 +400,15 @@ ${matmulSection}
 
 ${gpuSection}${failuresSection}
 
+### Autotuner against the fixed rule
+
+${tunerSection}
+
 ### CPU
 
 ${cpuSection}
 `;
-  await writeOutputs([{ path: outPath, field: '--out', content: `${BENCHMARKS_HEADER}\n${runSection}${await earlierRuns(outPath)}` }]);
-  host.stdout(`\n${runtimeSection}\n\n${gpuSection}${failuresSection}\n\n${cpuSection}\n\nwrote ${outPath}\n`);
+  await writeOutputs([{ path: outPath, field: '--out', content: `${BENCHMARKS_HEADER}\n${runSection}${await earlierSections(outPath)}` }]);
+  host.stdout(`\n${runtimeSection}\n\n${gpuSection}${failuresSection}\n\n${tunerSection}\n\n${cpuSection}\n\nwrote ${outPath}\n`);
   return 0;
 }

@@ -2,7 +2,8 @@
  * The benchmark's measurements, run wherever the engine runs: in the headless page
  * scripts/pages/bench-page.ts (Chromium) or in this Node process on Node's WebGPU. Our trainers and
  * TensorFlow.js's on the same network, batch, learning rate, initial weights and batches; our
- * matrix-product kernel alone; and the time from nothing to a first finished step.
+ * matrix-product kernel alone; the autotuner's plan against the fixed rule's; and the time from
+ * nothing to a first finished step.
  *
  * Timing: after warm-up, a window issues a number of steps and synchronises once at its end (our
  * trainer: session.flush(); TF.js: awaiting data() of a variable the last step wrote), so queued
@@ -16,13 +17,13 @@ import { createSession } from '../../src/train/create-session';
 import { GpuSession } from '../../src/train/gpu-session';
 import { acquireGpu } from '../../src/gpu/device';
 import { bindGroupFor, layerAlignment, matmulGrid, matmulKernels, type MatmulVariant } from '../../src/gpu/kernels';
-import { chooseStepPlan } from '../../src/gpu/step-plan';
+import { chooseStepPlan, productShapes, variantFor, type StepPlan } from '../../src/gpu/step-plan';
 import { candidateVariants } from '../../src/gpu/tuner';
 import { forwardParams } from '../../src/gpu/trainer-layout';
 import { FORWARD_PARAMS, STEP_PARAMS } from '../../src/gpu/uniforms';
 import { packStruct } from '../../src/gpu/wgsl-struct';
 import { parameterLayout } from '../../src/model/layout';
-import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, MatmulResult } from './bench-types';
+import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, MatmulResult, TuningRequest, TuningResult } from './bench-types';
 import { LOSS_NAMES } from '../../src/model/losses';
 import { GpuReplicaSession } from '../../src/train/replica-session';
 import type { ReplicaBenchRequest, ReplicaBenchResult } from './replica-bench-types';
@@ -88,27 +89,26 @@ function median(values: number[]): number {
  */
 const MIN_CALIBRATED_STEPS = 3;
 
-/** Warm-up, calibration, then timed windows of `run`; returns steps per second of each window. */
-async function timeWindows(
-  run: (steps: number) => Promise<void>,
-  options: { warmupSteps: number; windows: number; windowSeconds: number; windowSteps: number | null },
-): Promise<{ stepsPerWindow: number; stepsPerSecond: number[] }> {
-  await run(options.warmupSteps);
-  let stepsPerWindow = options.windowSteps;
-  if (stepsPerWindow === null) {
-    // Calibration: grow the probe until it lasts a tenth of a window, then scale to a whole window.
-    let probe = 1;
-    for (;;) {
-      const start = performance.now();
-      await run(probe);
-      const seconds = (performance.now() - start) / 1000;
-      if (seconds >= options.windowSeconds / 10 || probe >= 1 << 16) {
-        stepsPerWindow = Math.max(MIN_CALIBRATED_STEPS, Math.round((probe * options.windowSeconds) / seconds));
-        break;
-      }
-      probe *= 4;
-    }
+/** Steps in a window: `windowSteps` when given, else grown by probes of `run` until one lasts a tenth of `windowSeconds`, then scaled to a whole window. */
+async function stepsPerWindowOf(run: (steps: number) => Promise<void>, options: { windowSeconds: number; windowSteps: number | null }): Promise<number> {
+  if (options.windowSteps !== null) return options.windowSteps;
+  let probe = 1;
+  for (;;) {
+    const start = performance.now();
+    await run(probe);
+    const seconds = (performance.now() - start) / 1000;
+    if (seconds >= options.windowSeconds / 10 || probe >= 1 << 16) return Math.max(MIN_CALIBRATED_STEPS, Math.round((probe * options.windowSeconds) / seconds));
+    probe *= 4;
   }
+}
+
+/** Options of a timed measurement (BenchRequest's timing fields). */
+type WindowOptions = { warmupSteps: number; windows: number; windowSeconds: number; windowSteps: number | null };
+
+/** Warm-up, calibration, then timed windows of `run`; returns steps per second of each window. */
+async function timeWindows(run: (steps: number) => Promise<void>, options: WindowOptions): Promise<{ stepsPerWindow: number; stepsPerSecond: number[] }> {
+  await run(options.warmupSteps);
+  const stepsPerWindow = await stepsPerWindowOf(run, options);
   const stepsPerSecond: number[] = [];
   for (let w = 0; w < options.windows; w++) {
     const start = performance.now();
@@ -118,6 +118,34 @@ async function timeWindows(
   return { stepsPerWindow, stepsPerSecond };
 }
 
+/**
+ * Two runners timed against each other: both warmed up, the window sized on `reference`, then
+ * `windows` windows of each in pairs whose order alternates (reference first in even pairs,
+ * `contender` first in odd ones), so load that comes and goes on a shared machine, and whatever
+ * drifts over the run, falls on both alike. Returns steps per second of each one's windows.
+ */
+export async function timeAlternatingWindows(
+  reference: (steps: number) => Promise<void>,
+  contender: (steps: number) => Promise<void>,
+  options: WindowOptions,
+): Promise<{ stepsPerWindow: number; reference: number[]; contender: number[] }> {
+  await reference(options.warmupSteps);
+  await contender(options.warmupSteps);
+  const stepsPerWindow = await stepsPerWindowOf(reference, options);
+  const rates = { reference: [] as number[], contender: [] as number[] };
+  const timed = async (which: keyof typeof rates) => {
+    const run = which === 'reference' ? reference : contender;
+    const start = performance.now();
+    await run(stepsPerWindow);
+    rates[which].push((stepsPerWindow * 1000) / (performance.now() - start));
+  };
+  for (let w = 0; w < options.windows; w++) {
+    const order: (keyof typeof rates)[] = w % 2 === 0 ? ['reference', 'contender'] : ['contender', 'reference'];
+    for (const which of order) await timed(which);
+  }
+  return { stepsPerWindow, ...rates };
+}
+
 /** Steady-state throughput of one trainer on one network: warm-up, calibration, timed windows. */
 export async function measureTrainer(request: BenchRequest, mnistAsset: () => Promise<Uint8Array>): Promise<BenchResult> {
   const dataset = await cachedDataset(request.dataset, mnistAsset);
@@ -125,14 +153,73 @@ export async function measureTrainer(request: BenchRequest, mnistAsset: () => Pr
   const trainer = await make(request.spec, dataset, request.backend);
   try {
     const { stepsPerWindow, stepsPerSecond } = await timeWindows((steps) => trainer.run(steps), request);
-    return {
-      plan: trainer.plan,
-      stepsPerWindow,
-      windowSamplesPerSecond: stepsPerSecond.map((rate) => rate * request.spec.batchSize),
-      medianSamplesPerSecond: median(stepsPerSecond) * request.spec.batchSize,
-    };
+    return benchResult(trainer.plan, stepsPerWindow, stepsPerSecond, request.spec.batchSize);
   } finally {
     trainer.dispose();
+  }
+}
+
+/** A measurement's result from the steps per second of its windows. */
+function benchResult(plan: string | null, stepsPerWindow: number, stepsPerSecond: number[], batchSize: number): BenchResult {
+  return {
+    plan,
+    stepsPerWindow,
+    windowSamplesPerSecond: stepsPerSecond.map((rate) => rate * batchSize),
+    medianSamplesPerSecond: median(stepsPerSecond) * batchSize,
+  };
+}
+
+/** The variants the products of `plan`'s step run in, as "variant ×count", most used first. */
+function productVariants(plan: StepPlan, spec: NetworkSpec): string {
+  if (plan.kernel === 'fused') return 'fused step, no products';
+  const counts = new Map<MatmulVariant, number>();
+  for (const shape of productShapes(spec.widths, spec.batchSize)) {
+    const variant = variantFor(plan, shape);
+    counts.set(variant, (counts.get(variant) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([variant, count]) => `${variant} ×${count}`).join(', ');
+}
+
+/** Trains `session` `steps` steps and waits for them. */
+async function trainAndFlush(session: GpuSession, steps: number): Promise<void> {
+  await session.train(steps);
+  await session.flush();
+}
+
+/**
+ * The autotuner against the fixed rule on one network. The tuned session is built with no store,
+ * so the tuner neither uses nor changes the choices cached for this adapter (the user's file or
+ * localStorage): every candidate of every product shape is timed in this run, and its report (the
+ * candidates' GFLOP/s, the choices, how long it took) is returned as it is. Then the rule's
+ * session, from the same seed, so the same weights and batches; both are timed in alternating
+ * windows (timeAlternatingWindows).
+ */
+export async function measureTuning(request: TuningRequest, mnistAsset: () => Promise<Uint8Array>): Promise<TuningResult> {
+  const { spec } = request;
+  const dataset = await cachedDataset(request.dataset, mnistAsset);
+  const { device } = await acquireGpu();
+  const tuned = await GpuSession.create({ spec, dataset, tuning: { budgetMs: request.budgetMs, store: null } });
+  let rule: GpuSession;
+  try {
+    rule = await GpuSession.create({ spec, dataset });
+  } catch (error) {
+    tuned.dispose();
+    throw error;
+  }
+  try {
+    const rulePlan = rule.trainer.plan;
+    const timed = await timeAlternatingWindows((steps) => trainAndFlush(rule, steps), (steps) => trainAndFlush(tuned, steps), request);
+    return {
+      kernel: rulePlan.kernel,
+      ruleVariant: rulePlan.matmul,
+      candidates: candidateVariants(rulePlan.matmul, device.limits),
+      report: tuned.trainer.tuning,
+      rule: benchResult(productVariants(rulePlan, spec), timed.stepsPerWindow, timed.reference, spec.batchSize),
+      tuned: benchResult(productVariants(tuned.trainer.plan, spec), timed.stepsPerWindow, timed.contender, spec.batchSize),
+    };
+  } finally {
+    tuned.dispose();
+    rule.dispose();
   }
 }
 

@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import type { MatmulVariant } from '../../src/gpu/kernels';
 import { gpuProvider } from '../../src/gpu/runtime';
 import { adapterLabel } from '../pages/adapter';
-import { matmulVariants, measureFirstStep, measureMatmul, measureTrainer } from './bench-measure';
-import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, MatmulResult } from './bench-types';
+import { matmulVariants, measureFirstStep, measureMatmul, measureTrainer, measureTuning } from './bench-measure';
+import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, MatmulResult, TuningRequest, TuningResult } from './bench-types';
 import { launchHeadless } from './browser';
 import { nodeDatasetFiles } from './config-files';
 import type { GpuRuntime } from './gpu-runtime';
@@ -38,6 +38,8 @@ export interface BenchTarget {
   matmul(size: number, variant: MatmulVariant, windows: number, windowSeconds: number): Promise<MatmulResult>;
   /** Dataset, session and one step from nothing (bench-measure.ts, measureFirstStep). */
   firstStep(request: FirstStepRequest): Promise<FirstStepResult>;
+  /** A fresh tuning, and the tuned plan against the rule's (bench-measure.ts, measureTuning). */
+  tuning(request: TuningRequest): Promise<TuningResult>;
   /** Closes the browser; nothing to do in Node. */
   close(): Promise<void>;
 }
@@ -69,6 +71,7 @@ async function nodeTarget(host: ScriptHost): Promise<BenchTarget> {
     matmulVariants,
     matmul: measureMatmul,
     firstStep: (request) => measureFirstStep(request, mnistAsset),
+    tuning: (request) => measureTuning(request, mnistAsset),
     close: async () => {},
   };
 }
@@ -89,6 +92,7 @@ async function chromiumTarget(host: ScriptHost): Promise<BenchTarget> {
       matmulVariants: (size) => page.evaluate((n) => window.benchMatmulVariants(n), size),
       matmul: (size, variant, windows, seconds) => page.evaluate((...args) => window.benchMatmul(...args), size, variant, windows, seconds),
       firstStep: (request) => page.evaluate((r) => window.benchFirstStep(r), request),
+      tuning: (request) => page.evaluate((r) => window.benchTuning(r), request),
       close: () => headless.close(),
     };
   } catch (error) {

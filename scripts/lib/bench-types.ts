@@ -1,5 +1,6 @@
 /** What the benchmark asks its measurements (scripts/lib/bench-measure.ts) for, and what it gets back. */
 import type { MatmulVariant } from '../../src/gpu/kernels';
+import type { TuningReport } from '../../src/gpu/tuner';
 import type { NetworkSpec } from '../../src/model/spec';
 import type { DataSource } from '../../src/data/source';
 
@@ -59,4 +60,35 @@ export interface FirstStepResult {
   sessionMs: number;
   /** One step, issued and flushed. */
   stepMs: number;
+}
+
+/** The autotuner's plan against the fixed rule's, on one network: a fresh tuning, then both plans trained in alternating windows. */
+export interface TuningRequest {
+  spec: NetworkSpec;
+  dataset: DataSource;
+  /** Milliseconds the tuner may spend timing candidates (TuneOptions.budgetMs); no stored choice is read or written. */
+  budgetMs: number;
+  /** Steps each plan runs and synchronises before anything is timed. */
+  warmupSteps: number;
+  /** Timed windows of each plan; each result is their median. */
+  windows: number;
+  /** Target length of a window when `windowSteps` is null. */
+  windowSeconds: number;
+  /** Steps per window, or null to calibrate them on the rule's plan to `windowSeconds`. */
+  windowSteps: number | null;
+}
+
+export interface TuningResult {
+  /** How the step is laid out: 'fused' has no products, so both plans are the same plan. */
+  kernel: 'fused' | 'layered';
+  /** The variant the fixed rule (chooseStepPlan) gives every product on this adapter. */
+  ruleVariant: MatmulVariant;
+  /** The variants the tuner may choose from on this device, the rule's first (candidateVariants). */
+  candidates: MatmulVariant[];
+  /** The tuner's own report: every candidate's GFLOP/s per product shape, the choice, the time it took; null for a fused step. */
+  report: TuningReport | null;
+  /** The rule's plan, timed in windows alternating with the tuned plan's; its `plan` names the variants its products run in. */
+  rule: BenchResult;
+  /** The tuned plan, timed in the same run; its `plan` names the variants its products run in. */
+  tuned: BenchResult;
 }

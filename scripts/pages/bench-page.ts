@@ -4,8 +4,8 @@
  */
 import { fetchMnistAsset } from '../../src/data/mnist';
 import type { MatmulVariant } from '../../src/gpu/kernels';
-import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, MatmulResult } from '../lib/bench-types';
-import { matmulVariants, measureFirstStep, measureMatmul, measureReplicas, measureTrainer } from '../lib/bench-measure';
+import { matmulVariants, measureFirstStep, measureMatmul, measureReplicas, measureTrainer, measureTuning } from '../lib/bench-measure';
+import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, MatmulResult, TuningRequest, TuningResult } from '../lib/bench-types';
 import type { ReplicaBenchRequest, ReplicaBenchResult } from '../lib/replica-bench-types';
 import { adapterLabel } from './adapter';
 
@@ -19,6 +19,8 @@ declare global {
     benchFirstStep(request: FirstStepRequest): Promise<FirstStepResult>;
     /** Replica-steps per second of the GPU replica trainer (`npm run bench:sweep`). */
     benchReplicas(request: ReplicaBenchRequest): Promise<ReplicaBenchResult>;
+    /** The autotuner against the fixed rule on one config (`npm run bench`). */
+    benchTuning(request: TuningRequest): Promise<TuningResult>;
   }
 }
 
@@ -30,4 +32,5 @@ window.benchMatmulVariants = matmulVariants;
 window.benchMatmul = measureMatmul;
 window.benchFirstStep = (request) => measureFirstStep(request, mnistAsset);
 window.benchReplicas = (request) => measureReplicas(request, mnistAsset);
+window.benchTuning = (request) => measureTuning(request, mnistAsset);
 window.pageReady = true;
