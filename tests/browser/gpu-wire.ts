@@ -40,8 +40,8 @@ export interface HarnessCase {
   matmul: MatmulVariant | null;
 }
 
-/** What the page measured for one case. */
-export interface HarnessResult {
+/** What any session computed for one case, the float64 reference's counterpart of each (gpu-check.ts). */
+export interface SessionCaseResult {
   /** Outputs of `evaluationInputs` before any step, base64 of a Float32Array. */
   outputs: string;
   /** Gradient of step 0, base64 of a Float64Array in the flat layout. */
@@ -50,6 +50,14 @@ export interface HarnessResult {
   metrics: (Omit<StepMetrics, 'losses'> & { losses: Record<LossName, number | null> })[];
   /** Parameters after all steps, base64 of a Float64Array. */
   parameters: string;
+  /** The GPU's step layout, where the session has one. */
+  stepKernel?: 'fused' | 'layered';
+  /** The GPU's matrix-product variant, where the session has one. */
+  matmul?: MatmulVariant;
+}
+
+/** What the GPU page measured for one case. */
+export interface HarnessResult extends SessionCaseResult {
   /** Compute dispatches per training step. */
   dispatchesPerStep: number;
   /** Steps per queue submission. */
