@@ -5,26 +5,9 @@
 import { acquireGpu, describeGpuAdapter, type GpuAdapterReport } from '../../src/gpu/device';
 import { createSession } from '../../src/train/create-session';
 import { GpuSession } from '../../src/train/gpu-session';
-import type { Dataset } from '../../src/model/dataset';
 import type { LossName } from '../../src/model/losses';
-import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
+import { datasetOf, decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
 import { runSessionCase } from './session-case';
-
-function datasetOf(input: HarnessCase): Dataset {
-  const trainX = decodeFloat32(input.trainX);
-  const trainY = decodeFloat32(input.trainY);
-  return {
-    name: input.name,
-    inputSize: input.inputSize,
-    outputSize: input.outputSize,
-    trainX,
-    trainY,
-    trainCount: input.trainCount,
-    testX: new Float32Array(0),
-    testY: new Float32Array(0),
-    testCount: 0,
-  };
-}
 
 function openSession(input: HarnessCase): Promise<GpuSession> {
   const dataset = datasetOf(input);

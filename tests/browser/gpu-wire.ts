@@ -3,6 +3,7 @@
  * page.evaluate: plain JSON, with typed arrays as base64 of their bytes (exact, and far smaller
  * than number lists).
  */
+import type { Dataset } from '../../src/model/dataset';
 import type { NetworkSpec } from '../../src/model/spec';
 import type { LossName } from '../../src/model/losses';
 import type { StepMetrics } from '../../src/model/session';
@@ -92,4 +93,19 @@ export function decodeFloat32(text: string): Float32Array {
 /** The Float64Array that `encodeArray` encoded. */
 export function decodeFloat64(text: string): Float64Array {
   return new Float64Array(decodeBytes(text));
+}
+
+/** The training set a case carries, as a Dataset (no test rows). */
+export function datasetOf(input: HarnessCase): Dataset {
+  return {
+    name: input.name,
+    inputSize: input.inputSize,
+    outputSize: input.outputSize,
+    trainX: decodeFloat32(input.trainX),
+    trainY: decodeFloat32(input.trainY),
+    trainCount: input.trainCount,
+    testX: new Float32Array(0),
+    testY: new Float32Array(0),
+    testCount: 0,
+  };
 }
