@@ -1,10 +1,10 @@
 /**
- * `npm run train -- --config <file.json | preset> [--backend gpu|cpu] [--steps N] [--seed S]
+ * `npm run train -- --config <file.json | preset> [--backend gpu|cpu|wasm] [--steps N] [--seed S]
  *   [--switch-loss-at K] [--init run.json] [--csv] [--out run.json]`
  *
  * Trains one configuration headless and writes one JSON run file (RunRecord in
- * scripts/lib/run-session.ts). The CPU path runs here in Node; the GPU path runs in headless
- * Chromium with WebGPU on the page scripts/pages/run.html. Exit codes: 0 done, 2 bad arguments,
+ * scripts/lib/run-session.ts). The CPU and WebAssembly paths run here in Node; the GPU path runs in
+ * headless Chromium with WebGPU on the page scripts/pages/run.html. Exit codes: 0 done, 2 bad arguments,
  * config or data (printed as field: message lines), 1 anything else.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import { launchHeadless } from './lib/browser';
 import { ConfigError, PRESET_NAMES, datasetFor, loadRunConfig, nodeDatasetFiles, readInitialParameters } from './lib/config-files';
 import type { ScriptHost } from './lib/host';
 import { createProgressBar } from './lib/progress';
-import { gpuRunner, runOnCpu } from './lib/runners';
+import { gpuRunner, runOnCpu, runOnWasm } from './lib/runners';
 import { metricsToCsv, type RunRecord, type RunRequest } from './lib/run-session';
 
 /** The command line: the usage text, the parsing and the checks all read this. */
@@ -24,7 +24,11 @@ const TRAIN_COMMAND = {
   usage: 'npm run train -- --config <file.json | preset> [options]',
   options: {
     config: requiredOption(filePath('<file|preset>'), `a config file or a preset (${PRESET_NAMES.join(', ')})`, `a run config (JSON) or a preset: ${PRESET_NAMES.join(', ')}`),
-    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'gpu: WebGPU in headless Chromium; cpu: the float64 reference in Node'),
+    backend: option(
+      oneOf(['gpu', 'cpu', 'wasm']),
+      'gpu',
+      'gpu: WebGPU in headless Chromium; cpu: the float64 reference in Node;\nwasm: float32 WebAssembly SIMD in Node, on one thread',
+    ),
     steps: option(wholeNumber(1), null, 'training steps (overrides the config)'),
     seed: option(wholeNumber(0, 'S'), null, 'network seed: initial weights and batch order (overrides spec.seed;\nthe dataset keeps its own seed)'),
     switchLossAt: option(wholeNumber(1, 'K'), null, 'switch to the other loss before step K (overrides the config)'),
@@ -71,6 +75,8 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
     let record: RunRecord;
     if (options.backend === 'cpu') {
       record = await runOnCpu(request, dataset, progress.update);
+    } else if (options.backend === 'wasm') {
+      record = await runOnWasm(request, dataset, progress.update);
     } else {
       const headless = await launchHeadless(host);
       try {

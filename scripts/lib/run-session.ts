@@ -43,7 +43,7 @@ export interface RunRecord {
   format: 'mlp-playground-run';
   /** Where the configuration came from: a preset name or a file path. */
   config: string;
-  /** 'webgpu' or 'cpu'. */
+  /** 'webgpu', 'cpu' or 'wasm'. */
   backend: Session['backend'];
   /** The WebGPU adapter (vendor, architecture, description) for GPU runs; null on the CPU. */
   adapter: string | null;
