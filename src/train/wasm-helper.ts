@@ -1,15 +1,16 @@
 /**
  * A helper thread of the WebAssembly trainer: a Web Worker started by the trainer's worker
  * (src/train/wasm-worker.ts), given the kernel module and the shared memory in one message. It
- * answers "ready" and from then on only computes the parts of products the trainer hands it
- * through the shared memory (src/wasm/threads.ts); it handles no further messages.
+ * answers "ready" and from then on only does the parts of tasks (products, activations, updates)
+ * the trainer hands it through the shared memory (src/wasm/threads.ts); it handles no further
+ * messages.
  */
-import { serveProducts, type HelperSetup } from '../wasm/threads';
+import { serveTasks, type HelperSetup } from '../wasm/threads';
 
 self.addEventListener(
   'message',
   (event: MessageEvent<HelperSetup>) => {
-    serveProducts(event.data, () => self.postMessage('ready')).catch((error: unknown) => {
+    serveTasks(event.data, () => self.postMessage('ready')).catch((error: unknown) => {
       self.postMessage(`helper thread ${event.data.helper} could not start: ${error instanceof Error ? error.message : String(error)}`);
     });
   },

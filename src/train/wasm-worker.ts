@@ -2,7 +2,7 @@
  * A Web Worker that runs the float32 WebAssembly trainer off the page's main thread. It holds one
  * WasmSession and exposes it through Comlink to WasmWorkerSession (src/train/wasm-worker-session.ts).
  * With more than one thread it starts that many − 1 helper workers (src/train/wasm-helper.ts) on
- * one shared memory and computes its own share of each product; without cross-origin isolation
+ * one shared memory and does its own share of the work; without cross-origin isolation
  * there is no SharedArrayBuffer, and it trains alone.
  */
 import * as Comlink from 'comlink';

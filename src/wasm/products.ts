@@ -97,7 +97,7 @@ export function splitProduct(call: ProductCall, threads: number, grain: ProductG
 }
 
 /** Runs one part of `call` with the kernel, in `scratch`. */
-export function runPart(kernels: WasmKernels, call: ProductCall, part: ProductPart, scratch: number): void {
+export function runProductPart(kernels: WasmKernels, call: ProductCall, part: ProductPart, scratch: number): void {
   kernels.exports.product(
     call.a, call.aRow, call.aCol,
     call.b, call.bRow, call.bCol,
@@ -107,33 +107,4 @@ export function runPart(kernels: WasmKernels, call: ProductCall, part: ProductPa
     part.rowFrom, part.rowTo, part.colFrom, part.colTo,
     scratch,
   );
-}
-
-/** Computes products for a trainer: on this thread alone, or shared with helper threads. */
-export interface ProductRunner {
-  /** Threads that compute products, this one included. */
-  readonly threads: number;
-  /** Computes `call` completely before returning. */
-  run(call: ProductCall): void;
-  /** Stops the helper threads, if any. */
-  dispose(): void;
-}
-
-/** Every product on this thread, in one call of the kernel. */
-export class SingleThreadProducts implements ProductRunner {
-  readonly threads = 1;
-
-  constructor(
-    private readonly kernels: WasmKernels,
-    /** Byte offset of this thread's scratch. */
-    private readonly scratch: number,
-  ) {}
-
-  run(call: ProductCall): void {
-    runPart(this.kernels, call, { rowFrom: 0, rowTo: call.rows, colFrom: 0, colTo: call.columns }, this.scratch);
-  }
-
-  dispose(): void {
-    // Nothing runs besides this thread.
-  }
 }

@@ -1,23 +1,32 @@
 /**
- * Products shared between threads over one shared WebAssembly memory. The trainer's thread (the
- * leader) writes each helper's part of a product into a control block in that memory, wakes the
- * helpers with Atomics.notify, computes its own part, and sleeps in Atomics.wait until the last
- * helper has finished. Helpers sleep between products. Nothing but the control block passes
- * between threads: operands and results are already in the shared memory. How a helper thread is
- * started (a Web Worker in a page) is the caller's business; this file only needs one that runs
- * `serveProducts`.
+ * A trainer's tasks (src/wasm/tasks.ts) shared between threads over one shared WebAssembly memory.
+ * The trainer's thread (the leader) writes each helper's part of a task into a control block in
+ * that memory, wakes the helpers with Atomics.notify, does its own part, and sleeps in Atomics.wait
+ * until the last helper has finished. Helpers sleep between tasks. Nothing but the control block
+ * passes between threads: operands and results are already in the shared memory. How a helper
+ * thread is started (a Web Worker in a page) is the caller's business; this file only needs one
+ * that runs `serveTasks`.
  */
-import { instantiateKernels, type WasmKernels } from './kernels';
-import { productGrain, runPart, splitProduct, type ProductCall, type ProductGrain, type ProductPart, type ProductRunner } from './products';
+import type { NetworkSpec } from '../model/spec';
+import { instantiateKernels } from './kernels';
+import type { WasmMemoryLayout } from './memory-layout';
+import { productGrain, type ProductGrain, type ProductPart } from './products';
+import { runTaskPart, splitTask, type ElementRange, type Task, type TaskContext, type TaskPart, type TaskRunner } from './tasks';
+import { TrainerViews } from './views';
 
 /** Int32 indices of the control block's header. */
-const GENERATION = 0; // bumped by the leader once per round of work
-const PENDING = 1; // helpers that have not finished the current round
+const GENERATION = 0; // bumped by the leader once per task
+const PENDING = 1; // helpers that have not finished the current task
 const STOP = 2; // non-zero: helpers return
-const FAILED = 3; // 1 + the index of a helper whose product threw, or 0
-const HEADER_INTS = 4;
-/** Int32s of one helper's slot: its part of the product, as the 15 arguments of the kernel. */
+const FAILED = 3; // 1 + the index of a helper whose part threw, or 0
+/** Float64 index of the step size of an 'update' task (bytes 16 to 23). */
+const STEP_SIZE = 2;
+const HEADER_INTS = 6;
+/** Int32s of one helper's slot: the task's kind and up to 14 arguments (a product part's kernel arguments but the scratch, which is the helper's own). */
 const SLOT_INTS = 15;
+
+/** The numbers a slot gives each kind of task. */
+const KINDS: readonly Task['kind'][] = ['product', 'activate', 'derive', 'update'];
 
 /** Bytes of the control block for `helpers` helper threads. */
 export function controlBytes(helpers: number): number {
@@ -30,30 +39,61 @@ export interface HelperSetup {
   module: WebAssembly.Module;
   /** The shared memory (its buffer is a SharedArrayBuffer). */
   memory: WebAssembly.Memory;
-  /** Byte offset of the control block. */
-  control: number;
-  /** Byte offset of this helper's scratch. */
-  scratch: number;
-  /** 0-based index of this helper among the helpers. */
+  /** The network, whose activations and optimizer the element-wise tasks apply. */
+  spec: NetworkSpec;
+  /** Where everything lies in the memory. */
+  layout: WasmMemoryLayout;
+  /** 0-based index of this helper among the helpers; its scratch is layout.scratch[helper + 1]. */
   helper: number;
 }
 
-/** Helper threads that were started and entered `serveProducts`. */
+/** Helper threads that were started and entered `serveTasks`. */
 export interface HelperThreads {
   /** Ends the threads at once, sleeping or not. */
   terminate(): void;
 }
 
+/** A task and one part of it as the integers of a slot. */
+function encode(task: Task, part: TaskPart): number[] {
+  const kind = KINDS.indexOf(task.kind);
+  if (task.kind === 'product') {
+    const { call } = task;
+    const { rowFrom, rowTo, colFrom, colTo } = part as ProductPart;
+    return [kind, call.a, call.aRow, call.aCol, call.b, call.bRow, call.bCol, call.bias, call.c, call.ldc, call.depth, rowFrom, rowTo, colFrom, colTo];
+  }
+  const { from, to } = part as ElementRange;
+  return [kind, task.kind === 'update' ? 0 : task.layer, from, to];
+}
+
+/**
+ * The task and part a slot holds; the step size of an update comes from the header. A task's size
+ * is given as far as the part reaches, all a part needs of it.
+ */
+function decode(slot: Int32Array, stepSize: number): { task: Task; part: TaskPart } {
+  const kind = KINDS[slot[0]];
+  if (kind === 'product') {
+    const [, a, aRow, aCol, b, bRow, bCol, bias, c, ldc, depth, rowFrom, rowTo, colFrom, colTo] = slot;
+    return { task: { kind, call: { a, aRow, aCol, b, bRow, bCol, bias, c, ldc, depth, rows: rowTo, columns: colTo } }, part: { rowFrom, rowTo, colFrom, colTo } };
+  }
+  const [, layer, from, to] = slot;
+  const part = { from, to };
+  if (kind === 'update') return { task: { kind, count: to, stepSize }, part };
+  return { task: { kind, layer, count: to }, part };
+}
+
 /**
  * Runs in a helper thread: instantiates the kernels over the shared memory, calls `ready` once it
- * listens, then computes every part the leader hands it until the leader stops it. Blocks the
- * thread throughout (Atomics.wait), so the thread handles no messages afterwards.
+ * listens, then does every part the leader hands it until the leader stops it. Blocks the thread
+ * throughout (Atomics.wait), so the thread handles no messages afterwards.
  */
-export async function serveProducts(setup: HelperSetup, ready: () => void): Promise<void> {
+export async function serveTasks(setup: HelperSetup, ready: () => void): Promise<void> {
   const kernels = await instantiateKernels(setup.module, setup.memory);
-  const control = new Int32Array(setup.memory.buffer, setup.control, HEADER_INTS + SLOT_INTS * (setup.helper + 1));
-  const slot = HEADER_INTS + SLOT_INTS * setup.helper;
-  // Read before saying ready: the leader starts no round until every helper has said so.
+  const buffer = setup.memory.buffer;
+  const context: TaskContext = { kernels, views: new TrainerViews(setup.spec, setup.layout, buffer), scratch: setup.layout.scratch[setup.helper + 1] };
+  const control = new Int32Array(buffer, setup.layout.control, HEADER_INTS + SLOT_INTS * (setup.helper + 1));
+  const header = new Float64Array(buffer, setup.layout.control, HEADER_INTS / 2);
+  const slot = control.subarray(HEADER_INTS + SLOT_INTS * setup.helper, HEADER_INTS + SLOT_INTS * (setup.helper + 1));
+  // Read before saying ready: the leader starts no task until every helper has said so.
   let seen = Atomics.load(control, GENERATION);
   ready();
   for (;;) {
@@ -63,8 +103,8 @@ export async function serveProducts(setup: HelperSetup, ready: () => void): Prom
     seen = generation;
     if (Atomics.load(control, STOP) !== 0) return;
     try {
-      const [a, aRow, aCol, b, bRow, bCol, bias, c, ldc, depth, rowFrom, rowTo, colFrom, colTo, scratch] = control.subarray(slot, slot + SLOT_INTS);
-      kernels.exports.product(a, aRow, aCol, b, bRow, bCol, bias, c, ldc, depth, rowFrom, rowTo, colFrom, colTo, scratch);
+      const { task, part } = decode(slot, header[STEP_SIZE]);
+      runTaskPart(context, task, part);
     } catch (error) {
       Atomics.store(control, FAILED, setup.helper + 1);
       console.error(`helper thread ${setup.helper} of the WebAssembly trainer failed:`, error);
@@ -73,49 +113,52 @@ export async function serveProducts(setup: HelperSetup, ready: () => void): Prom
   }
 }
 
-/** A part no helper computes anything for. */
-const NOTHING: ProductPart = { rowFrom: 0, rowTo: 0, colFrom: 0, colTo: 0 };
+/** A part with nothing to do, for a helper a task has no part for. */
+const NOTHING: Record<Task['kind'], TaskPart> = {
+  product: { rowFrom: 0, rowTo: 0, colFrom: 0, colTo: 0 },
+  activate: { from: 0, to: 0 },
+  derive: { from: 0, to: 0 },
+  update: { from: 0, to: 0 },
+};
 
-/** The leader's side: splits each product between itself and the helpers and waits for them. */
-export class ThreadedProducts implements ProductRunner {
+/** The leader's side: splits each task between itself and the helpers and waits for them. */
+export class ThreadedTasks implements TaskRunner {
   readonly threads: number;
   private readonly control: Int32Array;
+  private readonly header: Float64Array;
   private readonly grain: ProductGrain;
   private disposed = false;
 
   constructor(
-    private readonly kernels: WasmKernels,
-    /** Byte offset of the control block. */
-    control: number,
-    /** Byte offsets of the scratch of each thread: the leader's first, then each helper's. */
-    private readonly scratch: readonly number[],
-    /** The helpers, started on `scratch[1…]` and listening. */
+    /** The leader's kernels, views and scratch (layout.scratch[0]). */
+    private readonly context: TaskContext,
+    layout: WasmMemoryLayout,
+    /** The helpers, started on layout.scratch[1…] and listening. */
     private readonly helpers: HelperThreads,
   ) {
-    this.threads = scratch.length;
-    this.control = new Int32Array(kernels.memory.buffer, control, HEADER_INTS + SLOT_INTS * (this.threads - 1));
-    this.grain = productGrain(kernels);
+    this.threads = layout.scratch.length;
+    const buffer = context.kernels.memory.buffer;
+    this.control = new Int32Array(buffer, layout.control, HEADER_INTS + SLOT_INTS * (this.threads - 1));
+    this.header = new Float64Array(buffer, layout.control, HEADER_INTS / 2);
+    this.grain = productGrain(context.kernels);
   }
 
-  run(call: ProductCall): void {
+  run(task: Task): void {
     if (this.disposed) throw new Error('the helper threads of this WebAssembly trainer were stopped; create a new session to keep training');
-    const parts = splitProduct(call, this.threads, this.grain);
+    const parts = splitTask(task, this.threads, this.grain);
     if (parts.length === 1) {
-      runPart(this.kernels, call, parts[0], this.scratch[0]);
+      runTaskPart(this.context, task, parts[0]);
       return;
     }
     const helpers = this.threads - 1;
+    if (task.kind === 'update') this.header[STEP_SIZE] = task.stepSize;
     for (let helper = 0; helper < helpers; helper++) {
-      const part = parts[helper + 1] ?? NOTHING;
-      this.control.set(
-        [call.a, call.aRow, call.aCol, call.b, call.bRow, call.bCol, call.bias, call.c, call.ldc, call.depth, part.rowFrom, part.rowTo, part.colFrom, part.colTo, this.scratch[helper + 1]],
-        HEADER_INTS + SLOT_INTS * helper,
-      );
+      this.control.set(encode(task, parts[helper + 1] ?? NOTHING[task.kind]), HEADER_INTS + SLOT_INTS * helper);
     }
     Atomics.store(this.control, PENDING, helpers);
     Atomics.add(this.control, GENERATION, 1);
     Atomics.notify(this.control, GENERATION);
-    runPart(this.kernels, call, parts[0], this.scratch[0]);
+    runTaskPart(this.context, task, parts[0]);
     for (let pending = Atomics.load(this.control, PENDING); pending !== 0; pending = Atomics.load(this.control, PENDING)) {
       Atomics.wait(this.control, PENDING, pending);
     }

@@ -1,14 +1,16 @@
 /**
- * The float32 CPU trainer: the matrix products in WebAssembly SIMD (asm/products.ts), on one
- * thread or split across several over shared memory, and everything else in TypeScript over
- * Float32Array views of the same memory, from the tables of src/model: each hidden activation's
- * forward and derivative, each output function's row, each loss's row sum and row delta, each
- * optimizer's update. A new table entry is therefore trained here with no change to this file.
+ * The float32 CPU trainer: the matrix products in WebAssembly SIMD (asm/products.ts), and
+ * everything else in TypeScript over Float32Array views of the same memory, from the tables of
+ * src/model: each hidden activation's forward and derivative, each output function's row, each
+ * loss's row sum and row delta, each optimizer's update. A new table entry is therefore trained
+ * here with no change to this folder. On several threads over shared memory, the products, the
+ * hidden activations, their derivatives and the optimizer's update are split between them
+ * (src/wasm/tasks.ts); the output layer, the batch gather and the bias sums stay on this thread.
  *
  * It visits the same batches (BatchSchedule) from the same initial weights (initParameters) as the
  * float64 reference and the GPU trainer, so the three compare step by step.
  */
-import { ACTIVATIONS, OUTPUTS } from '../model/activations';
+import { OUTPUTS } from '../model/activations';
 import { BatchSchedule, shuffleSeed } from '../model/batches';
 import type { Dataset } from '../model/dataset';
 import { initParameters } from '../model/init';
@@ -20,8 +22,9 @@ import { cloneSpec, type NetworkSpec } from '../model/spec';
 import { formatProblems, validate, validateForDataset } from '../model/validate';
 import { instantiateKernels, type KernelBinary, type WasmKernels } from './kernels';
 import { WASM_MEMORY_LIMIT_BYTES, wasmMemoryLayout, type WasmMemoryLayout } from './memory-layout';
-import { SingleThreadProducts, type ProductRunner } from './products';
-import { ThreadedProducts, type HelperSetup, type HelperThreads } from './threads';
+import { SingleThreadTasks, type TaskRunner } from './tasks';
+import { ThreadedTasks, type HelperSetup, type HelperThreads } from './threads';
+import { TrainerViews } from './views';
 
 const PAGE_BYTES = 65536;
 
@@ -37,7 +40,7 @@ export interface WasmTrainerOptions {
   module(binary: KernelBinary): Promise<WebAssembly.Module>;
   /** Threads that compute the products, this one included (1: this thread alone). */
   threads: number;
-  /** Starts one helper thread per setup, each running serveProducts; needed when threads > 1. */
+  /** Starts one helper thread per setup, each running serveTasks; needed when threads > 1. */
   startHelpers?: (setups: HelperSetup[]) => Promise<HelperThreads>;
 }
 
@@ -46,15 +49,6 @@ export class WasmTrainer {
   private readonly schedule: BatchSchedule;
   private readonly layers: LayerLayout[];
   private readonly parameterCount: number;
-  /** Flat parameters, live in the memory. */
-  private readonly parameterView: Float32Array;
-  /** ∂L/∂θ of the last step, live in the memory. */
-  private readonly gradientView: Float32Array;
-  private readonly slotViews: Float32Array[];
-  private readonly activationViews: Float32Array[];
-  private readonly preActivationViews: Float32Array[];
-  private readonly deltaViews: Float32Array[];
-  private readonly targetView: Float32Array;
   private readonly batchIndices: Uint32Array;
   /** Column sums of a delta in float64, before they are stored as a bias gradient. */
   private readonly biasSums: Float64Array;
@@ -67,28 +61,19 @@ export class WasmTrainer {
     readonly dataset: Dataset,
     private readonly kernels: WasmKernels,
     private readonly memoryLayout: WasmMemoryLayout,
-    private readonly products: ProductRunner,
+    /** The trainer's buffers and their element-wise work (setLoss changes nothing that work reads). */
+    private readonly views: TrainerViews,
+    private readonly tasks: TaskRunner,
     initialParameters: Float64Array | undefined,
   ) {
     this.currentSpec = cloneSpec(spec);
     this.layers = parameterLayout(spec.widths).layers;
     this.parameterCount = parameterLayout(spec.widths).totalParameters;
     this.schedule = new BatchSchedule(dataset.trainCount, spec.batchSize, shuffleSeed(spec.seed));
-    const buffer = kernels.memory.buffer;
-    const view = (offset: number, count: number) => new Float32Array(buffer, offset, count);
-    const { widths, batchSize } = spec;
-    const rows = memoryLayout.rows;
-    this.parameterView = view(memoryLayout.parameters, this.parameterCount);
-    this.gradientView = view(memoryLayout.gradient, this.parameterCount);
-    this.slotViews = memoryLayout.slots.map((offset) => view(offset, this.parameterCount));
-    this.activationViews = memoryLayout.activations.map((offset, l) => view(offset, rows * widths[l]));
-    this.preActivationViews = memoryLayout.preActivations.map((offset, l) => view(offset, rows * widths[l + 1]));
-    this.deltaViews = memoryLayout.deltas.map((offset, l) => view(offset, batchSize * widths[l + 1]));
-    this.targetView = view(memoryLayout.targets, batchSize * widths[widths.length - 1]);
-    this.batchIndices = new Uint32Array(batchSize);
-    this.biasSums = new Float64Array(Math.max(...widths));
+    this.batchIndices = new Uint32Array(spec.batchSize);
+    this.biasSums = new Float64Array(Math.max(...spec.widths));
     if (initialParameters) this.checkParameterCount(initialParameters.length);
-    this.parameterView.set(initialParameters ?? initParameters(spec));
+    this.views.parameters.set(initialParameters ?? initParameters(spec));
   }
 
   /**
@@ -115,17 +100,19 @@ export class WasmTrainer {
       );
     }
     memory.grow(Math.ceil(memoryLayout.bytes / PAGE_BYTES) - memory.buffer.byteLength / PAGE_BYTES);
-    let products: ProductRunner;
+    const views = new TrainerViews(spec, memoryLayout, memory.buffer);
+    const context = { kernels, views, scratch: memoryLayout.scratch[0] };
+    let tasks: TaskRunner;
     if (shared) {
-      const setups = memoryLayout.scratch.slice(1).map((scratch, helper) => ({ module, memory, control: memoryLayout.control, scratch, helper }));
-      products = new ThreadedProducts(kernels, memoryLayout.control, memoryLayout.scratch, await options.startHelpers!(setups));
+      const setups: HelperSetup[] = memoryLayout.scratch.slice(1).map((_, helper) => ({ module, memory, spec, layout: memoryLayout, helper }));
+      tasks = new ThreadedTasks(context, memoryLayout, await options.startHelpers!(setups));
     } else {
-      products = new SingleThreadProducts(kernels, memoryLayout.scratch[0]);
+      tasks = new SingleThreadTasks(context);
     }
     try {
-      return new WasmTrainer(spec, dataset, kernels, memoryLayout, products, options.initialParameters);
+      return new WasmTrainer(spec, dataset, kernels, memoryLayout, views, tasks, options.initialParameters);
     } catch (error) {
-      products.dispose();
+      tasks.dispose();
       throw error;
     }
   }
@@ -142,12 +129,12 @@ export class WasmTrainer {
 
   /** Threads computing the products, this one included. */
   get threads(): number {
-    return this.products.threads;
+    return this.tasks.threads;
   }
 
   /** ∂L/∂θ of the last step, in the flat layout (a copy, in float64). */
   gradient(): Float64Array {
-    return Float64Array.from(this.gradientView);
+    return Float64Array.from(this.views.gradient);
   }
 
   /** Trains on the next batch and returns that batch's metrics, measured before the update. */
@@ -156,20 +143,20 @@ export class WasmTrainer {
     const { inputSize, outputSize, trainX, trainY } = this.dataset;
     const step = this.updates;
     this.schedule.indicesForStep(step, this.batchIndices);
-    const inputs = this.activationViews[0];
+    const inputs = this.views.activations[0];
     for (let r = 0; r < batchSize; r++) {
       const sample = this.batchIndices[r];
       inputs.set(trainX.subarray(sample * inputSize, (sample + 1) * inputSize), r * inputSize);
-      this.targetView.set(trainY.subarray(sample * outputSize, (sample + 1) * outputSize), r * outputSize);
+      this.views.targets.set(trainY.subarray(sample * outputSize, (sample + 1) * outputSize), r * outputSize);
     }
     this.forward(batchSize);
 
     // The output layer: every loss of the batch, the saturated count and the active loss's delta, row by row.
     const last = this.layers.length - 1;
-    const z = this.preActivationViews[last];
-    const o = this.activationViews[last + 1];
-    const t = this.targetView;
-    const outputDelta = this.deltaViews[last];
+    const z = this.views.preActivations[last];
+    const o = this.views.activations[last + 1];
+    const t = this.views.targets;
+    const outputDelta = this.views.deltas[last];
     const sums = Object.fromEntries(LOSS_NAMES.map((name) => [name, 0])) as LossValues;
     const allowed = LOSS_NAMES.filter((name) => lossAllows(name, outputActivation));
     const output = OUTPUTS[outputActivation];
@@ -195,8 +182,7 @@ export class WasmTrainer {
     for (let l = 0; l < this.layers.length; l++) squares += gradNormW[l] ** 2 + gradNormB[l] ** 2;
 
     this.updates++;
-    const rule = OPTIMIZERS[optimizer.kind];
-    rule.update(optimizer, this.parameterView, this.gradientView, this.slotViews, rule.stepSize(optimizer, this.updates));
+    this.tasks.run({ kind: 'update', count: this.parameterCount, stepSize: OPTIMIZERS[optimizer.kind].stepSize(optimizer, this.updates) });
     return {
       step,
       activeLoss: loss,
@@ -220,8 +206,8 @@ export class WasmTrainer {
     return {
       step: this.updates,
       loss: this.currentSpec.loss,
-      parameters: Float64Array.from(this.parameterView),
-      optimizerSlots: this.slotViews.map((slot) => Float64Array.from(slot)),
+      parameters: Float64Array.from(this.views.parameters),
+      optimizerSlots: this.views.slots.map((slot) => Float64Array.from(slot)),
     };
   }
 
@@ -230,16 +216,16 @@ export class WasmTrainer {
     this.checkParameterCount(snapshot.parameters.length);
     const kind = this.currentSpec.optimizer.kind;
     const lengths = snapshot.optimizerSlots.map((slot) => slot.length);
-    if (lengths.length !== this.slotViews.length || lengths.some((length) => length !== this.parameterCount)) {
+    if (lengths.length !== this.views.slots.length || lengths.some((length) => length !== this.parameterCount)) {
       throw new Error(
-        `${kind} keeps ${this.slotViews.length} slot(s) of ${this.parameterCount} values, got [${lengths.join(', ')}]; ` +
+        `${kind} keeps ${this.views.slots.length} slot(s) of ${this.parameterCount} values, got [${lengths.join(', ')}]; ` +
           'restore a snapshot of a run with the same optimizer and network',
       );
     }
     if (!(Number.isInteger(snapshot.step) && snapshot.step >= 0)) throw new Error(`a snapshot's step must be a whole number, got ${snapshot.step}`);
     this.checkLoss(snapshot.loss);
-    this.parameterView.set(snapshot.parameters);
-    snapshot.optimizerSlots.forEach((slot, i) => this.slotViews[i].set(slot));
+    this.views.parameters.set(snapshot.parameters);
+    snapshot.optimizerSlots.forEach((slot, i) => this.views.slots[i].set(slot));
     this.updates = snapshot.step;
     this.currentSpec.loss = snapshot.loss;
   }
@@ -255,10 +241,10 @@ export class WasmTrainer {
     const rowsPerPass = this.memoryLayout.rows;
     for (let from = 0; from < count; from += rowsPerPass) {
       const rows = Math.min(rowsPerPass, count - from);
-      const first = this.activationViews[0];
+      const first = this.views.activations[0];
       for (let i = 0; i < rows * inputSize; i++) first[i] = inputs[from * inputSize + i];
       this.forward(rows);
-      outputs.set(this.activationViews[this.layers.length].subarray(0, rows * outputSize), from * outputSize);
+      outputs.set(this.views.activations[this.layers.length].subarray(0, rows * outputSize), from * outputSize);
     }
     return outputs;
   }
@@ -275,24 +261,22 @@ export class WasmTrainer {
 
   /** Stops the helper threads; the trainer cannot be used afterwards. */
   dispose(): void {
-    this.products.dispose();
+    this.tasks.dispose();
   }
 
   /** Z_l = A_l·W_l + b_l and A_(l+1) = f(Z_l) for every weight layer, on the first `rows` rows of A_0. */
   private forward(rows: number): void {
-    const { hiddenActivations, outputActivation } = this.currentSpec;
     const last = this.layers.length - 1;
     this.layers.forEach(({ fanOut }, l) => {
       this.forwardProduct(l, rows);
-      const z = this.preActivationViews[l];
-      const a = this.activationViews[l + 1];
-      if (l === last) {
-        const row = OUTPUTS[outputActivation].row;
-        for (let r = 0; r < rows; r++) row(z.subarray(r * fanOut, (r + 1) * fanOut), a.subarray(r * fanOut, (r + 1) * fanOut));
-      } else {
-        const f = ACTIVATIONS[hiddenActivations[l]].forward;
-        for (let i = 0; i < rows * fanOut; i++) a[i] = f(z[i]);
+      if (l < last) {
+        this.tasks.run({ kind: 'activate', layer: l, count: rows * fanOut });
+        return;
       }
+      const z = this.views.preActivations[l];
+      const a = this.views.activations[l + 1];
+      const row = OUTPUTS[this.currentSpec.outputActivation].row;
+      for (let r = 0; r < rows; r++) row(z.subarray(r * fanOut, (r + 1) * fanOut), a.subarray(r * fanOut, (r + 1) * fanOut));
     });
   }
 
@@ -300,12 +284,15 @@ export class WasmTrainer {
   private forwardProduct(l: number, rows: number): void {
     const { fanIn, fanOut, weightOffset, biasOffset } = this.layers[l];
     const { activations, parameters, preActivations } = this.memoryLayout;
-    this.products.run({
-      a: activations[l], aRow: fanIn, aCol: 1,
-      b: parameters + 4 * weightOffset, bRow: fanOut, bCol: 1,
-      bias: parameters + 4 * biasOffset,
-      c: preActivations[l], ldc: fanOut,
-      depth: fanIn, rows, columns: fanOut,
+    this.tasks.run({
+      kind: 'product',
+      call: {
+        a: activations[l], aRow: fanIn, aCol: 1,
+        b: parameters + 4 * weightOffset, bRow: fanOut, bCol: 1,
+        bias: parameters + 4 * biasOffset,
+        c: preActivations[l], ldc: fanOut,
+        depth: fanIn, rows, columns: fanOut,
+      },
     });
   }
 
@@ -314,37 +301,38 @@ export class WasmTrainer {
    * and dZ_(l−1) = (dZ_l·W_lᵀ) ⊙ f′(Z_(l−1)) for every layer but the first.
    */
   private backward(): void {
-    const { batchSize, hiddenActivations } = this.currentSpec;
+    const { batchSize } = this.currentSpec;
     const { activations, deltas, gradient, parameters } = this.memoryLayout;
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const { fanIn, fanOut, weightOffset, biasOffset } = this.layers[l];
       // A_lᵀ: A(i, k) = A_l[k][i]; dZ_l as it lies.
-      this.products.run({
-        a: activations[l], aRow: 1, aCol: fanIn,
-        b: deltas[l], bRow: fanOut, bCol: 1,
-        bias: 0,
-        c: gradient + 4 * weightOffset, ldc: fanOut,
-        depth: batchSize, rows: fanIn, columns: fanOut,
+      this.tasks.run({
+        kind: 'product',
+        call: {
+          a: activations[l], aRow: 1, aCol: fanIn,
+          b: deltas[l], bRow: fanOut, bCol: 1,
+          bias: 0,
+          c: gradient + 4 * weightOffset, ldc: fanOut,
+          depth: batchSize, rows: fanIn, columns: fanOut,
+        },
       });
-      const delta = this.deltaViews[l];
+      const delta = this.views.deltas[l];
       this.biasSums.fill(0, 0, fanOut);
       for (let r = 0; r < batchSize; r++) for (let j = 0; j < fanOut; j++) this.biasSums[j] += delta[r * fanOut + j];
-      this.gradientView.set(this.biasSums.subarray(0, fanOut), biasOffset);
+      this.views.gradient.set(this.biasSums.subarray(0, fanOut), biasOffset);
       if (l === 0) break;
       // W_lᵀ: B(k, j) = W_l[j][k].
-      this.products.run({
-        a: deltas[l], aRow: fanOut, aCol: 1,
-        b: parameters + 4 * weightOffset, bRow: 1, bCol: fanOut,
-        bias: 0,
-        c: deltas[l - 1], ldc: fanIn,
-        depth: fanOut, rows: batchSize, columns: fanIn,
+      this.tasks.run({
+        kind: 'product',
+        call: {
+          a: deltas[l], aRow: fanOut, aCol: 1,
+          b: parameters + 4 * weightOffset, bRow: 1, bCol: fanOut,
+          bias: 0,
+          c: deltas[l - 1], ldc: fanIn,
+          depth: fanOut, rows: batchSize, columns: fanIn,
+        },
       });
-      // Layer l's input A_l is the output of hidden layer l − 1, whose pre-activation is Z_(l−1).
-      const derivative = ACTIVATIONS[hiddenActivations[l - 1]].derivative;
-      const z = this.preActivationViews[l - 1];
-      const a = this.activationViews[l];
-      const previous = this.deltaViews[l - 1];
-      for (let i = 0; i < batchSize * fanIn; i++) previous[i] *= derivative(z[i], a[i]);
+      this.tasks.run({ kind: 'derive', layer: l, count: batchSize * fanIn });
     }
   }
 

@@ -58,6 +58,16 @@ export function mnistShapedRecipes(): CaseRecipe[] {
   ];
 }
 
+/**
+ * Every optimizer on a network with more parameters than MIN_PARALLEL_ELEMENTS at batch 1: with
+ * several threads its update is split between them while its products are too small to be.
+ */
+export function wideRecipes(): CaseRecipe[] {
+  return OPTIMIZER_KINDS.map((optimizer, i) =>
+    wasmRecipe({ name: `wide tanh/softmax/cross_entropy/${optimizer} [17-2049-17] B=1`, widths: [17, 2049, 17], hidden: 'tanh', output: 'softmax', loss: 'cross_entropy', optimizer, batchSize: 1, seed: 61 + i }),
+  );
+}
+
 /** A switch of the loss at step 10 of 20, each way. */
 export function lossSwitchRecipes(): CaseRecipe[] {
   return [

@@ -1,8 +1,9 @@
 /**
  * The float32 WebAssembly trainer in the page's workers against the float64 reference, under the
- * GPU's bounds: one worker, and three (the trainer's worker and two helpers splitting every product
- * large enough) over shared memory in a cross-origin isolated page. Several workers must also give
- * the very bits of one: each element of a product is computed by one thread in one order.
+ * GPU's bounds: one worker, and three (the trainer's worker and two helpers splitting every product,
+ * activation, derivative and update large enough) over shared memory in a cross-origin isolated
+ * page. Several workers must also give the very bits of one: each element is computed by one
+ * thread in one order.
  */
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { cpuReference, prepareCase, type CaseRecipe } from './gpu-cases';
 import { checkAgainstCpu } from './gpu-check';
 import { formatErrorReport } from './gpu-compare';
 import type { WorkerCaseResult } from './wasm-harness';
-import { combinationRecipes, extremeRecipes, lossSwitchRecipes, mnistShapedRecipes } from './wasm-cases';
+import { combinationRecipes, extremeRecipes, lossSwitchRecipes, mnistShapedRecipes, wideRecipes } from './wasm-cases';
 
 let fixture: BrowserFixture;
 let page: Page;
@@ -62,9 +63,9 @@ describe('float32 WebAssembly in workers vs the float64 reference', () => {
     await checkOnOneAndSeveral(recipes);
   });
 
-  it('matches with 784 inputs of digit-like pixels, and across a loss switch at step 10 of 20', async () => {
+  it('matches with 784 inputs of digit-like pixels, on a layer of 2049 at batch 1, and across a loss switch at step 10 of 20', async () => {
     const switches = lossSwitchRecipes();
-    const { several } = await checkOnOneAndSeveral([...mnistShapedRecipes(), ...switches]);
+    const { several } = await checkOnOneAndSeveral([...mnistShapedRecipes(), ...wideRecipes(), ...switches]);
     several.slice(-switches.length).forEach(({ result }, i) => {
       const [first, second] = switches[i].loss === 'mse' ? ['mse', 'cross_entropy'] : ['cross_entropy', 'mse'];
       expect(result.metrics.map((m) => m.activeLoss), switches[i].name).toEqual([...Array(10).fill(first), ...Array(10).fill(second)]);

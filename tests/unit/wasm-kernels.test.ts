@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../src/model/rng';
 import { instantiateKernels, type WasmKernels } from '../../src/wasm/kernels';
-import { MIN_PARALLEL_MULTIPLY_ADDS, productGrain, runPart, splitProduct, type ProductCall, type ProductPart } from '../../src/wasm/products';
+import { MIN_PARALLEL_MULTIPLY_ADDS, productGrain, runProductPart, splitProduct, type ProductCall, type ProductPart } from '../../src/wasm/products';
+import { MIN_PARALLEL_ELEMENTS, splitTask, type ElementRange } from '../../src/wasm/tasks';
 
 const U = 2 ** -24;
 let kernels: WasmKernels;
@@ -79,7 +80,7 @@ describe('the product kernel', () => {
         for (const transposeB of [false, true]) {
           for (const withBias of [false, true]) {
             const { call, scratch, A, B, bias } = layoutCall(rows, depth, columns, transposeA, transposeB, withBias, rows * 1000 + depth);
-            runPart(kernels, call, { rowFrom: 0, rowTo: rows, colFrom: 0, colTo: columns }, scratch);
+            runProductPart(kernels, call, { rowFrom: 0, rowTo: rows, colFrom: 0, colTo: columns }, scratch);
             const c = resultOf(call);
             for (let i = 0; i < rows; i++) {
               for (let j = 0; j < columns; j++) {
@@ -113,7 +114,7 @@ describe('the product kernel', () => {
     ];
     for (const part of parts) {
       const { call, scratch } = layoutCall(7, 9, 71, false, true, true, 5);
-      runPart(kernels, call, part, scratch);
+      runProductPart(kernels, call, part, scratch);
       const c = resultOf(call);
       for (let i = 0; i < call.rows; i++) {
         for (let j = 0; j < call.columns; j++) {
@@ -147,7 +148,7 @@ describe('splitting a product between threads', () => {
     for (const [rows, depth, columns, transposeA, transposeB] of shapes) {
       const { call, scratch } = layoutCall(rows, depth, columns, transposeA, transposeB, true, rows + columns);
       expect(rows * depth * columns).toBeGreaterThanOrEqual(MIN_PARALLEL_MULTIPLY_ADDS);
-      runPart(kernels, call, { rowFrom: 0, rowTo: rows, colFrom: 0, colTo: columns }, scratch);
+      runProductPart(kernels, call, { rowFrom: 0, rowTo: rows, colFrom: 0, colTo: columns }, scratch);
       const whole = resultOf(call);
       for (const threads of [2, 3, 5]) {
         const parts = splitProduct(call, threads, grain);
@@ -163,8 +164,28 @@ describe('splitting a product between threads', () => {
         expect(covered.every((count) => count === 1), `${rows}×${depth}×${columns} on ${threads} threads: every element once`).toBe(true);
         floats.fill(NaN, call.c / 4, call.c / 4 + rows * columns);
         // One part after another: a thread packs what it needs into its own scratch before using it.
-        parts.forEach((part) => runPart(kernels, call, part, scratch));
+        parts.forEach((part) => runProductPart(kernels, call, part, scratch));
         expect(resultOf(call), `${rows}×${depth}×${columns} split ${threads} ways`).toEqual(whole);
+      }
+    }
+  });
+});
+
+describe('splitting element-wise work between threads', () => {
+  it('keeps work below MIN_PARALLEL_ELEMENTS whole, and cuts larger work into contiguous ranges covering it once', () => {
+    const grain = productGrain(kernels);
+    expect(splitTask({ kind: 'activate', layer: 0, count: MIN_PARALLEL_ELEMENTS - 1 }, 3, grain)).toEqual([{ from: 0, to: MIN_PARALLEL_ELEMENTS - 1 }]);
+    for (const task of [
+      { kind: 'activate', layer: 1, count: MIN_PARALLEL_ELEMENTS },
+      { kind: 'derive', layer: 1, count: 100 * 785 },
+      { kind: 'update', count: 69_700, stepSize: 0.01 },
+    ] as const) {
+      for (const threads of [1, 2, 3, 5]) {
+        const parts = splitTask(task, threads, grain) as ElementRange[];
+        expect(parts, `${task.kind} of ${task.count} on ${threads} threads`).toHaveLength(threads);
+        expect(parts[0].from).toBe(0);
+        parts.forEach((part, p) => expect(part.to, `${task.kind} part ${p}`).toBe(p + 1 < parts.length ? parts[p + 1].from : task.count));
+        expect(Math.max(...parts.map((part) => part.to - part.from)) - Math.min(...parts.map((part) => part.to - part.from))).toBeLessThanOrEqual(1);
       }
     }
   });

@@ -14,7 +14,7 @@ import { checkAgainstCpu } from '../browser/gpu-check';
 import { expectClose, formatErrorReport } from '../browser/gpu-compare';
 import type { SessionCaseResult } from '../browser/gpu-wire';
 import { runSessionCase } from '../browser/session-case';
-import { combinationRecipes, extremeRecipes, lossSwitchRecipes, mnistShapedRecipes, wasmRecipe } from '../browser/wasm-cases';
+import { combinationRecipes, extremeRecipes, lossSwitchRecipes, mnistShapedRecipes, wasmRecipe, wideRecipes } from '../browser/wasm-cases';
 
 const kernels = new WebAssembly.Module(readFileSync(new URL('../../asm/build/products.wasm', import.meta.url)));
 
@@ -57,6 +57,10 @@ describe('float32 WebAssembly vs the float64 reference, one thread', () => {
   it('matches with 784 inputs of digit-like pixels', async () => {
     await checkCases(mnistShapedRecipes());
   }, 300_000);
+
+  it('matches on a layer of 2049 at batch 1, with every optimizer', async () => {
+    await checkCases(wideRecipes());
+  });
 
   it('switching the loss at step 10 of 20 matches the reference run with the same switch', async () => {
     const recipes = lossSwitchRecipes();
