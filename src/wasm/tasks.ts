@@ -1,20 +1,28 @@
 /**
- * The work of a training step that threads share: the products, and the element-wise work of
- * TrainerViews. A task is split into parts (splitTask); a part is done by one thread (runTaskPart);
- * any split gives the result of doing the whole on one thread, bit for bit.
+ * The work of a training step that threads share: the products, each followed on the same part by
+ * the element-wise work that needs its result (a hidden activation, an activation's derivative),
+ * and the optimizer's update. A task is split into parts (splitTask); a part is done by one thread
+ * (runTaskPart); any split gives the result of doing the whole on one thread, bit for bit.
  */
 import type { WasmKernels } from './kernels';
 import { productGrain, runProductPart, splitProduct, type ProductCall, type ProductGrain, type ProductPart } from './products';
 import type { TrainerViews } from './views';
 
+/**
+ * What follows a product on each part of it: TrainerViews.activate (the product was Z of weight
+ * layer `layer`) or TrainerViews.derive (it was dZ·Wᵀ of weight layer `layer`).
+ */
+export interface ElementwiseStep {
+  /** Which one. */
+  kind: 'activate' | 'derive';
+  /** The weight layer it belongs to. */
+  layer: number;
+}
+
 /** One piece of a step's work over whole buffers. */
 export type Task =
-  /** C = A·B (+ bias). */
-  | { kind: 'product'; call: ProductCall }
-  /** TrainerViews.activate of the first `count` elements of layer `layer`. */
-  | { kind: 'activate'; layer: number; count: number }
-  /** TrainerViews.derive of the first `count` elements of layer `layer`. */
-  | { kind: 'derive'; layer: number; count: number }
+  /** C = A·B (+ bias), then `then` on the same rows and columns of C. */
+  | { kind: 'product'; call: ProductCall; then: ElementwiseStep | null }
   /** TrainerViews.update of the first `count` parameters, with this update's step size. */
   | { kind: 'update'; count: number; stepSize: number };
 
@@ -30,8 +38,8 @@ export interface ElementRange {
 export type TaskPart = ProductPart | ElementRange;
 
 /**
- * Elements below which element-wise work stays on one thread: waking the others costs tens of
- * microseconds, what an activation takes on about this many elements.
+ * Parameters below which the update stays on one thread: waking the others costs microseconds,
+ * what an update of about this many parameters takes.
  */
 export const MIN_PARALLEL_ELEMENTS = 1 << 15;
 
@@ -55,13 +63,14 @@ export function splitTask(task: Task, threads: number, grain: ProductGrain): Tas
 /** Does `part` of `task` on this thread. */
 export function runTaskPart(context: TaskContext, task: Task, part: TaskPart): void {
   if (task.kind === 'product') {
-    runProductPart(context.kernels, task.call, part as ProductPart, context.scratch);
+    const block = part as ProductPart;
+    runProductPart(context.kernels, task.call, block, context.scratch);
+    if (task.then?.kind === 'activate') context.views.activate(task.then.layer, block);
+    else if (task.then?.kind === 'derive') context.views.derive(task.then.layer, block);
     return;
   }
   const { from, to } = part as ElementRange;
-  if (task.kind === 'activate') context.views.activate(task.layer, from, to);
-  else if (task.kind === 'derive') context.views.derive(task.layer, from, to);
-  else context.views.update(from, to, task.stepSize);
+  context.views.update(from, to, task.stepSize);
 }
 
 /** Does a trainer's tasks: on its own thread alone, or shared with helper threads. */

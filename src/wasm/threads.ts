@@ -1,17 +1,19 @@
 /**
  * A trainer's tasks (src/wasm/tasks.ts) shared between threads over one shared WebAssembly memory.
  * The trainer's thread (the leader) writes each helper's part of a task into a control block in
- * that memory, wakes the helpers with Atomics.notify, does its own part, and sleeps in Atomics.wait
- * until the last helper has finished. Helpers sleep between tasks. Nothing but the control block
- * passes between threads: operands and results are already in the shared memory. How a helper
- * thread is started (a Web Worker in a page) is the caller's business; this file only needs one
- * that runs `serveTasks`.
+ * that memory, wakes the helpers with Atomics.notify, does its own part, and waits until the last
+ * helper has finished. Nothing but the control block passes between threads: operands and results
+ * are already in the shared memory. A step hands out a dozen tasks of a millisecond or less, so
+ * each side first spins briefly on the control block before it sleeps in Atomics.wait: a woken
+ * thread takes tens of microseconds to run again, a spinning one none. How a helper thread is
+ * started (a Web Worker in a page) is the caller's business; this file only needs one that runs
+ * `serveTasks`.
  */
 import type { NetworkSpec } from '../model/spec';
 import { instantiateKernels } from './kernels';
 import type { WasmMemoryLayout } from './memory-layout';
 import { productGrain, type ProductGrain, type ProductPart } from './products';
-import { runTaskPart, splitTask, type ElementRange, type Task, type TaskContext, type TaskPart, type TaskRunner } from './tasks';
+import { runTaskPart, splitTask, type ElementRange, type ElementwiseStep, type Task, type TaskContext, type TaskPart, type TaskRunner } from './tasks';
 import { TrainerViews } from './views';
 
 /** Int32 indices of the control block's header. */
@@ -22,11 +24,29 @@ const FAILED = 3; // 1 + the index of a helper whose part threw, or 0
 /** Float64 index of the step size of an 'update' task (bytes 16 to 23). */
 const STEP_SIZE = 2;
 const HEADER_INTS = 6;
-/** Int32s of one helper's slot: the task's kind and up to 14 arguments (a product part's kernel arguments but the scratch, which is the helper's own). */
-const SLOT_INTS = 15;
+/**
+ * Int32s of one helper's slot: the task's kind, a product part's kernel arguments but the scratch
+ * (which is the helper's own), and what follows the product with its layer.
+ */
+const SLOT_INTS = 17;
 
-/** The numbers a slot gives each kind of task. */
-const KINDS: readonly Task['kind'][] = ['product', 'activate', 'derive', 'update'];
+/** The numbers a slot gives each kind of task, and each element-wise step after a product (0: none). */
+const KINDS: readonly Task['kind'][] = ['product', 'update'];
+const THEN: readonly (ElementwiseStep['kind'] | null)[] = [null, 'activate', 'derive'];
+
+/**
+ * Checks of the control block a waiting thread makes before it sleeps, some microseconds: longer
+ * than the gap between two tasks of a step while both threads run, and short, since on a machine
+ * busy with other work the thread being waited for may not be running at all, and a spinning
+ * thread then only keeps a core from it.
+ */
+const SPINS = 1 << 12;
+
+/** Waits until control[index] is no longer `value`: spins a while, then sleeps. */
+function waitWhile(control: Int32Array, index: number, value: number): void {
+  for (let spin = 0; spin < SPINS; spin++) if (Atomics.load(control, index) !== value) return;
+  while (Atomics.load(control, index) === value) Atomics.wait(control, index, value);
+}
 
 /** Bytes of the control block for `helpers` helper threads. */
 export function controlBytes(helpers: number): number {
@@ -57,12 +77,13 @@ export interface HelperThreads {
 function encode(task: Task, part: TaskPart): number[] {
   const kind = KINDS.indexOf(task.kind);
   if (task.kind === 'product') {
-    const { call } = task;
+    const { call, then } = task;
     const { rowFrom, rowTo, colFrom, colTo } = part as ProductPart;
-    return [kind, call.a, call.aRow, call.aCol, call.b, call.bRow, call.bCol, call.bias, call.c, call.ldc, call.depth, rowFrom, rowTo, colFrom, colTo];
+    const after = [THEN.indexOf(then?.kind ?? null), then?.layer ?? 0];
+    return [kind, call.a, call.aRow, call.aCol, call.b, call.bRow, call.bCol, call.bias, call.c, call.ldc, call.depth, rowFrom, rowTo, colFrom, colTo, ...after];
   }
   const { from, to } = part as ElementRange;
-  return [kind, task.kind === 'update' ? 0 : task.layer, from, to];
+  return [kind, from, to];
 }
 
 /**
@@ -72,13 +93,15 @@ function encode(task: Task, part: TaskPart): number[] {
 function decode(slot: Int32Array, stepSize: number): { task: Task; part: TaskPart } {
   const kind = KINDS[slot[0]];
   if (kind === 'product') {
-    const [, a, aRow, aCol, b, bRow, bCol, bias, c, ldc, depth, rowFrom, rowTo, colFrom, colTo] = slot;
-    return { task: { kind, call: { a, aRow, aCol, b, bRow, bCol, bias, c, ldc, depth, rows: rowTo, columns: colTo } }, part: { rowFrom, rowTo, colFrom, colTo } };
+    const [, a, aRow, aCol, b, bRow, bCol, bias, c, ldc, depth, rowFrom, rowTo, colFrom, colTo, then, layer] = slot;
+    const after = THEN[then];
+    return {
+      task: { kind, call: { a, aRow, aCol, b, bRow, bCol, bias, c, ldc, depth, rows: rowTo, columns: colTo }, then: after ? { kind: after, layer } : null },
+      part: { rowFrom, rowTo, colFrom, colTo },
+    };
   }
-  const [, layer, from, to] = slot;
-  const part = { from, to };
-  if (kind === 'update') return { task: { kind, count: to, stepSize }, part };
-  return { task: { kind, layer, count: to }, part };
+  const [, from, to] = slot;
+  return { task: { kind, count: to, stepSize }, part: { from, to } };
 }
 
 /**
@@ -97,10 +120,8 @@ export async function serveTasks(setup: HelperSetup, ready: () => void): Promise
   let seen = Atomics.load(control, GENERATION);
   ready();
   for (;;) {
-    Atomics.wait(control, GENERATION, seen);
-    const generation = Atomics.load(control, GENERATION);
-    if (generation === seen) continue;
-    seen = generation;
+    waitWhile(control, GENERATION, seen);
+    seen = Atomics.load(control, GENERATION);
     if (Atomics.load(control, STOP) !== 0) return;
     try {
       const { task, part } = decode(slot, header[STEP_SIZE]);
@@ -116,8 +137,6 @@ export async function serveTasks(setup: HelperSetup, ready: () => void): Promise
 /** A part with nothing to do, for a helper a task has no part for. */
 const NOTHING: Record<Task['kind'], TaskPart> = {
   product: { rowFrom: 0, rowTo: 0, colFrom: 0, colTo: 0 },
-  activate: { from: 0, to: 0 },
-  derive: { from: 0, to: 0 },
   update: { from: 0, to: 0 },
 };
 
@@ -160,7 +179,7 @@ export class ThreadedTasks implements TaskRunner {
     Atomics.notify(this.control, GENERATION);
     runTaskPart(this.context, task, parts[0]);
     for (let pending = Atomics.load(this.control, PENDING); pending !== 0; pending = Atomics.load(this.control, PENDING)) {
-      Atomics.wait(this.control, PENDING, pending);
+      waitWhile(this.control, PENDING, pending);
     }
     const failed = Atomics.load(this.control, FAILED);
     if (failed !== 0) {

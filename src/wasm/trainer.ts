@@ -3,9 +3,10 @@
  * everything else in TypeScript over Float32Array views of the same memory, from the tables of
  * src/model: each hidden activation's forward and derivative, each output function's row, each
  * loss's row sum and row delta, each optimizer's update. A new table entry is therefore trained
- * here with no change to this folder. On several threads over shared memory, the products, the
- * hidden activations, their derivatives and the optimizer's update are split between them
- * (src/wasm/tasks.ts); the output layer, the batch gather and the bias sums stay on this thread.
+ * here with no change to this folder. On several threads over shared memory, the products (each with
+ * the hidden activation or the derivative that follows it) and the optimizer's update are split
+ * between them (src/wasm/tasks.ts); the output layer, the batch gather and the bias sums stay on
+ * this thread.
  *
  * It visits the same batches (BatchSchedule) from the same initial weights (initParameters) as the
  * float64 reference and the GPU trainer, so the three compare step by step.
@@ -255,7 +256,7 @@ export class WasmTrainer {
    */
   timeForwardProducts(count: number): number {
     const start = performance.now();
-    for (let i = 0; i < count; i++) this.forwardProduct(0, this.currentSpec.batchSize);
+    for (let i = 0; i < count; i++) this.forwardProduct(0, this.currentSpec.batchSize, false);
     return performance.now() - start;
   }
 
@@ -268,11 +269,8 @@ export class WasmTrainer {
   private forward(rows: number): void {
     const last = this.layers.length - 1;
     this.layers.forEach(({ fanOut }, l) => {
-      this.forwardProduct(l, rows);
-      if (l < last) {
-        this.tasks.run({ kind: 'activate', layer: l, count: rows * fanOut });
-        return;
-      }
+      this.forwardProduct(l, rows, l < last);
+      if (l < last) return;
       const z = this.views.preActivations[l];
       const a = this.views.activations[l + 1];
       const row = OUTPUTS[this.currentSpec.outputActivation].row;
@@ -280,8 +278,8 @@ export class WasmTrainer {
     });
   }
 
-  /** Z_l = A_l·W_l + b_l on the first `rows` rows. */
-  private forwardProduct(l: number, rows: number): void {
+  /** Z_l = A_l·W_l + b_l on the first `rows` rows, and A_(l+1) = f(Z_l) too when `activate` (hidden layers). */
+  private forwardProduct(l: number, rows: number, activate: boolean): void {
     const { fanIn, fanOut, weightOffset, biasOffset } = this.layers[l];
     const { activations, parameters, preActivations } = this.memoryLayout;
     this.tasks.run({
@@ -293,6 +291,7 @@ export class WasmTrainer {
         c: preActivations[l], ldc: fanOut,
         depth: fanIn, rows, columns: fanOut,
       },
+      then: activate ? { kind: 'activate', layer: l } : null,
     });
   }
 
@@ -315,13 +314,14 @@ export class WasmTrainer {
           c: gradient + 4 * weightOffset, ldc: fanOut,
           depth: batchSize, rows: fanIn, columns: fanOut,
         },
+        then: null,
       });
       const delta = this.views.deltas[l];
       this.biasSums.fill(0, 0, fanOut);
       for (let r = 0; r < batchSize; r++) for (let j = 0; j < fanOut; j++) this.biasSums[j] += delta[r * fanOut + j];
       this.views.gradient.set(this.biasSums.subarray(0, fanOut), biasOffset);
       if (l === 0) break;
-      // W_lᵀ: B(k, j) = W_l[j][k].
+      // W_lᵀ: B(k, j) = W_l[j][k]; then the factor f′ of the layer below, on the same part.
       this.tasks.run({
         kind: 'product',
         call: {
@@ -331,8 +331,8 @@ export class WasmTrainer {
           c: deltas[l - 1], ldc: fanIn,
           depth: fanOut, rows: batchSize, columns: fanIn,
         },
+        then: { kind: 'derive', layer: l },
       });
-      this.tasks.run({ kind: 'derive', layer: l, count: batchSize * fanIn });
     }
   }
 

@@ -1,15 +1,17 @@
 /**
  * A trainer's buffers (WasmMemoryLayout) as Float32Array views, and the element-wise parts of a
  * step done on them: each hidden activation forward, each activation's derivative in the backward
- * pass, and the optimizer's update. Every one comes from the tables of src/model, works on any
- * range of elements, and so can be split between threads like the products: the trainer's own
- * thread and each helper build these views over the one shared memory.
+ * pass, and the optimizer's update. Every one comes from the tables of src/model and works on any
+ * block of rows and columns (or range of parameters), so it is split between threads with the
+ * product whose result it reads: the trainer's own thread and each helper build these views over
+ * the one shared memory.
  */
 import { ACTIVATIONS } from '../model/activations';
 import { parameterLayout } from '../model/layout';
 import { OPTIMIZERS } from '../model/optimizers';
 import type { NetworkSpec } from '../model/spec';
 import type { WasmMemoryLayout } from './memory-layout';
+import type { ProductPart } from './products';
 
 export class TrainerViews {
   /** Flat parameters. */
@@ -45,24 +47,30 @@ export class TrainerViews {
     this.targets = view(layout.targets, batchSize * widths[widths.length - 1]);
   }
 
-  /** A_(l+1)[i] = f(Z_l[i]) for from ≤ i < to, f the hidden activation of weight layer l (not the output layer). */
-  activate(layer: number, from: number, to: number): void {
+  /** A_(l+1) = f(Z_l) on a block of rows and columns, f the hidden activation of weight layer l (not the output layer). */
+  activate(layer: number, block: ProductPart): void {
     const f = ACTIVATIONS[this.spec.hiddenActivations[layer]].forward;
     const z = this.preActivations[layer];
     const a = this.activations[layer + 1];
-    for (let i = from; i < to; i++) a[i] = f(z[i]);
+    const width = this.spec.widths[layer + 1];
+    for (let r = block.rowFrom; r < block.rowTo; r++) {
+      for (let i = r * width + block.colFrom, end = r * width + block.colTo; i < end; i++) a[i] = f(z[i]);
+    }
   }
 
   /**
-   * dZ_(l−1)[i] ← dZ_(l−1)[i] · f′(Z_(l−1)[i], A_l[i]) for from ≤ i < to, once dZ_(l−1) holds
-   * dZ_l·W_lᵀ: layer l's input A_l is the output of hidden layer l − 1.
+   * dZ_(l−1) ← dZ_(l−1) ⊙ f′(Z_(l−1), A_l) on a block of rows and columns, once dZ_(l−1) holds
+   * dZ_l·W_lᵀ there: layer l's input A_l is the output of hidden layer l − 1.
    */
-  derive(layer: number, from: number, to: number): void {
+  derive(layer: number, block: ProductPart): void {
     const derivative = ACTIVATIONS[this.spec.hiddenActivations[layer - 1]].derivative;
     const z = this.preActivations[layer - 1];
     const a = this.activations[layer];
     const delta = this.deltas[layer - 1];
-    for (let i = from; i < to; i++) delta[i] *= derivative(z[i], a[i]);
+    const width = this.spec.widths[layer];
+    for (let r = block.rowFrom; r < block.rowTo; r++) {
+      for (let i = r * width + block.colFrom, end = r * width + block.colTo; i < end; i++) delta[i] *= derivative(z[i], a[i]);
+    }
   }
 
   /**

@@ -171,20 +171,16 @@ describe('splitting a product between threads', () => {
   });
 });
 
-describe('splitting element-wise work between threads', () => {
-  it('keeps work below MIN_PARALLEL_ELEMENTS whole, and cuts larger work into contiguous ranges covering it once', () => {
+describe("splitting the optimizer's update between threads", () => {
+  it('keeps an update below MIN_PARALLEL_ELEMENTS whole, and cuts a larger one into contiguous ranges covering it once', () => {
     const grain = productGrain(kernels);
-    expect(splitTask({ kind: 'activate', layer: 0, count: MIN_PARALLEL_ELEMENTS - 1 }, 3, grain)).toEqual([{ from: 0, to: MIN_PARALLEL_ELEMENTS - 1 }]);
-    for (const task of [
-      { kind: 'activate', layer: 1, count: MIN_PARALLEL_ELEMENTS },
-      { kind: 'derive', layer: 1, count: 100 * 785 },
-      { kind: 'update', count: 69_700, stepSize: 0.01 },
-    ] as const) {
+    expect(splitTask({ kind: 'update', count: MIN_PARALLEL_ELEMENTS - 1, stepSize: 0.1 }, 3, grain)).toEqual([{ from: 0, to: MIN_PARALLEL_ELEMENTS - 1 }]);
+    for (const count of [MIN_PARALLEL_ELEMENTS, 78_500, 69_701]) {
       for (const threads of [1, 2, 3, 5]) {
-        const parts = splitTask(task, threads, grain) as ElementRange[];
-        expect(parts, `${task.kind} of ${task.count} on ${threads} threads`).toHaveLength(threads);
+        const parts = splitTask({ kind: 'update', count, stepSize: 0.1 }, threads, grain) as ElementRange[];
+        expect(parts, `update of ${count} on ${threads} threads`).toHaveLength(threads);
         expect(parts[0].from).toBe(0);
-        parts.forEach((part, p) => expect(part.to, `${task.kind} part ${p}`).toBe(p + 1 < parts.length ? parts[p + 1].from : task.count));
+        parts.forEach((part, p) => expect(part.to, `part ${p} of ${count} on ${threads} threads`).toBe(p + 1 < parts.length ? parts[p + 1].from : count));
         expect(Math.max(...parts.map((part) => part.to - part.from)) - Math.min(...parts.map((part) => part.to - part.from))).toBeLessThanOrEqual(1);
       }
     }
