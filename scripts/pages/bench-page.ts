@@ -1,7 +1,12 @@
 /**
  * The headless page behind `npm run bench`: our trainers and TensorFlow.js's on the same network,
  * batch, learning rate, initial weights and batches, in one browser. Node calls one measurement at
- * a time (window.benchTrainer, window.benchMatmul) and assembles the table.
+ * a time (window.benchTrainer, window.benchMatmul, window.benchCpuMatmul) and assembles the table.
+ *
+ * TF.js's wasm backend can start only once in a page, with a fixed number of threads, so the page
+ * takes that number from its address: bench.html?tfjs-wasm-threads=N (N = 1: its one-thread SIMD
+ * binary; more: its threaded binary, which needs the cross-origin isolation the dev server's
+ * headers give). Without it TF.js picks its own default.
  *
  * Timing: after warm-up, a window issues a number of steps and synchronises once at its end (our
  * trainer: session.flush(); TF.js: awaiting data() of a variable the last step wrote), so queued
@@ -21,9 +26,10 @@ import { forwardParams } from '../../src/gpu/trainer-layout';
 import { FORWARD_PARAMS, STEP_PARAMS } from '../../src/gpu/uniforms';
 import { packStruct } from '../../src/gpu/wgsl-struct';
 import { parameterLayout } from '../../src/model/layout';
-import type { BenchRequest, BenchResult, MatmulResult } from '../lib/bench-types';
+import type { BenchRequest, BenchResult, CpuMatmulResult, MatmulResult } from '../lib/bench-types';
+import { WasmWorkerSession } from '../../src/train/wasm-worker-session';
 import { adapterLabel } from './adapter';
-import { createTfjsTrainer } from './tfjs-trainer';
+import { createTfjsTrainer, createTfjsWasmMatmul, setTfjsWasmThreads, tfjsWasmThreads } from './tfjs-trainer';
 
 declare global {
   interface Window {
@@ -31,10 +37,15 @@ declare global {
     benchAdapter(): Promise<string>;
     benchTrainer(request: BenchRequest): Promise<BenchResult>;
     benchMatmul(size: number, variant: MatmulVariant | null, windows: number, windowSeconds: number): Promise<MatmulResult>;
+    benchTfjsWasmThreads(): Promise<number>;
+    benchCpuMatmul(implementation: 'ours' | 'tfjs', size: number, threads: number, windows: number, windowSeconds: number): Promise<CpuMatmulResult>;
   }
 }
 
-/** Something that can take n training steps and wait for them: one of the four trainers. */
+const requestedTfjsThreads = new URLSearchParams(location.search).get('tfjs-wasm-threads');
+if (requestedTfjsThreads !== null) setTfjsWasmThreads(Number(requestedTfjsThreads));
+
+/** Something that can take n training steps and wait for them: one of the trainers. */
 interface TimedTrainer {
   run(steps: number): Promise<void>;
   /** How our GPU trainer lays out a step for this network on this adapter; null for the others. */
@@ -57,8 +68,8 @@ function cachedDataset(source: DataSource): Promise<Dataset> {
   return dataset;
 }
 
-async function ourTrainer(spec: NetworkSpec, dataset: Dataset, backend: 'webgpu' | 'cpu'): Promise<TimedTrainer> {
-  const session = await createSession({ spec, dataset, backend });
+async function ourTrainer(spec: NetworkSpec, dataset: Dataset, backend: BenchRequest['backend'], threads: number | null): Promise<TimedTrainer> {
+  const session = await createSession({ spec, dataset, backend, ...(threads === null ? {} : { threads }) });
   const plan = session instanceof GpuSession ? session.trainer.plan : null;
   return {
     async run(steps) {
@@ -70,7 +81,7 @@ async function ourTrainer(spec: NetworkSpec, dataset: Dataset, backend: 'webgpu'
   };
 }
 
-async function tfjsTrainer(spec: NetworkSpec, dataset: Dataset, backend: 'webgpu' | 'cpu'): Promise<TimedTrainer> {
+async function tfjsTrainer(spec: NetworkSpec, dataset: Dataset, backend: BenchRequest['backend']): Promise<TimedTrainer> {
   const trainer = await createTfjsTrainer(spec, dataset, backend);
   return { run: (steps) => trainer.run(steps), plan: null, dispose: () => trainer.dispose() };
 }
@@ -122,8 +133,7 @@ window.benchAdapter = adapterLabel;
 
 window.benchTrainer = async (request) => {
   const dataset = await cachedDataset(request.dataset);
-  const make = request.implementation === 'ours' ? ourTrainer : tfjsTrainer;
-  const trainer = await make(request.spec, dataset, request.backend);
+  const trainer = request.implementation === 'ours' ? await ourTrainer(request.spec, dataset, request.backend, request.threads) : await tfjsTrainer(request.spec, dataset, request.backend);
   try {
     const { stepsPerWindow, stepsPerSecond } = await timeWindows((steps) => trainer.run(steps), request);
     return {
@@ -184,6 +194,40 @@ window.benchMatmul = async (size, requestedVariant, windows, windowSeconds) => {
     return { size, variant, productsPerWindow: stepsPerWindow, windowGflops: stepsPerSecond.map((rate) => (rate * flopsPerProduct) / 1e9), medianGflops: (median(stepsPerSecond) * flopsPerProduct) / 1e9 };
   } finally {
     for (const buffer of [input, parameters, rowIndex, output, uniform, stepParams]) buffer.destroy();
+  }
+};
+
+window.benchTfjsWasmThreads = tfjsWasmThreads;
+
+/**
+ * GFLOP/s of a square product on the CPU: ours (the WebAssembly kernel, as the first layer's
+ * forward product of a [size, size] network over a batch of `size`, on `threads` workers) or
+ * TF.js's wasm backend (tf.matMul, on the threads of this page's binary).
+ */
+window.benchCpuMatmul = async (implementation, size, threads, windows, windowSeconds) => {
+  let run: (count: number) => Promise<void>;
+  let dispose: () => void;
+  let ranOn = threads;
+  if (implementation === 'ours') {
+    const random = (count: number) => Float32Array.from({ length: count }, (_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
+    const dataset: Dataset = { name: 'square', inputSize: size, outputSize: size, trainX: random(size * size), trainY: random(size * size), trainCount: size, testX: new Float32Array(0), testY: new Float32Array(0), testCount: 0 };
+    const spec: NetworkSpec = { ...DEFAULT_SPEC, widths: [size, size], hiddenActivations: [], outputActivation: 'linear', loss: 'mse', batchSize: size };
+    const session = await WasmWorkerSession.create(spec, dataset, { threads });
+    ranOn = session.threads;
+    run = async (count) => void (await session.timeForwardProducts(count));
+    dispose = () => session.dispose();
+  } else {
+    const matmul = await createTfjsWasmMatmul(size);
+    ranOn = await tfjsWasmThreads();
+    run = (count) => matmul.run(count);
+    dispose = () => matmul.dispose();
+  }
+  try {
+    const { stepsPerWindow, stepsPerSecond } = await timeWindows(run, { warmupSteps: 1, windows, windowSeconds, windowSteps: null });
+    const flopsPerProduct = 2 * size ** 3;
+    return { size, threads: ranOn, productsPerWindow: stepsPerWindow, windowGflops: stepsPerSecond.map((rate) => (rate * flopsPerProduct) / 1e9), medianGflops: (median(stepsPerSecond) * flopsPerProduct) / 1e9 };
+  } finally {
+    dispose();
   }
 };
 
