@@ -39,7 +39,12 @@ export default defineConfig({
   plugins: [contentSecurityPolicy()],
   server: { host: '127.0.0.1', headers: CROSS_ORIGIN_ISOLATION_HEADERS },
   preview: { host: '127.0.0.1', headers: CROSS_ORIGIN_ISOLATION_HEADERS },
-  build: { target: 'es2022' },
+  build: {
+    target: 'es2022',
+    // The WebAssembly kernels are smaller than the inlining limit, but as data: URLs their fetch
+    // would need connect-src data: under the policy; as files they are fetched from 'self' and cached.
+    assetsInlineLimit: (file: string) => (file.endsWith('.wasm') ? false : undefined),
+  },
   // Found up front, a cold dev server does not discover them on the first page load, re-optimise,
   // and answer that load with "504 Outdated Optimize Dep".
   optimizeDeps: { include: ['lit', '@lit/task', 'uplot'] },

@@ -588,7 +588,23 @@ export class RunController implements ReactiveController {
     const open = async (): Promise<Session> => {
       if (backend === 'webgpu') return createSession({ spec, dataset, backend: 'webgpu' });
       if (backend === 'cpu') return WorkerSession.create(spec, dataset);
-      const session = await WasmWorkerSession.create(spec, dataset);
+      let session: WasmWorkerSession;
+      try {
+        session = await WasmWorkerSession.create(spec, dataset);
+      } catch (error) {
+        // A browser or a host that refuses WebAssembly (no SIMD, a policy without 'wasm-unsafe-eval')
+        // still trains: on the float64 worker, from now on, and says why. If that worker refuses the
+        // network too, the network is what failed, and the WebAssembly path's reason is the one shown.
+        if (this.pageBackend !== 'wasm') throw error;
+        const fallback = await WorkerSession.create(spec, dataset).catch(() => null);
+        if (!fallback) throw error;
+        this.pageBackend = 'cpu';
+        this._show({
+          adapter: CPU_ADAPTER,
+          banner: `This browser offers no WebGPU, and the WebAssembly path could not start (${errorText(error)}), so the network trains on the CPU in a Web Worker: the same maths in float64, only slower.`,
+        });
+        return fallback;
+      }
       if (this.pageBackend === 'wasm') this._show(wasmPath(session));
       return session;
     };
