@@ -19,7 +19,7 @@ export interface WasmWorkerSessionOptions {
 }
 
 /** What a page that is not cross-origin isolated is told, and what its host can do about it. */
-export const NOT_ISOLATED_REASON =
+const NOT_ISOLATED_REASON =
   'the page is not cross-origin isolated, so its workers cannot share memory (the host must send Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
 
 export class WasmWorkerSession extends RemoteSession {

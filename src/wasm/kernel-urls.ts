@@ -8,7 +8,7 @@ import sharedMemoryUrl from '../../asm/build/products-shared.wasm?url';
 import type { KernelBinary } from './kernels';
 
 /** The URL of each kernel binary. */
-export const KERNEL_URLS: Readonly<Record<KernelBinary, string>> = {
+const KERNEL_URLS: Readonly<Record<KernelBinary, string>> = {
   'single-thread': singleThreadUrl,
   'shared-memory': sharedMemoryUrl,
 };

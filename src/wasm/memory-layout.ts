@@ -16,7 +16,7 @@ import { controlBytes } from './threads';
 export const WASM_MEMORY_LIMIT_BYTES = 2 * 1024 ** 3;
 
 /** Rows evaluated per forward pass at least, when the batch is smaller: evaluation of many rows then needs fewer passes. */
-export const EVALUATION_ROWS = 256;
+const EVALUATION_ROWS = 256;
 
 /** Byte offsets of every buffer; each starts on a 64-byte boundary (a cache line). */
 export interface WasmMemoryLayout {
