@@ -231,9 +231,10 @@ so the spread between runs on the same machine stays in view.
   ours split across N workers, N = navigator.hardwareConcurrency unless --wasm-threads says otherwise). The pages are
   cross-origin isolated (the dev server's COOP/COEP headers). The float64 pair runs in the second page.
 - Each figure: warm-up steps, a calibration run that sizes the window, then timed windows; a window issues its steps and
-  synchronises once at its end (ours: session.flush(); TF.js: awaiting data() of the last layer's bias). Reported: the
-  median window, in samples per second; "window spread" is the slowest and fastest window against it. A calibrated
-  window has at least 3 steps, so on slow configs it lasts longer than asked.
+  synchronises once at its end (ours: session.flush(); TF.js: awaiting data() of the last layer's bias). Our windows and
+  TF.js's alternate, so load from other work on the machine falls on both alike. Reported: the median window, in
+  samples per second; "window spread" is the slowest and fastest window against it. A calibrated window has at least 3
+  steps, so on slow configs it lasts longer than asked.
 - GFLOP/s counts the FLOPs of the products a step computes, 2·B·n_(l−1)·n_l each: forward and weight gradient of every
   layer, input gradient of every layer but the first (both implementations skip ∂L/∂X of the data); nothing else.
   "Of our matmul" divides it by the GFLOP/s of our forward product alone on a square matrix, timed in the same run; above
@@ -286,7 +287,6 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
     const page = await headless.open('/scripts/pages/bench.html');
     const adapter = await page.evaluate(() => window.benchAdapter());
     host.stdout(`adapter: ${adapter}\nbrowser: ${headless.version}\n`);
-    const measure = (on: Page, request: BenchRequest): Promise<BenchResult> => on.evaluate((r) => window.benchTrainer(r), request);
     const timing = { warmupSteps: options.warmup, windows: options.windows, windowSeconds: options.seconds, windowSteps: options.steps };
 
     // The variant our trainer uses on this adapter first (the reference for the fractions), then the other one.
@@ -300,10 +300,10 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
       }
     }
     const matmul = matmuls[0] ?? null;
-    /** Ours and TF.js on one network and loss, on `on` (the page), one after the other. */
-    const pair = async (on: Page, request: Omit<BenchRequest, 'implementation'>, label: string) => {
-      const ours = await measure(on, { ...request, implementation: 'ours' });
-      const tfjs = await measure(on, { ...request, implementation: 'tfjs' });
+    /** Ours and TF.js on one network and loss, on `on` (the page, brought to the front), their windows taken in turn. */
+    const pair = async (on: Page, request: BenchRequest, label: string) => {
+      await on.bringToFront();
+      const { ours, tfjs } = await on.evaluate((r) => window.benchPair(r), request);
       host.stdout(
         `${label}: ours ${fmtRate(ours.medianSamplesPerSecond)} samples/s (${ours.stepsPerWindow} steps/window), ` +
           `TF.js ${fmtRate(tfjs.medianSamplesPerSecond)} samples/s (${tfjs.stepsPerWindow} steps/window), ratio ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)}\n`,
@@ -334,6 +334,7 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
       if (options.matmulSize > 0) {
         for (const [on, count] of [[oneThreadPage, 1], [threadsPage, several]] as const) {
           for (const implementation of ['ours', 'tfjs'] as const) {
+            await on.bringToFront();
             const result = await on.evaluate((which, size, t, windows, seconds) => window.benchCpuMatmul(which, size, t, windows, seconds), implementation, options.matmulSize, count, options.windows, options.seconds);
             const name = implementation === 'ours' ? 'Our WebAssembly product kernel (as the forward product of a layer)' : "TF.js's wasm backend, tf.matMul";
             cpuMatmuls.push({ label: name, result });

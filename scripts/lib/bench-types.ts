@@ -3,10 +3,8 @@ import type { MatmulVariant } from '../../src/gpu/step-plan';
 import type { NetworkSpec } from '../../src/model/spec';
 import type { DataSource } from '../../src/data/source';
 
-/** One throughput measurement: one trainer, one network and loss. */
+/** One throughput measurement: our trainer (createSession) and TensorFlow.js's, on one network and loss. */
 export interface BenchRequest {
-  /** Our trainer (createSession) or TensorFlow.js. */
-  implementation: 'ours' | 'tfjs';
   /** WebGPU, the CPU (our float64 path; TF.js's cpu backend), or WebAssembly on the CPU (our float32 path; TF.js's wasm backend). */
   backend: 'webgpu' | 'cpu' | 'wasm';
   /** Threads of our WebAssembly path (TF.js's follow the page: see scripts/pages/bench-page.ts); null for the other backends. */

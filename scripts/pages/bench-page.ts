@@ -1,7 +1,7 @@
 /**
  * The headless page behind `npm run bench`: our trainers and TensorFlow.js's on the same network,
  * batch, learning rate, initial weights and batches, in one browser. Node calls one measurement at
- * a time (window.benchTrainer, window.benchMatmul, window.benchCpuMatmul) and assembles the table.
+ * a time (window.benchPair, window.benchMatmul, window.benchCpuMatmul) and assembles the table.
  *
  * TF.js's wasm backend can start only once in a page, with a fixed number of threads, so the page
  * takes that number from its address: bench.html?tfjs-wasm-threads=N (N = 1: its one-thread SIMD
@@ -35,7 +35,7 @@ declare global {
   interface Window {
     pageReady: boolean;
     benchAdapter(): Promise<string>;
-    benchTrainer(request: BenchRequest): Promise<BenchResult>;
+    benchPair(request: BenchRequest): Promise<{ ours: BenchResult; tfjs: BenchResult }>;
     benchMatmul(size: number, variant: MatmulVariant | null, windows: number, windowSeconds: number): Promise<MatmulResult>;
     benchTfjsWasmThreads(): Promise<number>;
     benchCpuMatmul(implementation: 'ours' | 'tfjs', size: number, threads: number, windows: number, windowSeconds: number): Promise<CpuMatmulResult>;
@@ -99,51 +99,70 @@ function median(values: number[]): number {
  */
 const MIN_CALIBRATED_STEPS = 3;
 
-/** Warm-up, calibration, then timed windows of `run`; returns steps per second of each window. */
-async function timeWindows(
-  run: (steps: number) => Promise<void>,
-  options: { warmupSteps: number; windows: number; windowSeconds: number; windowSteps: number | null },
-): Promise<{ stepsPerWindow: number; stepsPerSecond: number[] }> {
-  await run(options.warmupSteps);
-  let stepsPerWindow = options.windowSteps;
-  if (stepsPerWindow === null) {
-    // Calibration: grow the probe until it lasts a tenth of a window, then scale to a whole window.
-    let probe = 1;
-    for (;;) {
+/** Timed steps: a window runs this many, or as many as fit `windowSeconds` when null. */
+interface WindowTiming {
+  warmupSteps: number;
+  windows: number;
+  windowSeconds: number;
+  windowSteps: number | null;
+}
+
+/** Steps of `run` that last about `windowSeconds`: the probe grows until it lasts a tenth of that, then scales. */
+async function calibrate(run: (steps: number) => Promise<void>, windowSeconds: number): Promise<number> {
+  for (let probe = 1; ; probe *= 4) {
+    const start = performance.now();
+    await run(probe);
+    const seconds = (performance.now() - start) / 1000;
+    if (seconds >= windowSeconds / 10 || probe >= 1 << 16) return Math.max(MIN_CALIBRATED_STEPS, Math.round((probe * windowSeconds) / seconds));
+  }
+}
+
+/**
+ * Warm-up, calibration, then timed windows of each of `runs`, taking their windows in turn, so that
+ * load from other work on the machine, which comes and goes, falls on all of them alike. Returns
+ * the steps per window and the steps per second of each window, per run.
+ */
+async function timeWindows(runs: ((steps: number) => Promise<void>)[], options: WindowTiming): Promise<{ stepsPerWindow: number; stepsPerSecond: number[] }[]> {
+  for (const run of runs) await run(options.warmupSteps);
+  const stepsPerWindow: number[] = [];
+  for (const run of runs) stepsPerWindow.push(options.windowSteps ?? (await calibrate(run, options.windowSeconds)));
+  const stepsPerSecond = runs.map((): number[] => []);
+  for (let w = 0; w < options.windows; w++) {
+    for (let i = 0; i < runs.length; i++) {
       const start = performance.now();
-      await run(probe);
-      const seconds = (performance.now() - start) / 1000;
-      if (seconds >= options.windowSeconds / 10 || probe >= 1 << 16) {
-        stepsPerWindow = Math.max(MIN_CALIBRATED_STEPS, Math.round((probe * options.windowSeconds) / seconds));
-        break;
-      }
-      probe *= 4;
+      await runs[i](stepsPerWindow[i]);
+      stepsPerSecond[i].push((stepsPerWindow[i] * 1000) / (performance.now() - start));
     }
   }
-  const stepsPerSecond: number[] = [];
-  for (let w = 0; w < options.windows; w++) {
-    const start = performance.now();
-    await run(stepsPerWindow);
-    stepsPerSecond.push((stepsPerWindow * 1000) / (performance.now() - start));
-  }
-  return { stepsPerWindow, stepsPerSecond };
+  return runs.map((_, i) => ({ stepsPerWindow: stepsPerWindow[i], stepsPerSecond: stepsPerSecond[i] }));
+}
+
+/** Operands of the products timed alone: fixed values in [−0.5, 0.5) that are not zero-heavy. */
+function operandValues(count: number): Float32Array<ArrayBuffer> {
+  return Float32Array.from({ length: count }, (_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
 }
 
 window.benchAdapter = adapterLabel;
 
-window.benchTrainer = async (request) => {
+window.benchPair = async (request) => {
   const dataset = await cachedDataset(request.dataset);
-  const trainer = request.implementation === 'ours' ? await ourTrainer(request.spec, dataset, request.backend, request.threads) : await tfjsTrainer(request.spec, dataset, request.backend);
+  const ours = await ourTrainer(request.spec, dataset, request.backend, request.threads);
   try {
-    const { stepsPerWindow, stepsPerSecond } = await timeWindows((steps) => trainer.run(steps), request);
-    return {
-      plan: trainer.plan,
-      stepsPerWindow,
-      windowSamplesPerSecond: stepsPerSecond.map((rate) => rate * request.spec.batchSize),
-      medianSamplesPerSecond: median(stepsPerSecond) * request.spec.batchSize,
-    };
+    const tfjs = await tfjsTrainer(request.spec, dataset, request.backend);
+    try {
+      const [oursTimes, tfjsTimes] = await timeWindows([(steps) => ours.run(steps), (steps) => tfjs.run(steps)], request);
+      const result = (trainer: TimedTrainer, { stepsPerWindow, stepsPerSecond }: { stepsPerWindow: number; stepsPerSecond: number[] }): BenchResult => ({
+        plan: trainer.plan,
+        stepsPerWindow,
+        windowSamplesPerSecond: stepsPerSecond.map((rate) => rate * request.spec.batchSize),
+        medianSamplesPerSecond: median(stepsPerSecond) * request.spec.batchSize,
+      });
+      return { ours: result(ours, oursTimes), tfjs: result(tfjs, tfjsTimes) };
+    } finally {
+      tfjs.dispose();
+    }
   } finally {
-    trainer.dispose();
+    ours.dispose();
   }
 };
 
@@ -166,9 +185,8 @@ window.benchMatmul = async (size, requestedVariant, windows, windowSeconds) => {
   const parameters = storage('matmul W and b', floats + size, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
   const rowIndex = storage('matmul row index (unused)', 4);
   const output = storage('matmul output', floats);
-  const random = (count: number) => Float32Array.from({ length: count }, (_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
-  device.queue.writeBuffer(input, 0, random(floats));
-  device.queue.writeBuffer(parameters, 0, random(floats + size));
+  device.queue.writeBuffer(input, 0, operandValues(floats));
+  device.queue.writeBuffer(parameters, 0, operandValues(floats + size));
   const uniform = device.createBuffer({ label: 'matmul params', size: FORWARD_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   // The last layer of a [size, size, size] network: a linear output, as the logits are; no batch gather.
   const square = { ...DEFAULT_SPEC, widths: [size, size], hiddenActivations: [] };
@@ -189,7 +207,7 @@ window.benchMatmul = async (size, requestedVariant, windows, windowSeconds) => {
     await device.queue.onSubmittedWorkDone();
   };
   try {
-    const { stepsPerWindow, stepsPerSecond } = await timeWindows(run, { warmupSteps: 1, windows, windowSeconds, windowSteps: null });
+    const [{ stepsPerWindow, stepsPerSecond }] = await timeWindows([run], { warmupSteps: 1, windows, windowSeconds, windowSteps: null });
     const flopsPerProduct = 2 * size ** 3;
     return { size, variant, productsPerWindow: stepsPerWindow, windowGflops: stepsPerSecond.map((rate) => (rate * flopsPerProduct) / 1e9), medianGflops: (median(stepsPerSecond) * flopsPerProduct) / 1e9 };
   } finally {
@@ -209,21 +227,20 @@ window.benchCpuMatmul = async (implementation, size, threads, windows, windowSec
   let dispose: () => void;
   let ranOn = threads;
   if (implementation === 'ours') {
-    const random = (count: number) => Float32Array.from({ length: count }, (_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
-    const dataset: Dataset = { name: 'square', inputSize: size, outputSize: size, trainX: random(size * size), trainY: random(size * size), trainCount: size, testX: new Float32Array(0), testY: new Float32Array(0), testCount: 0 };
+    const dataset: Dataset = { name: 'square', inputSize: size, outputSize: size, trainX: operandValues(size * size), trainY: operandValues(size * size), trainCount: size, testX: new Float32Array(0), testY: new Float32Array(0), testCount: 0 };
     const spec: NetworkSpec = { ...DEFAULT_SPEC, widths: [size, size], hiddenActivations: [], outputActivation: 'linear', loss: 'mse', batchSize: size };
     const session = await WasmWorkerSession.create(spec, dataset, { threads });
     ranOn = session.threads;
     run = async (count) => void (await session.timeForwardProducts(count));
     dispose = () => session.dispose();
   } else {
-    const matmul = await createTfjsWasmMatmul(size);
+    const matmul = await createTfjsWasmMatmul(operandValues(size * size), size);
     ranOn = await tfjsWasmThreads();
     run = (count) => matmul.run(count);
     dispose = () => matmul.dispose();
   }
   try {
-    const { stepsPerWindow, stepsPerSecond } = await timeWindows(run, { warmupSteps: 1, windows, windowSeconds, windowSteps: null });
+    const [{ stepsPerWindow, stepsPerSecond }] = await timeWindows([run], { warmupSteps: 1, windows, windowSeconds, windowSteps: null });
     const flopsPerProduct = 2 * size ** 3;
     return { size, threads: ranOn, productsPerWindow: stepsPerWindow, windowGflops: stepsPerSecond.map((rate) => (rate * flopsPerProduct) / 1e9), medianGflops: (median(stepsPerSecond) * flopsPerProduct) / 1e9 };
   } finally {

@@ -30,5 +30,5 @@ export interface TfjsMatmul {
   dispose(): void;
 }
 
-/** Square products on TF.js's wasm backend, for comparing its matrix product with ours. */
-export function createTfjsWasmMatmul(size: number): Promise<TfjsMatmul>;
+/** Products of `values` (size × size) with itself on TF.js's wasm backend, for comparing its matrix product with ours. */
+export function createTfjsWasmMatmul(values: Float32Array, size: number): Promise<TfjsMatmul>;

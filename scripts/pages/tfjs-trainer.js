@@ -52,14 +52,14 @@ export async function tfjsWasmThreads() {
 }
 
 /**
- * Products of two size × size matrices on the wasm backend, the result of each read back at the
- * end of a run, as a training step would.
+ * Products of `values` (size × size, row-major) with itself on the wasm backend, the result of the
+ * last product of a run read back, as a training step would.
  *
+ * @param {Float32Array} values
  * @param {number} size
  */
-export async function createTfjsWasmMatmul(size) {
+export async function createTfjsWasmMatmul(values, size) {
   await useBackend('wasm');
-  const values = Float32Array.from({ length: size * size }, (_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
   const a = tf.tensor2d(values, [size, size]);
   const b = tf.tensor2d(values, [size, size]);
   return {
