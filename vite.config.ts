@@ -76,6 +76,20 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'node-runtime',
+          include: ['tests/node-runtime/**/*.test.ts'],
+          environment: 'node',
+          // The GPU engine in this process on Node's WebGPU (Dawn); one file also drives Chromium.
+          // One file at a time, and after the other projects, so SwiftShader never runs twice at once on 2 cores.
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -1,29 +1,34 @@
 /**
- * `npm run bench -- [--configs toy,mnist,large] [--losses mse,cross_entropy] [--cpu-configs toy,mnist]
- *   [--reference-configs toy,mnist] [--wasm-threads N] [--windows 3] [--seconds 2] [--steps N]
- *   [--warmup 3] [--matmul-size 1024] [--out BENCHMARKS.md]`
+ * `npm run bench -- [--runtime node,chromium] [--configs toy,mnist,large] [--losses mse,cross_entropy]
+ *   [--cpu-configs toy,mnist] [--reference-configs toy,mnist] [--wasm-threads N] [--windows 3]
+ *   [--seconds 2] [--steps N] [--warmup 3] [--matmul-size 1024] [--out BENCHMARKS.md]`
  *
- * Our trainers against TensorFlow.js in one headless Chromium: the WebGPU trainer against TF.js's
- * WebGPU backend; on the CPU, our float32 WebAssembly path against TF.js's wasm backend on one
- * thread and on several, and our float64 path against TF.js's cpu backend; on the same network,
- * batch, SGD learning rate, initial weights and batches. Steady-state samples/s is the median of
- * timed windows after warm-up, each window ending in one synchronisation. Also times each side's
- * matrix product alone on size³ and relates each config's achieved GFLOP/s to it. Prints the
- * tables and writes them to BENCHMARKS.md with the machine they ran on.
+ * Our trainers against TensorFlow.js on each runtime asked for (headless Chromium, or this Node
+ * process on Node's WebGPU): the WebGPU trainer against TF.js's WebGPU backend, and our float64
+ * CPU path against TF.js's cpu backend, on the same network, batch, SGD learning rate, initial
+ * weights and batches. On the CPU also our float32 WebAssembly path against TF.js's wasm backend,
+ * on one thread and on several, in headless Chromium (the threads are Web Workers). Steady-state
+ * samples/s is the median of timed windows after warm-up, each window ending in one
+ * synchronisation. Also times each runtime from nothing to a first finished step, and each side's
+ * matrix product alone on size³, relating each config's achieved GFLOP/s to it. Prints the tables
+ * and writes them to BENCHMARKS.md with the machine it ran on.
  */
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import type { MatmulVariant } from '../src/gpu/step-plan';
 import { LOSSES, type LossName } from '../src/model/losses';
 import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
-import type { BenchRequest, BenchResult, CpuMatmulResult, MatmulResult } from './lib/bench-types';
+import type { BenchPairRequest, BenchRequest, BenchResult, CpuMatmulResult, FirstStepResult, MatmulResult } from './lib/bench-types';
 import { filePath, listOf, option, parseCommandArgs, realNumber, wholeNumber, type CommandDeclaration } from './lib/args';
-import type { Page } from 'puppeteer';
+import { openBenchTarget, type BenchTarget } from './lib/bench-targets';
 import { launchHeadless } from './lib/browser';
+import { RUNTIME_CHOICES, announceRuntime, resolveRuntime, type GpuRuntime } from './lib/gpu-runtime';
 import type { ScriptHost } from './lib/host';
+import { checkOutputPath, writeOutputs } from './lib/output-files';
+import { MAX_STEPS } from './lib/run-config';
+import { withUserErrors } from './lib/user-errors';
 import type { DataSource } from '../src/data/source';
 
 /** SGD learning rate of every benchmark network (both implementations). */
@@ -38,25 +43,35 @@ const BENCH_CONFIGS: Record<string, { widths: number[]; outputActivation: 'sigmo
 const BENCH_CONFIG_NAMES = Object.keys(BENCH_CONFIGS);
 /** The losses the TF.js reference (scripts/pages/tfjs-trainer.js) implements, so the only ones compared. */
 const BENCH_LOSSES: LossName[] = ['mse', 'cross_entropy'];
+/** Largest square product timed alone: its three float32 matrices stay within WebGPU's default 128 MiB storage binding. */
+const MAX_MATMUL_SIZE = 4096;
+/** Most timed windows per measurement, and longest window, so a typo cannot keep the machine busy for a day. */
+const MAX_WINDOWS = 100;
+const MAX_WINDOW_SECONDS = 600;
 
 /** The command line: the usage text, the parsing and the checks all read this. */
 const BENCH_COMMAND = {
   usage: 'npm run bench -- [options]',
   options: {
+    runtime: option(listOf(RUNTIME_CHOICES, false), ['auto'], 'where the WebGPU figures are measured: node, chromium or auto (as in\nnpm run train); several, e.g. node,chromium, compare them in one run'),
     configs: option(listOf(BENCH_CONFIG_NAMES, true), BENCH_CONFIG_NAMES, `GPU configs, from ${BENCH_CONFIG_NAMES.join(', ')}; "none" skips the GPU table`),
-    cpuConfigs: option(listOf(BENCH_CONFIG_NAMES, true), ['toy', 'mnist'], 'CPU configs; "none" skips the CPU table'),
+    cpuConfigs: option(
+      listOf(BENCH_CONFIG_NAMES, true),
+      ['toy', 'mnist'],
+      'CPU configs: the WebAssembly path against TF.js\'s wasm backend in headless Chromium;\n"none" skips the CPU table',
+    ),
     referenceConfigs: option(
       listOf(BENCH_CONFIG_NAMES, true),
       ['toy', 'mnist'],
-      'CPU configs on which the float64 path and TF.js\'s cpu backend are timed too;\non large one step of theirs takes many seconds',
+      'CPU configs on which the float64 path and TF.js\'s cpu backend are timed too, on the\nfirst runtime; on large one step of theirs takes many seconds',
     ),
-    wasmThreads: option(wholeNumber(2), null, 'threads of the several-thread comparison (default: navigator.hardwareConcurrency)'),
+    wasmThreads: option(wholeNumber(2, 256), null, 'threads of the several-thread comparison (default: navigator.hardwareConcurrency)'),
     losses: option(listOf(BENCH_LOSSES, false), BENCH_LOSSES, BENCH_LOSSES.join(', ')),
-    windows: option(wholeNumber(1), 3, 'timed windows per measurement; the median is reported'),
-    seconds: option(realNumber(0.05, 'S'), 2, 'target length of a window when --steps is not given'),
-    steps: option(wholeNumber(1), null, 'steps per window for every measurement, instead of calibrating'),
-    warmup: option(wholeNumber(1), 3, 'steps run before timing'),
-    matmulSize: option(wholeNumber(0), 1024, 'size of the square product timed alone; 0 skips it'),
+    windows: option(wholeNumber(1, MAX_WINDOWS), 3, 'timed windows per measurement; the median is reported'),
+    seconds: option(realNumber(0.05, MAX_WINDOW_SECONDS, 'S'), 2, 'target length of a window when --steps is not given'),
+    steps: option(wholeNumber(1, MAX_STEPS), null, 'steps per window for every measurement, instead of calibrating'),
+    warmup: option(wholeNumber(1, MAX_STEPS), 3, 'steps run before timing'),
+    matmulSize: option(wholeNumber(0, MAX_MATMUL_SIZE, 'N', "its matrices must fit WebGPU's default 128 MiB storage binding"), 1024, "size of the square product timed alone, in every product variant that fits\nthe device (the trainer's first); 0 skips it"),
     out: option(filePath(), 'BENCHMARKS.md', 'where the table is written'),
   },
 } satisfies CommandDeclaration;
@@ -90,23 +105,23 @@ function flopsPerStep(spec: NetworkSpec): number {
 }
 
 interface Row {
+  runtime: GpuRuntime;
   config: string;
   loss: LossName;
   spec: NetworkSpec;
   ours: BenchResult;
-  tfjs: BenchResult;
+  /** TF.js's figure, or why TF.js did not run on this runtime. */
+  tfjs: BenchResult | { error: string };
 }
 
-/** The CPU measurements of one config and loss. */
-interface CpuRow {
+/** Our WebAssembly path against TF.js's wasm backend on one config and loss. */
+interface WasmRow {
   config: string;
   loss: LossName;
   spec: NetworkSpec;
-  /** Our float64 path and TF.js's cpu backend; null where the config is not among --reference-configs. */
-  reference: { ours: BenchResult; tfjs: BenchResult } | null;
-  /** Our WebAssembly path and TF.js's wasm backend, one thread each. */
+  /** One thread each. */
   oneThread: { ours: BenchResult; tfjs: BenchResult };
-  /** The same on several threads. */
+  /** Several threads each (CpuThreads). */
   threads: { ours: BenchResult; tfjs: BenchResult };
 }
 
@@ -118,6 +133,25 @@ interface CpuThreads {
   tfjs: number;
 }
 
+/** What the WebAssembly comparison measured, and in which browser. */
+interface WasmMeasurements {
+  rows: WasmRow[];
+  threads: CpuThreads;
+  /** The square products timed alone, each with what it is. */
+  matmuls: { label: string; result: CpuMatmulResult }[];
+  /** The browser's version. */
+  browser: string;
+}
+
+/** One runtime's time from nothing to a first finished step of one config. */
+interface StartupRow {
+  runtime: GpuRuntime;
+  config: string;
+  spec: NetworkSpec;
+  /** The runtime's own start (BenchTarget.startMs). */
+  startMs: number;
+  firstStep: FirstStepResult;
+}
 
 function fmtRate(samplesPerSecond: number): string {
   return samplesPerSecond >= 1000 ? Math.round(samplesPerSecond).toLocaleString('en-US') : samplesPerSecond.toPrecision(3);
@@ -130,67 +164,99 @@ function spread(result: BenchResult): string {
   return `${Math.round((100 * (min - result.medianSamplesPerSecond)) / result.medianSamplesPerSecond)}/+${Math.round((100 * (max - result.medianSamplesPerSecond)) / result.medianSamplesPerSecond)}%`;
 }
 
-function gpuTable(rows: Row[], matmul: MatmulResult | null): string {
-  const header = '| config | loss | batch | ours samples/s | TF.js samples/s | ours / TF.js | ours GFLOP/s | of our matmul | TF.js GFLOP/s | steps per window ours, TF.js | window spread ours, TF.js | our step plan |';
-  const rule = '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|';
-  const lines = rows.map(({ config, loss, spec, ours, tfjs }) => {
+/** TF.js's figure through `show`, or "not run" when it failed on this runtime. */
+function tfjsCell(tfjs: Row['tfjs'], show: (result: BenchResult) => string): string {
+  return 'error' in tfjs ? 'not run' : show(tfjs);
+}
+
+function gpuTable(rows: Row[], matmuls: Map<GpuRuntime, MatmulResult>): string {
+  const header = '| runtime | config | loss | batch | ours samples/s | TF.js samples/s | ours / TF.js | ours GFLOP/s | of our matmul | TF.js GFLOP/s | steps per window ours, TF.js | window spread ours, TF.js | our step plan |';
+  const rule = '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|';
+  const lines = rows.map(({ runtime, config, loss, spec, ours, tfjs }) => {
     const perSample = flopsPerStep(spec) / spec.batchSize;
     const oursGflops = (ours.medianSamplesPerSecond * perSample) / 1e9;
-    const tfjsGflops = (tfjs.medianSamplesPerSecond * perSample) / 1e9;
+    const matmul = matmuls.get(runtime);
     const share = matmul ? `${((100 * oursGflops) / matmul.medianGflops).toFixed(0)}%` : 'not measured';
-    return `| ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${fmtRate(tfjs.medianSamplesPerSecond)} | ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)} | ${oursGflops.toPrecision(3)} | ${share} | ${tfjsGflops.toPrecision(3)} | ${ours.stepsPerWindow}, ${tfjs.stepsPerWindow} | ${spread(ours)}, ${spread(tfjs)} | ${ours.plan ?? ''} |`;
-  });
-  return [header, rule, ...lines].join('\n');
-}
-
-/** Samples/s of a pair and their ratio, as three cells. */
-function pairCells(pair: { ours: BenchResult; tfjs: BenchResult } | null): string {
-  if (!pair) return 'not run | not run | |';
-  return `${fmtRate(pair.ours.medianSamplesPerSecond)} | ${fmtRate(pair.tfjs.medianSamplesPerSecond)} | ${(pair.ours.medianSamplesPerSecond / pair.tfjs.medianSamplesPerSecond).toFixed(2)}`;
-}
-
-function cpuTable(rows: CpuRow[], threads: CpuThreads): string {
-  const header =
-    `| config | loss | batch | ours wasm, 1 thread | TF.js wasm, 1 thread | ours / TF.js | ours wasm, ${plural(threads.ours, 'thread')} | TF.js wasm, ${plural(threads.tfjs, 'thread')} | ours / TF.js | ours ${plural(threads.ours, 'thread')} / 1 | ` +
-    'ours GFLOP/s, 1 thread and several | ours float64 | TF.js cpu | ours / TF.js |';
-  const rule = '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|';
-  const lines = rows.map(({ config, loss, spec, reference, oneThread, threads: several }) => {
-    const perSample = flopsPerStep(spec) / spec.batchSize;
-    const gflops = (result: BenchResult) => ((result.medianSamplesPerSecond * perSample) / 1e9).toPrecision(3);
     return (
-      `| ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${pairCells(oneThread)} | ${pairCells(several)} | ` +
-      `${(several.ours.medianSamplesPerSecond / oneThread.ours.medianSamplesPerSecond).toFixed(2)} | ${gflops(oneThread.ours)}, ${gflops(several.ours)} | ${pairCells(reference)} |`
+      `| ${runtime} | ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${tfjsCell(tfjs, (t) => fmtRate(t.medianSamplesPerSecond))} | ` +
+      `${tfjsCell(tfjs, (t) => (ours.medianSamplesPerSecond / t.medianSamplesPerSecond).toFixed(2))} | ${oursGflops.toPrecision(3)} | ${share} | ${tfjsCell(tfjs, (t) => ((t.medianSamplesPerSecond * perSample) / 1e9).toPrecision(3))} | ` +
+      `${ours.stepsPerWindow}, ${tfjsCell(tfjs, (t) => String(t.stepsPerWindow))} | ${spread(ours)}, ${tfjsCell(tfjs, spread)} | ${ours.plan ?? ''} |`
     );
   });
   return [header, rule, ...lines].join('\n');
 }
 
-/** Steps per window and the spread of the windows of every CPU measurement, so a reader can tell a steady figure from a noisy one. */
-function cpuWindowTable(rows: CpuRow[], threads: CpuThreads): string {
+function cpuTable(rows: Row[]): string {
+  const header = '| config | loss | batch | ours (float64) samples/s | TF.js cpu samples/s | ours / TF.js | steps per window ours, TF.js | window spread ours, TF.js |';
+  const rule = '|---|---|---:|---:|---:|---:|---|---|';
+  const lines = rows.map(({ config, loss, spec, ours, tfjs }) =>
+    `| ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${fmtRate(ours.medianSamplesPerSecond)} | ${tfjsCell(tfjs, (t) => fmtRate(t.medianSamplesPerSecond))} | ${tfjsCell(tfjs, (t) => (ours.medianSamplesPerSecond / t.medianSamplesPerSecond).toFixed(2))} | ${ours.stepsPerWindow}, ${tfjsCell(tfjs, (t) => String(t.stepsPerWindow))} | ${spread(ours)}, ${tfjsCell(tfjs, spread)} |`,
+  );
+  return [header, rule, ...lines].join('\n');
+}
+
+/** Samples/s of a pair and their ratio, as three cells. */
+function pairCells(pair: { ours: BenchResult; tfjs: BenchResult }): string {
+  return `${fmtRate(pair.ours.medianSamplesPerSecond)} | ${fmtRate(pair.tfjs.medianSamplesPerSecond)} | ${(pair.ours.medianSamplesPerSecond / pair.tfjs.medianSamplesPerSecond).toFixed(2)}`;
+}
+
+function wasmTable(rows: WasmRow[], threads: CpuThreads): string {
+  const header =
+    `| config | loss | batch | ours wasm, 1 thread | TF.js wasm, 1 thread | ours / TF.js | ours wasm, ${plural(threads.ours, 'thread')} | TF.js wasm, ${plural(threads.tfjs, 'thread')} | ours / TF.js | ` +
+    `ours ${plural(threads.ours, 'thread')} / 1 | ours GFLOP/s, 1 thread and ${threads.ours} | TF.js GFLOP/s, 1 thread and ${threads.tfjs} |`;
+  const rule = '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|';
+  const lines = rows.map(({ config, loss, spec, oneThread, threads: several }) => {
+    const perSample = flopsPerStep(spec) / spec.batchSize;
+    const gflops = (result: BenchResult) => ((result.medianSamplesPerSecond * perSample) / 1e9).toPrecision(3);
+    return (
+      `| ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${pairCells(oneThread)} | ${pairCells(several)} | ` +
+      `${(several.ours.medianSamplesPerSecond / oneThread.ours.medianSamplesPerSecond).toFixed(2)} | ${gflops(oneThread.ours)}, ${gflops(several.ours)} | ${gflops(oneThread.tfjs)}, ${gflops(several.tfjs)} |`
+    );
+  });
+  return [header, rule, ...lines].join('\n');
+}
+
+/** Steps per window and the spread of the windows of every WebAssembly measurement, so a reader can tell a steady figure from a noisy one. */
+function wasmWindowTable(rows: WasmRow[], threads: CpuThreads): string {
   const header = '| config | loss | measurement | steps per window ours, TF.js | window spread ours, TF.js |';
   const rule = '|---|---|---|---|---|';
-  const lines = rows.flatMap(({ config, loss, reference, oneThread, threads: several }) =>
+  const lines = rows.flatMap(({ config, loss, oneThread, threads: several }) =>
     [
-      { what: 'wasm, 1 thread', pair: oneThread },
-      { what: `wasm, ${threads.ours} and ${plural(threads.tfjs, 'thread')}`, pair: several },
-      { what: 'float64 and cpu', pair: reference },
-    ].flatMap(({ what, pair }) =>
-      pair ? [`| ${config} | ${LOSSES[loss].shortLabel} | ${what} | ${pair.ours.stepsPerWindow}, ${pair.tfjs.stepsPerWindow} | ${spread(pair.ours)}, ${spread(pair.tfjs)} |`] : [],
-    ),
+      { what: '1 thread', pair: oneThread },
+      { what: `${threads.ours} and ${plural(threads.tfjs, 'thread')}`, pair: several },
+    ].map(({ what, pair }) => `| ${config} | ${LOSSES[loss].shortLabel} | ${what} | ${pair.ours.stepsPerWindow}, ${pair.tfjs.stepsPerWindow} | ${spread(pair.ours)}, ${spread(pair.tfjs)} |`),
   );
   return [header, rule, ...lines].join('\n');
 }
 
 /** One line per square product timed on the CPU. */
-function cpuMatmulLines(results: { label: string; result: CpuMatmulResult }[]): string {
+function cpuMatmulLines(results: WasmMeasurements['matmuls']): string {
   if (results.length === 0) return 'The matrix products were not timed alone (--matmul-size 0).';
   return results
     .map(
       ({ label, result: m }) =>
-        `- ${label}, ${m.threads === 1 ? '1 thread' : `${m.threads} threads`}, ${m.size}×${m.size}·${m.size}×${m.size}: **${m.medianGflops.toPrecision(3)} GFLOP/s** ` +
+        `- ${label}, ${plural(m.threads, 'thread')}, ${m.size}×${m.size}·${m.size}×${m.size}: **${m.medianGflops.toPrecision(3)} GFLOP/s** ` +
         `(median of ${m.windowGflops.length} windows: ${m.windowGflops.map((g) => g.toPrecision(3)).join(', ')}; ${m.productsPerWindow} products each).`,
     )
     .join('\n');
+}
+
+/** Milliseconds as seconds with two decimals. */
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(2);
+}
+
+/** Start-up to a first step, and our steady steps/s on the first loss, per runtime and config. */
+function runtimeTable(startups: StartupRow[], rows: Row[]): string {
+  const header = '| runtime | config | runtime start s | dataset s | session s | first step s | start-up to first step s | ours steps/s (first loss) |';
+  const rule = '|---|---|---:|---:|---:|---:|---:|---:|';
+  const lines = startups.map(({ runtime, config, spec, startMs, firstStep }) => {
+    const steady = rows.find((row) => row.runtime === runtime && row.config === config);
+    const stepsPerSecond = steady ? fmtRate(steady.ours.medianSamplesPerSecond / spec.batchSize) : 'not measured';
+    const total = startMs + firstStep.datasetMs + firstStep.sessionMs + firstStep.stepMs;
+    return `| ${runtime} | ${config} [${spec.widths.join('-')}] | ${seconds(startMs)} | ${seconds(firstStep.datasetMs)} | ${seconds(firstStep.sessionMs)} | ${seconds(firstStep.stepMs)} | ${seconds(total)} | ${stepsPerSecond} |`;
+  });
+  return [header, rule, ...lines].join('\n');
 }
 
 async function cpuModel(): Promise<string> {
@@ -216,8 +282,9 @@ so the spread between runs on the same machine stays in view.
 ## Method
 
 - Both implementations train the same network (sigmoid hidden layers), batch, SGD learning rate ${LEARNING_RATE}, initial
-  weights (initParameters) and batches (BatchSchedule, gathered on the device), in the same page of one headless browser.
-  Data: the circle set for toy, the 8,000 MNIST training digits for mnist and large.
+  weights (initParameters) and batches (BatchSchedule, gathered on the device), on the same runtime: a page of one
+  headless Chromium, or one Node process on Node's WebGPU (--runtime). Data: the circle set for toy, the 8,000 MNIST
+  training digits for mnist and large.
 - TF.js: @tensorflow/tfjs-core 4.22 with tfjs-backend-webgpu, tfjs-backend-wasm (XNNPACK, SIMD) or tfjs-backend-cpu,
   tf.variable weights, tf.matMul/tf.sigmoid/tf.softmax, tf.losses.meanSquaredError / sigmoidCrossEntropy /
   softmaxCrossEntropy, tf.train.sgd, tf.tidy. It computes only the loss it trains on.
@@ -225,22 +292,49 @@ so the spread between runs on the same machine stays in view.
   the saturated fraction, and reads them back. On the CPU: our float32 WebAssembly SIMD path (products in
   asm/products.ts, the rest TypeScript, in Web Workers over shared memory) against TF.js's wasm backend; our float64
   reference against TF.js's cpu backend (float32).
-- Threads: TF.js's wasm backend starts once per page with a fixed thread count, so each CPU pair has a page of its own
-  in the same browser: bench.html?tfjs-wasm-threads=1 (TF.js's one-thread SIMD binary; ours on one worker) and
-  bench.html?tfjs-wasm-threads=N (TF.js's threaded binary, which caps itself at half of navigator.hardwareConcurrency;
-  ours split across N workers, N = navigator.hardwareConcurrency unless --wasm-threads says otherwise). The pages are
-  cross-origin isolated (the dev server's COOP/COEP headers). The float64 pair runs in the second page.
+- Threads: TF.js's wasm backend starts once per page with a fixed thread count, so each WebAssembly comparison has a page
+  of its own in one headless Chromium (whatever --runtime says: the threads are Web Workers):
+  bench.html?tfjs-wasm-threads=1 (TF.js's one-thread SIMD binary; ours on one worker) and bench.html?tfjs-wasm-threads=N
+  (TF.js's threaded binary, which caps itself at half of navigator.hardwareConcurrency; ours split across N workers,
+  N = navigator.hardwareConcurrency unless --wasm-threads says otherwise). The pages are cross-origin isolated (the dev
+  server's COOP/COEP headers).
+- TF.js's wasm backend runs a product through XNNPACK only when neither operand is transposed; the products of
+  tf.matMul's gradient (dZ·Wᵀ and Aᵀ·dZ) go to its plain scalar loop (slow_batch_matmul in its batch_mat_mul_impl.cc).
+  So two thirds of a training step's FLOPs run far below its tf.matMul figure: in Node on this machine, 512³, 17.5
+  GFLOP/s plain against 1.1 with transposeA and 2.4 with transposeB. The harness calls TF.js as a user would
+  (tf.matMul, optimizer.minimize) and does not rewrite its gradients.
 - Each figure: warm-up steps, a calibration run that sizes the window, then timed windows; a window issues its steps and
-  synchronises once at its end (ours: session.flush(); TF.js: awaiting data() of the last layer's bias). Our windows and
-  TF.js's alternate, so load from other work on the machine falls on both alike. Reported: the median window, in
-  samples per second; "window spread" is the slowest and fastest window against it. A calibrated window has at least 3
-  steps, so on slow configs it lasts longer than asked.
+  synchronises once at its end (ours: session.flush(); TF.js: awaiting data() of the last layer's bias). In the
+  WebAssembly comparisons our windows and TF.js's alternate, so load from other work on the machine falls on both alike.
+  Reported: the median window, in samples per second; "window spread" is the slowest and fastest window against it. A
+  calibrated window has at least 3 steps, so on slow configs it lasts longer than asked.
 - GFLOP/s counts the FLOPs of the products a step computes, 2·B·n_(l−1)·n_l each: forward and weight gradient of every
   layer, input gradient of every layer but the first (both implementations skip ∂L/∂X of the data); nothing else.
-  "Of our matmul" divides it by the GFLOP/s of our forward product alone on a square matrix, timed in the same run; above
-  100% the square product ran slower than the training products did (other sizes, and a machine whose load moves).
+  "Of our matmul" divides it by the GFLOP/s of our forward product alone on a square matrix, timed in the same run in the
+  variant our trainer's fixed rule picks on the adapter; above 100% the square product ran slower than the training
+  products did (other sizes, and a machine whose load moves). Every other product variant that fits the device (those the
+  autotuner tries) is timed on the same product and given as a multiple of the rule's.
   On the CPU, the square product alone is timed for both sides: ours as the forward product of a [size, size] layer over
   a batch of size (bias included), TF.js's as tf.matMul, each on one thread and on several.
+- Start-up to first step, per runtime and config, in phases: the runtime's start (Chromium: the script's Vite server,
+  launching the browser, loading the bench page and the engine's modules into it; Node: loading Dawn and finding an
+  adapter, the engine's modules being loaded with the script as in every run), building the dataset, creating the
+  session (pipelines, buffers, uploads; the device too in a runtime's first config), and one step with its flush.
+  Measured before anything else runs on the runtime; every config of a runtime shares one runtime start.
+
+## The Node runtime
+
+\`--runtime node\` runs the engine in the benchmark's own Node process on Dawn, the WebGPU implementation inside Chrome,
+from the optional npm package \`webgpu\`: no browser and no page round trip. Without a GPU, Dawn reaches the same
+SwiftShader that headless Chromium uses, through Vulkan (README, "Node runtime"), so on such a machine the two runtimes
+run the same kernels on the same CPU implementation and differ in start-up and in per-submission overhead. TF.js's
+WebGPU backend also runs on the Node adapter once \`navigator.gpu\` is Dawn's GPU object (and its Node platform code is
+given \`require\`), so it is compared on both runtimes in the same run.
+
+While a wait on the GPU is pending (a flush, a metrics readback), Dawn's Node binding polls for finished work on the
+main thread: measured here during a flush of 20 steps, about a quarter of a core. On a CPU adapter that is CPU taken from
+SwiftShader's own threads (Chromium's page does not poll), so on a small, busy machine the Node runtime can lose in
+steady throughput what it gains at start. A run on a machine with a GPU names its adapter in its section below.
 `;
 
 function plural(count: number, noun: string): string {
@@ -276,32 +370,38 @@ async function engineVersion(projectRoot: string): Promise<string> {
   }
 }
 
-export async function main(args: string[], host: ScriptHost): Promise<number> {
-  const options = parseCommandArgs(BENCH_COMMAND, args, host);
-  if (typeof options === 'number') return options;
-  const started = new Date();
-  const version = await engineVersion(host.projectRoot);
-  const loadBefore = loadavg();
+/** How every throughput figure is timed. */
+type Timing = Pick<BenchRequest, 'warmupSteps' | 'windows' | 'windowSeconds' | 'windowSteps'>;
+
+/**
+ * Our WebAssembly path against TF.js's wasm backend in two pages of one headless Chromium, on one
+ * thread each and on several, their windows taken in turn; and each side's square product alone.
+ */
+async function measureWasm(options: BenchOptions, timing: Timing, host: ScriptHost): Promise<WasmMeasurements> {
   const headless = await launchHeadless(host);
   try {
-    const page = await headless.open('/scripts/pages/bench.html');
-    const adapter = await page.evaluate(() => window.benchAdapter());
-    host.stdout(`adapter: ${adapter}\nbrowser: ${headless.version}\n`);
-    const timing = { warmupSteps: options.warmup, windows: options.windows, windowSeconds: options.seconds, windowSteps: options.steps };
-
-    // The variant our trainer uses on this adapter first (the reference for the fractions), then the other one.
-    const matmuls: MatmulResult[] = [];
-    if (options.matmulSize > 0 && options.configs.length > 0) {
-      for (const which of ['trainer', 'other'] as const) {
-        const requested: MatmulVariant | null = which === 'other' ? (matmuls[0].variant === 'registers' ? 'workgroup-memory' : 'registers') : null;
-        const result = await page.evaluate((size, v, windows, seconds) => window.benchMatmul(size, v, windows, seconds), options.matmulSize, requested, options.windows, options.seconds);
-        matmuls.push(result);
-        host.stdout(`our matmul kernel (${result.variant}), ${result.size}³: ${result.medianGflops.toPrecision(3)} GFLOP/s (windows ${result.windowGflops.map((g) => g.toPrecision(3)).join(', ')}; ${result.productsPerWindow} products each)\n`);
+    const probe = await headless.open('/scripts/pages/bench.html');
+    const several = options.wasmThreads ?? (await probe.evaluate(() => navigator.hardwareConcurrency));
+    const oneThreadPage = await headless.open('/scripts/pages/bench.html?tfjs-wasm-threads=1');
+    const threadsPage = await headless.open(`/scripts/pages/bench.html?tfjs-wasm-threads=${several}`);
+    const tfjsOnOne = await oneThreadPage.evaluate(() => window.benchTfjsWasmThreads());
+    if (tfjsOnOne !== 1) throw new Error(`TF.js's wasm backend started on ${tfjsOnOne} threads in the page meant for one`);
+    const threads: CpuThreads = { ours: several, tfjs: await threadsPage.evaluate(() => window.benchTfjsWasmThreads()) };
+    if (threads.tfjs < several) host.stdout(`TF.js's wasm backend runs on ${plural(threads.tfjs, 'thread')} of the ${several} asked for: it uses at most half of navigator.hardwareConcurrency\n`);
+    const matmuls: WasmMeasurements['matmuls'] = [];
+    if (options.matmulSize > 0) {
+      for (const [on, count] of [[oneThreadPage, 1], [threadsPage, several]] as const) {
+        for (const implementation of ['ours', 'tfjs'] as const) {
+          await on.bringToFront();
+          const result = await on.evaluate((...args) => window.benchCpuMatmul(...args), implementation, options.matmulSize, count, options.windows, options.seconds);
+          const label = implementation === 'ours' ? 'Our WebAssembly product kernel (as the forward product of a layer)' : "TF.js's wasm backend, tf.matMul";
+          matmuls.push({ label, result });
+          host.stdout(`${label}: ${result.medianGflops.toPrecision(3)} GFLOP/s on ${plural(result.threads, 'thread')}\n`);
+        }
       }
     }
-    const matmul = matmuls[0] ?? null;
-    /** Ours and TF.js on one network and loss, on `on` (the page, brought to the front), their windows taken in turn. */
-    const pair = async (on: Page, request: BenchRequest, label: string) => {
+    /** Ours and TF.js on one network and loss in `on` (brought to the front: a background page is throttled). */
+    const pair = async (on: typeof probe, request: BenchPairRequest, label: string) => {
       await on.bringToFront();
       const { ours, tfjs } = await on.evaluate((r) => window.benchPair(r), request);
       host.stdout(
@@ -310,93 +410,153 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
       );
       return { ours, tfjs };
     };
-    const gpuRows: Row[] = [];
-    for (const config of options.configs) {
+    const rows: WasmRow[] = [];
+    for (const config of options.cpuConfigs) {
       for (const loss of options.losses) {
         const spec = specFor(config, loss);
-        const measured = await pair(page, { backend: 'webgpu', threads: null, spec, dataset: BENCH_CONFIGS[config].dataset, ...timing }, `webgpu ${config} ${LOSSES[loss].shortLabel}`);
-        gpuRows.push({ config, loss, spec, ...measured });
+        const request = { backend: 'wasm' as const, spec, dataset: BENCH_CONFIGS[config].dataset, ...timing };
+        const name = `wasm ${config} ${LOSSES[loss].shortLabel}`;
+        const oneThread = await pair(oneThreadPage, { ...request, threads: 1 }, `${name}, 1 thread`);
+        const onThreads = await pair(threadsPage, { ...request, threads: several }, `${name}, ${several} and ${plural(threads.tfjs, 'thread')}`);
+        rows.push({ config, loss, spec, oneThread, threads: onThreads });
       }
     }
+    return { rows, threads, matmuls, browser: headless.version };
+  } finally {
+    await headless.close();
+  }
+}
 
-    const cpuRows: CpuRow[] = [];
-    const cpuMatmuls: { label: string; result: CpuMatmulResult }[] = [];
-    let cpuThreads: CpuThreads | null = null;
-    if (options.cpuConfigs.length > 0) {
-      // TF.js's wasm backend starts once per page with a fixed number of threads: each pair has a page of its own.
-      const several = options.wasmThreads ?? (await page.evaluate(() => navigator.hardwareConcurrency));
-      const oneThreadPage = await headless.open('/scripts/pages/bench.html?tfjs-wasm-threads=1');
-      const threadsPage = await headless.open(`/scripts/pages/bench.html?tfjs-wasm-threads=${several}`);
-      const tfjsOnOne = await oneThreadPage.evaluate(() => window.benchTfjsWasmThreads());
-      if (tfjsOnOne !== 1) throw new Error(`TF.js's wasm backend started on ${tfjsOnOne} threads in the page meant for one`);
-      cpuThreads = { ours: several, tfjs: await threadsPage.evaluate(() => window.benchTfjsWasmThreads()) };
-      if (cpuThreads.tfjs < several) host.stdout(`TF.js's wasm backend runs on ${plural(cpuThreads.tfjs, 'thread')} of the ${several} asked for: it uses at most half of navigator.hardwareConcurrency\n`);
-      if (options.matmulSize > 0) {
-        for (const [on, count] of [[oneThreadPage, 1], [threadsPage, several]] as const) {
-          for (const implementation of ['ours', 'tfjs'] as const) {
-            await on.bringToFront();
-            const result = await on.evaluate((which, size, t, windows, seconds) => window.benchCpuMatmul(which, size, t, windows, seconds), implementation, options.matmulSize, count, options.windows, options.seconds);
-            const name = implementation === 'ours' ? 'Our WebAssembly product kernel (as the forward product of a layer)' : "TF.js's wasm backend, tf.matMul";
-            cpuMatmuls.push({ label: name, result });
-            host.stdout(`${name}: ${result.medianGflops.toPrecision(3)} GFLOP/s on ${result.threads} thread(s)\n`);
-          }
-        }
-      }
-      for (const config of options.cpuConfigs) {
-        for (const loss of options.losses) {
-          const spec = specFor(config, loss);
-          const request = { spec, dataset: BENCH_CONFIGS[config].dataset, ...timing };
-          const name = `${config} ${LOSSES[loss].shortLabel}`;
-          const oneThread = await pair(oneThreadPage, { ...request, backend: 'wasm', threads: 1 }, `wasm ${name}, 1 thread`);
-          const onThreads = await pair(threadsPage, { ...request, backend: 'wasm', threads: several }, `wasm ${name}, ${several} and ${plural(cpuThreads.tfjs, 'thread')}`);
-          const reference = options.referenceConfigs.includes(config) ? await pair(threadsPage, { ...request, backend: 'cpu', threads: null }, `cpu ${name}`) : null;
-          cpuRows.push({ config, loss, spec, reference, oneThread, threads: onThreads });
-        }
-      }
+/** Measures our trainer and TF.js's on one runtime, one row per config and loss; a TF.js failure is recorded, not thrown. */
+async function measurePairs(target: BenchTarget, configs: string[], backend: 'webgpu' | 'cpu', losses: LossName[], timing: Timing, host: ScriptHost): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const config of configs) {
+    for (const loss of losses) {
+      const spec = specFor(config, loss);
+      const request = { backend, threads: null, spec, dataset: BENCH_CONFIGS[config].dataset, ...timing };
+      const ours = await target.trainer({ ...request, implementation: 'ours' });
+      const tfjs = await target.trainer({ ...request, implementation: 'tfjs' }).catch((error: unknown) => ({ error: error instanceof Error ? error.message.split('\n')[0] : String(error) }));
+      rows.push({ runtime: target.runtime, config, loss, spec, ours, tfjs });
+      host.stdout(
+        `${target.runtime} ${backend} ${config} ${LOSSES[loss].shortLabel}: ours ${fmtRate(ours.medianSamplesPerSecond)} samples/s (${ours.stepsPerWindow} steps/window), ` +
+          ('error' in tfjs
+            ? `TF.js did not run: ${tfjs.error}\n`
+            : `TF.js ${fmtRate(tfjs.medianSamplesPerSecond)} samples/s (${tfjs.stepsPerWindow} steps/window), ratio ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)}\n`),
+      );
     }
-    const loadAfter = loadavg();
+  }
+  return rows;
+}
 
-    const machine = [
-      `- CPU: ${await cpuModel()}, ${cpus().length} logical cores (nproc); no GPU${cpuThreads ? `; in the several-thread CPU figures ours ran on ${plural(cpuThreads.ours, 'thread')} and TF.js's wasm backend on ${plural(cpuThreads.tfjs, 'thread')} (its cap: half of navigator.hardwareConcurrency)` : ''}`,
-      `- WebGPU adapter: ${adapter}`,
-      `- Browser: ${headless.version} (headless, flags of scripts/find-browser.mjs)`,
-      `- Load average (1 min) before / after: ${loadBefore[0].toFixed(2)} / ${loadAfter[0].toFixed(2)}; other work was running on the machine, so figures are noisy`,
-      `- Command: \`npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\`: ${plural(options.windows, 'timed window')} per figure, ${options.steps === null ? `each sized to about ${options.seconds} s` : `${plural(options.steps, 'step')} each`}, after ${plural(options.warmup, 'warm-up step')}`,
-    ].join('\n');
-    const gpuSection = gpuRows.length > 0 ? gpuTable(gpuRows, matmul) : 'Not run (--configs none).';
-    const cpuSection =
-      cpuThreads && cpuRows.length > 0
-        ? `${cpuMatmulLines(cpuMatmuls)}\n\n${cpuTable(cpuRows, cpuThreads)}\n\nWindows of each CPU measurement:\n\n${cpuWindowTable(cpuRows, cpuThreads)}`
-        : 'Not run (--cpu-configs none).';
-    const matmulLine =
-      matmuls.length > 0
-        ? matmuls
-            .map(
-              (m, i) =>
-                `- Our forward matrix-product kernel alone, ${m.variant} variant${i === 0 ? ' (the one our trainer uses on this adapter; the reference of the "of our matmul" column)' : ''}, ` +
-                `${m.size}×${m.size}·${m.size}×${m.size}: **${m.medianGflops.toPrecision(3)} GFLOP/s** (median of ${m.windowGflops.length} windows: ${m.windowGflops.map((g) => g.toPrecision(3)).join(', ')}).`,
-            )
-            .join('\n')
-        : 'The matrix-product kernel was not timed (--matmul-size 0, or --configs none).';
-    const runSection = `## Run of ${dateLine(started)}, ${version}
+export async function main(args: string[], host: ScriptHost): Promise<number> {
+  const options = parseCommandArgs(BENCH_COMMAND, args, host);
+  if (typeof options === 'number') return options;
+  return withUserErrors(host, () => runBench(options, args, host));
+}
+
+/** The checked options of the command line. */
+type BenchOptions = Exclude<ReturnType<typeof parseCommandArgs<typeof BENCH_COMMAND>>, number>;
+
+/** The benchmark itself; a problem the user can fix is thrown as a ConfigError. */
+async function runBench(options: BenchOptions, args: string[], host: ScriptHost): Promise<number> {
+  // Checked before the benchmark, so a path that cannot take the table costs no measuring.
+  const outPath = resolve(host.cwd, options.out);
+  await checkOutputPath(outPath, '--out', []);
+  const started = new Date();
+  const version = await engineVersion(host.projectRoot);
+  const runtimes: GpuRuntime[] = [];
+  for (const choice of options.runtime) {
+    const { runtime } = await resolveRuntime(choice, host);
+    if (!runtimes.includes(runtime)) runtimes.push(runtime);
+  }
+  const loadBefore = loadavg();
+  const timing = { warmupSteps: options.warmup, windows: options.windows, windowSeconds: options.seconds, windowSteps: options.steps };
+  const runtimeLines: string[] = [];
+  const startups: StartupRow[] = [];
+  const matmulLines: string[] = [];
+  const matmulByRuntime = new Map<GpuRuntime, MatmulResult>();
+  const gpuRows: Row[] = [];
+  let cpuRows: Row[] = [];
+  for (const [index, runtime] of runtimes.entries()) {
+    const target = await openBenchTarget(runtime, host);
+    try {
+      announceRuntime(host, runtime, target.detail, target.adapter);
+      host.stdout(`runtime ${runtime} (${target.detail}): adapter ${target.adapter}, ready in ${seconds(target.startMs)} s\n`);
+      runtimeLines.push(`- Runtime ${runtime}: ${target.detail}; WebGPU adapter: ${target.adapter}`);
+      // First, so the first config's session also acquires the device, as a fresh run's does.
+      for (const config of options.configs) {
+        const spec = specFor(config, options.losses[0]);
+        const firstStep = await target.firstStep({ spec, dataset: BENCH_CONFIGS[config].dataset });
+        startups.push({ runtime, config, spec, startMs: target.startMs, firstStep });
+        host.stdout(`${runtime} ${config}: first step ${seconds(target.startMs + firstStep.datasetMs + firstStep.sessionMs + firstStep.stepMs)} s after start\n`);
+      }
+      // The variant our trainer's rule picks on this adapter first (the reference for the fractions), then every other that fits.
+      if (options.matmulSize > 0 && options.configs.length > 0) {
+        const matmuls: MatmulResult[] = [];
+        for (const variant of await target.matmulVariants(options.matmulSize)) {
+          const result = await target.matmul(options.matmulSize, variant, options.windows, options.seconds);
+          const reference = matmuls[0];
+          matmuls.push(result);
+          const against = reference ? `, ${(result.medianGflops / reference.medianGflops).toFixed(2)}× the ${reference.variant} variant` : '';
+          host.stdout(`${runtime}: our matmul kernel (${result.variant}), ${result.size}³: ${result.medianGflops.toPrecision(3)} GFLOP/s${against} (windows ${result.windowGflops.map((g) => g.toPrecision(3)).join(', ')}; ${result.productsPerWindow} products each)\n`);
+          matmulLines.push(
+            `- ${runtime}: our forward matrix-product kernel alone, ${result.variant} variant${reference ? '' : " (the one our trainer's fixed rule picks on this adapter; the reference of the \"of our matmul\" column and of the other variants)"}, ` +
+              `${result.size}×${result.size}·${result.size}×${result.size}: **${result.medianGflops.toPrecision(3)} GFLOP/s**${against} (median of ${result.windowGflops.length} windows: ${result.windowGflops.map((g) => g.toPrecision(3)).join(', ')}).`,
+          );
+        }
+        matmulByRuntime.set(runtime, matmuls[0]);
+      }
+      gpuRows.push(...(await measurePairs(target, options.configs, 'webgpu', options.losses, timing, host)));
+      // The CPU path runs in V8 on either runtime: measured once, on the first.
+      if (index === 0) cpuRows = await measurePairs(target, options.referenceConfigs, 'cpu', options.losses, timing, host);
+    } finally {
+      await target.close();
+    }
+  }
+  // After the GPU runtimes, so no browser of theirs is still running while the CPU is timed.
+  const wasm = options.cpuConfigs.length > 0 ? await measureWasm(options, timing, host) : null;
+  const loadAfter = loadavg();
+
+  const tfjsFailures = [...gpuRows, ...cpuRows].flatMap((row) => ('error' in row.tfjs ? [`${row.runtime} ${row.config} ${LOSSES[row.loss].shortLabel}: ${row.tfjs.error}`] : []));
+  const machine = [
+    `- CPU: ${await cpuModel()}, ${cpus().length} logical cores (nproc); no GPU`,
+    ...runtimeLines,
+    ...(wasm
+      ? [
+          `- WebAssembly comparison: ${wasm.browser}, headless, flags of scripts/find-browser.mjs; in its several-thread figures ours ran on ${plural(wasm.threads.ours, 'thread')} and TF.js's wasm backend on ${plural(wasm.threads.tfjs, 'thread')} (its cap: half of navigator.hardwareConcurrency)`,
+        ]
+      : []),
+    `- Load average (1 min) before / after: ${loadBefore[0].toFixed(2)} / ${loadAfter[0].toFixed(2)}; other work was running on the machine, so figures are noisy`,
+    `- Command: \`npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\`: ${plural(options.windows, 'timed window')} per figure, ${options.steps === null ? `each sized to about ${options.seconds} s` : `${plural(options.steps, 'step')} each`}, after ${plural(options.warmup, 'warm-up step')}`,
+  ].join('\n');
+  const gpuSection = gpuRows.length > 0 ? gpuTable(gpuRows, matmulByRuntime) : 'Not run (--configs none).';
+  const wasmSection = wasm
+    ? `Our float32 WebAssembly path against TF.js's wasm backend, in headless Chromium.\n\n${cpuMatmulLines(wasm.matmuls)}\n\n${wasmTable(wasm.rows, wasm.threads)}\n\nWindows of each measurement:\n\n${wasmWindowTable(wasm.rows, wasm.threads)}`
+    : 'The WebAssembly path was not run (--cpu-configs none).';
+  const referenceSection = cpuRows.length > 0 ? `Our float64 reference against TF.js's cpu backend, measured on the ${runtimes[0]} runtime.\n\n${cpuTable(cpuRows)}` : 'The float64 reference was not run (--reference-configs none).';
+  const cpuSection = `${wasmSection}\n\n${referenceSection}`;
+  const runtimeSection = startups.length > 0 ? runtimeTable(startups, gpuRows) : 'Not run (--configs none).';
+  const failuresSection = tfjsFailures.length > 0 ? `\n\nTF.js did not run:\n${tfjsFailures.map((line) => `- ${line}`).join('\n')}` : '';
+  const matmulSection = matmulLines.length > 0 ? matmulLines.join('\n') : 'The matrix-product kernel was not timed (--matmul-size 0, or --configs none).';
+  const runSection = `## Run of ${dateLine(started)}, ${version}
 
 ${machine}
 
+### ${runtimes.length > 1 ? 'Node runtime against Chromium' : `Runtime ${runtimes[0]}`}: start-up to first step and steps/s
+
+${runtimeSection}
+
 ### WebGPU
 
-${matmulLine}
+${matmulSection}
 
-${gpuSection}
+${gpuSection}${failuresSection}
 
 ### CPU
 
 ${cpuSection}
 `;
-    const outPath = resolve(host.cwd, options.out);
-    await writeFile(outPath, `${BENCHMARKS_HEADER}\n${runSection}${await earlierRuns(outPath)}`);
-    host.stdout(`\n${gpuSection}\n\n${cpuSection}\n\nwrote ${outPath}\n`);
-    return 0;
-  } finally {
-    await headless.close();
-  }
+  await writeOutputs([{ path: outPath, field: '--out', content: `${BENCHMARKS_HEADER}\n${runSection}${await earlierRuns(outPath)}` }]);
+  host.stdout(`\n${runtimeSection}\n\n${gpuSection}${failuresSection}\n\n${cpuSection}\n\nwrote ${outPath}\n`);
+  return 0;
 }

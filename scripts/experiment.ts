@@ -1,5 +1,6 @@
 /**
- * `npm run experiment -- saturation [--backend gpu|cpu] [--steps N] [--switch-at K] [--out-dir docs] [--seeds N]`
+ * `npm run experiment -- saturation [--backend gpu|cpu] [--runtime node|chromium|auto] [--steps N] [--switch-at K]
+ *   [--out-dir docs] [--seeds N]`
  *
  * The saturation experiment: the network of the preset xor-saturated (sigmoid units everywhere,
  * weights 12× the Glorot limit) trained three ways from identical weights and identical batches:
@@ -9,7 +10,6 @@
  * and prints the table. A seed sweep on the CPU path (same setup, seeds 1…N, MSE vs cross-entropy)
  * says how typical the chosen start is.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Dataset } from '../src/model/dataset';
 import { LOSS_NAMES, type LossName } from '../src/model/losses';
@@ -21,9 +21,13 @@ import { launchHeadless } from './lib/browser';
 import { datasetFor, loadRunConfig, nodeDatasetFiles } from './lib/config-files';
 import type { ComparisonFigure } from './lib/figure';
 import type { ScriptHost } from './lib/host';
+import { openGpuRunner, runtimeOption } from './lib/gpu-runtime';
+import { checkOutputPath, writeOutputs } from './lib/output-files';
 import { createProgressBar } from './lib/progress';
-import { gpuRunner, runOnCpu } from './lib/runners';
+import { MAX_STEPS, MAX_STEPS_REASON } from './lib/run-config';
+import { runOnCpu } from './lib/runners';
 import type { RunRecord, RunRequest } from './lib/run-session';
+import { withUserErrors } from './lib/user-errors';
 
 const PRESET = 'xor-saturated';
 const INIT_LABELS = { glorot: 'Glorot', he: 'He' };
@@ -32,16 +36,21 @@ const RUN_COLORS = { mse: '#d9480f', ce: '#1c64d9', switched: '#2b8a3e' };
 const STALLED_MSE = 0.1;
 /** Steps at the end of a run averaged for the seed sweep, to smooth batch-to-batch noise. */
 const SWEEP_TAIL = 100;
+/** Most seeds in the sweep: each trains two runs on the CPU path. */
+const MAX_SWEEP_SEEDS = 100;
+/** Exit code when one of the three runs stopped at a non-finite metric, as `npm run train` exits. */
+const STOPPED_EXIT_CODE = 3;
 
 /** The command line: the usage text, the parsing and the checks all read this. */
 const EXPERIMENT_COMMAND = {
   usage: 'npm run experiment -- saturation [options]',
   options: {
     experiment: positionalArgument(oneOf(['saturation']), 'the experiment to run (saturation)'),
-    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'trainer of the three runs; gpu: WebGPU in headless Chromium, cpu: the float64 reference in Node'),
-    steps: option(wholeNumber(2), null, "steps per run (default: the preset's, 2000)"),
-    switchAt: option(wholeNumber(1, 'K'), null, 'step at which the third run switches from MSE to cross-entropy (default N/2)'),
-    seeds: option(wholeNumber(0), 10, 'seeds in the CPU seed sweep; 0 skips it'),
+    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'trainer of the three runs; gpu: WebGPU (see --runtime), cpu: the float64 reference in Node'),
+    runtime: runtimeOption(),
+    steps: option(wholeNumber(2, MAX_STEPS, 'N', MAX_STEPS_REASON), null, "steps per run (default: the preset's, 2000)"),
+    switchAt: option(wholeNumber(1, MAX_STEPS - 1, 'K'), null, 'step at which the third run switches from MSE to cross-entropy (default N/2)'),
+    seeds: option(wholeNumber(0, MAX_SWEEP_SEEDS), 10, 'seeds in the CPU seed sweep; 0 skips it'),
     outDir: option(filePath('DIR'), 'docs', 'where saturation.png, .csv and .md go'),
   },
 } satisfies CommandDeclaration;
@@ -97,6 +106,14 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
   // With no arguments at all the usage is what the user needs, not a list of what is missing.
   const options = parseCommandArgs(EXPERIMENT_COMMAND, args.length === 0 ? ['--help'] : args, host);
   if (typeof options === 'number') return options;
+  return withUserErrors(host, () => runExperiment(options, host));
+}
+
+/** The checked options of the command line. */
+type ExperimentOptions = Exclude<ReturnType<typeof parseCommandArgs<typeof EXPERIMENT_COMMAND>>, number>;
+
+/** The experiment itself; a problem the user can fix is thrown as a ConfigError. */
+async function runExperiment(options: ExperimentOptions, host: ScriptHost): Promise<number> {
   // Loaded as it is: each of the three runs sets its own switch, and the preset's (at step 1000)
   // would refuse a --steps of 1000 or fewer if --steps overrode the preset's length.
   const loaded = await loadRunConfig(PRESET, host.cwd);
@@ -119,18 +136,27 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
     steps,
     switchLossAt: plan.switchLossAt,
     initialParameters: initial,
+    testEvery: null,
+    tuneMs: 0,
   }));
 
   const outDir = resolve(host.cwd, options.outDir);
-  await mkdir(outDir, { recursive: true });
+  const [pngPath, csvPath, mdPath] = ['saturation.png', 'saturation.csv', 'saturation.md'].map((name) => join(outDir, name));
+  for (const path of [pngPath, csvPath, mdPath]) await checkOutputPath(path, '--out-dir', []);
   const headless = await launchHeadless(host);
   const records: RunRecord[] = [];
   try {
-    const run = options.backend === 'gpu' ? await gpuRunner(await headless.open('/scripts/pages/run.html')) : null;
+    const runner = options.backend === 'gpu' ? await openGpuRunner(options.runtime, host, headless) : null;
     for (const [i, request] of requests.entries()) {
       const progress = createProgressBar(host, `${options.backend} ${plans[i].key}`);
-      records.push(run ? await run(request, progress.update) : await runOnCpu(request, dataset, progress.update));
+      records.push(runner ? await runner.run(request, dataset, progress.update) : await runOnCpu(request, dataset, progress.update));
       progress.done();
+    }
+    await runner?.close();
+    const stopped = records.findIndex((record) => record.stopped);
+    if (stopped >= 0) {
+      host.stderr(`run "${plans[stopped].label}" stopped: ${records[stopped].stopped!.message}\nNothing was written.\n`);
+      return STOPPED_EXIT_CODE;
     }
     for (const [i, record] of records.entries()) {
       if (record.initialParameters.some((value, j) => value !== initial[j])) throw new Error(`run "${plans[i].label}" did not start from the shared initial parameters`);
@@ -156,18 +182,18 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
     await chart.evaluate((f) => window.drawComparison(f), figure);
     const element = await chart.$('#figure');
     if (!element) throw new Error('the chart page has no #figure element');
-    const pngPath = join(outDir, 'saturation.png');
-    await element.screenshot({ path: pngPath as `${string}.png` });
-    const csvPath = join(outDir, 'saturation.csv');
-    await writeFile(csvPath, csvOf(runs));
+    const png = await element.screenshot();
 
     const table = markdownTable(runs, tableSteps(steps, switchAt));
     host.stdout(`\n${table}\n\n`);
     const sweep = options.seeds > 0 ? await seedSweep(spec, dataset, steps, options.seeds, host) : null;
-    const mdPath = join(outDir, 'saturation.md');
     // Links from the repository root (a leading "/"), so they hold in docs/saturation.md and once merged into README.md.
     const fromRoot = (path: string) => `/${relative(host.projectRoot, path).split('\\').join('/')}`;
-    await writeFile(mdPath, explanation(runs, spec, dataset, steps, switchAt, table, sweep, fromRoot(pngPath), fromRoot(csvPath)));
+    await writeOutputs([
+      { path: pngPath, field: '--out-dir', content: png },
+      { path: csvPath, field: '--out-dir', content: csvOf(runs) },
+      { path: mdPath, field: '--out-dir', content: explanation(runs, spec, dataset, steps, switchAt, table, sweep, fromRoot(pngPath), fromRoot(csvPath)) },
+    ]);
     host.stdout(`wrote ${pngPath}, ${csvPath} and ${mdPath}\n`);
     return 0;
   } finally {
@@ -187,7 +213,7 @@ async function seedSweep(spec: NetworkSpec, dataset: Dataset, steps: number, see
   for (let seed = 1; seed <= seeds; seed++) {
     const tails: number[] = [];
     for (const loss of ['mse', 'cross_entropy'] as const) {
-      const record = await runOnCpu({ config: 'seed sweep', spec: { ...spec, seed, loss }, dataset: { source: 'synthetic', kind: 'xor', seed: 1 }, csvText: null, steps, switchLossAt: null, initialParameters: null }, dataset);
+      const record = await runOnCpu({ config: 'seed sweep', spec: { ...spec, seed, loss }, dataset: { source: 'synthetic', kind: 'xor', seed: 1 }, csvText: null, steps, switchLossAt: null, initialParameters: null, testEvery: null, tuneMs: 0 }, dataset);
       tails.push(tailMeanMse(record.metrics));
     }
     results.push({ seed, mseOnly: tails[0], ceOnly: tails[1] });
@@ -212,7 +238,7 @@ function explanation(
   const early = Math.round(switchAt / 4);
   const later = Math.min(switchAt + 100, steps - 1);
   const record = runs[0].record;
-  const where = `${record.backend === 'webgpu' ? 'the WebGPU trainer' : 'the CPU reference'}${record.adapter ? ` (${record.adapter})` : ''}`;
+  const where = `${record.backend === 'webgpu' ? 'the WebGPU trainer' : 'the CPU reference'}${record.adapter ? ` (${record.adapter}, in ${record.runtime === 'node' ? 'Node' : 'headless Chromium'})` : ''}`;
   const stalled = sweep ? sweep.filter((r) => r.mseOnly > STALLED_MSE) : [];
   const sweepText = sweep
     ? ` The start was chosen to show the effect; it is common but not universal for this setup: over seeds 1–${sweep.length} ` +

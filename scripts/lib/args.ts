@@ -5,8 +5,9 @@
  * ValidationProblem naming the flag; all of them are printed, then the usage, and the command exits 2.
  */
 import { parseArgs } from 'node:util';
-import { formatProblems, type ValidationProblem } from '../../src/model/validate';
+import type { ValidationProblem } from '../../src/model/validate';
 import type { ScriptHost } from './host';
+import { formatProblemList } from './user-errors';
 
 /** How an option's text becomes a value. */
 interface ValueType<T> {
@@ -95,27 +96,30 @@ export function positionalArgument<T>(type: ValueType<T>, give: string): Positio
   return { kind: 'positional', type, give };
 }
 
-/** A whole number from `min` up, written in digits alone. */
-export function wholeNumber(min: number, placeholder = 'N'): ValueType<number> {
+/**
+ * A whole number from `min` to `max`, written in digits alone. `maxReason` says why the bound is
+ * there, for the message a larger value gets; leave it empty when the bound speaks for itself.
+ */
+export function wholeNumber(min: number, max: number, placeholder = 'N', maxReason = ''): ValueType<number> {
   return {
     placeholder,
-    expected: `a whole number of at least ${min}`,
+    expected: `a whole number from ${min} to ${max}${maxReason ? ` (${maxReason})` : ''}`,
     read(text) {
       const value = Number(text);
-      return /^\d+$/.test(text) && Number.isSafeInteger(value) && value >= min ? { value } : null;
+      return /^\d+$/.test(text) && Number.isSafeInteger(value) && value >= min && value <= max ? { value } : null;
     },
   };
 }
 
-/** A finite number from `min` up. */
-export function realNumber(min: number, placeholder = 'X'): ValueType<number> {
+/** A finite number from `min` to `max`. */
+export function realNumber(min: number, max: number, placeholder = 'X'): ValueType<number> {
   return {
     placeholder,
-    expected: `a number of at least ${min}`,
+    expected: `a number from ${min} to ${max}`,
     read(text) {
       const value = Number(text);
       // Number('') and Number(' ') are 0, so blank text is refused before it becomes one.
-      return text.trim() !== '' && Number.isFinite(value) && value >= min ? { value } : null;
+      return text.trim() !== '' && Number.isFinite(value) && value >= min && value <= max ? { value } : null;
     },
   };
 }
@@ -268,7 +272,7 @@ export function parseCommandArgs<C extends CommandDeclaration>(command: C, args:
     return 0;
   }
   if (Array.isArray(result)) {
-    host.stderr(`error in arguments:\n${formatProblems(result)}\n\n${usageText(command)}`);
+    host.stderr(`error in arguments:\n${formatProblemList(result)}\n\n${usageText(command)}`);
     return 2;
   }
   return result;

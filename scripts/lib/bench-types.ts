@@ -1,10 +1,12 @@
-/** What Node asks the bench page (scripts/pages/bench-page.ts) to measure, and what it gets back. */
-import type { MatmulVariant } from '../../src/gpu/step-plan';
+/** What the benchmark asks its measurements (scripts/lib/bench-measure.ts) for, and what it gets back. */
+import type { MatmulVariant } from '../../src/gpu/kernels';
 import type { NetworkSpec } from '../../src/model/spec';
 import type { DataSource } from '../../src/data/source';
 
-/** One throughput measurement: our trainer (createSession) and TensorFlow.js's, on one network and loss. */
+/** One throughput measurement: one trainer, one network and loss. */
 export interface BenchRequest {
+  /** Our trainer (createSession) or TensorFlow.js. */
+  implementation: 'ours' | 'tfjs';
   /** WebGPU, the CPU (our float64 path; TF.js's cpu backend), or WebAssembly on the CPU (our float32 path; TF.js's wasm backend). */
   backend: 'webgpu' | 'cpu' | 'wasm';
   /** Threads of our WebAssembly path (TF.js's follow the page: see scripts/pages/bench-page.ts); null for the other backends. */
@@ -20,6 +22,9 @@ export interface BenchRequest {
   /** Steps per window, or null to calibrate them to `windowSeconds`. */
   windowSteps: number | null;
 }
+
+/** Our trainer and TF.js's on one network and loss, their windows taken in turn. */
+export type BenchPairRequest = Omit<BenchRequest, 'implementation'>;
 
 export interface BenchResult {
   /** How our GPU trainer laid out the step (fused or layered, which matmul variant); null for the other trainers. */
@@ -57,4 +62,20 @@ export interface CpuMatmulResult {
   windowGflops: number[];
   /** Their median. */
   medianGflops: number;
+}
+
+/** The network whose first step is timed from nothing. */
+export interface FirstStepRequest {
+  spec: NetworkSpec;
+  dataset: DataSource;
+}
+
+/** Milliseconds of each phase before a first finished step of our GPU trainer. */
+export interface FirstStepResult {
+  /** Building the dataset (MNIST: reading and decoding the digits). */
+  datasetMs: number;
+  /** createSession: the device on a runtime's first session, pipelines, buffers, the data upload. */
+  sessionMs: number;
+  /** One step, issued and flushed. */
+  stepMs: number;
 }

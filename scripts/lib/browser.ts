@@ -6,6 +6,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer';
 // @ts-expect-error: plain ES module shared with the tests and ensure-browser.mjs, no type declarations.
 import { findBrowser, BROWSER_ARGS } from '../find-browser.mjs';
 import type { ScriptHost } from './host';
+import { ConfigError } from './user-errors';
 
 export interface HeadlessBrowser {
   browser: Browser;
@@ -23,7 +24,11 @@ export interface HeadlessBrowser {
 export async function launchHeadless(host: ScriptHost): Promise<HeadlessBrowser> {
   const baseUrl = await host.serve();
   const executablePath = findBrowser() as string | null;
-  if (!executablePath) throw new Error('no Chrome or Chromium found: run `node scripts/ensure-browser.mjs`, or set PUPPETEER_EXECUTABLE_PATH');
+  if (!executablePath) {
+    throw new ConfigError('the environment', [
+      { field: 'browser', message: 'No Chrome or Chromium found: run `node scripts/ensure-browser.mjs`, or set PUPPETEER_EXECUTABLE_PATH (or train with --backend cpu).' },
+    ]);
+  }
   // protocolTimeout 0: a long GPU run inside page.evaluate must not be cut off by Puppeteer.
   const browser = await puppeteer.launch({ executablePath, headless: true, args: BROWSER_ARGS, protocolTimeout: 0 });
   return {

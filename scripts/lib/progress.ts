@@ -8,13 +8,21 @@ import type { RunProgress } from './run-session';
 
 const BAR_WIDTH = 30;
 
+/**
+ * A figure for a progress or summary line: `format(value)` when it is a finite number, "n/a"
+ * otherwise (a loss the output does not allow is NaN by design, a diverging run's are not finite).
+ */
+export function formatFigure(value: number, format: (finite: number) => string): string {
+  return typeof value === 'number' && Number.isFinite(value) ? format(value) : 'n/a';
+}
+
 export function createProgressBar(host: ScriptHost, label: string): { update(progress: RunProgress): void; done(): void } {
   let lastTenth = -1;
   let drawn = false;
   const line = ({ completed, total, latest, elapsedMs }: RunProgress): string => {
     const filled = Math.round((BAR_WIDTH * completed) / total);
     const rate = elapsedMs > 0 ? (completed * 1000) / elapsedMs : 0;
-    const loss = latest ? ` ${LOSSES[latest.activeLoss].shortLabel.toLowerCase()} ${latest.losses[latest.activeLoss].toPrecision(4)}` : '';
+    const loss = latest ? ` ${LOSSES[latest.activeLoss].shortLabel.toLowerCase()} ${formatFigure(latest.losses[latest.activeLoss], (loss) => loss.toPrecision(4))}` : '';
     return `${label} [${'#'.repeat(filled)}${' '.repeat(BAR_WIDTH - filled)}] ${completed}/${total} steps, ${rate.toFixed(1)} steps/s${loss}`;
   };
   return {

@@ -12,6 +12,7 @@
  * { "kind": "mnist", ... } or { "kind": "csv", "path": "file.csv", ... }.
  */
 import { DEFAULT_SPEC, parseSpec, type NetworkSpec, type ValidationProblem } from '../../src/model';
+import { parameterLayout } from '../../src/model/layout';
 import { parseDataSource, type DataSource } from '../../src/data/source';
 
 /** A checked run configuration. */
@@ -29,9 +30,24 @@ export interface RunConfig {
 /** Steps of a config that gives no count. */
 const DEFAULT_STEPS = 1000;
 
+/** Most steps one run may take: every step's metrics stay in memory until the run file is written. */
+export const MAX_STEPS = 100_000;
+/** Why, for the message a longer run gets. */
+export const MAX_STEPS_REASON =
+  "every step's metrics stay in memory and go into the run file, a few hundred bytes a step; " +
+  'train longer in parts, each starting with --init from a parameters file of the last part\'s finalParameters';
+
+/**
+ * Most parameters a run may have: its file holds the initial and the final parameters as JSON text,
+ * about 20 bytes each, and the whole record must fit one JSON text, which on the GPU path also
+ * crosses from the browser to Node in one message of at most 256 MiB.
+ */
+const MAX_RUN_PARAMETERS = 4_000_000;
+
 const CONFIG_KEYS = ['spec', 'dataset', 'steps', 'switchLossAt', 'description'];
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Whether a value read from JSON is an object (not null, not a list). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -49,12 +65,12 @@ function withDefaults(userSpec: Record<string, unknown>): Record<string, unknown
   return merged;
 }
 
-function checkWholeNumber(problems: ValidationProblem[], field: string, value: unknown, min: number): value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    problems.push({ field, message: `Expected a whole number of at least ${min}, got ${show(value)}.` });
-    return false;
+function checkStepNumber(problems: ValidationProblem[], field: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    problems.push({ field, message: `Expected a whole number of at least 1, got ${show(value)}.` });
+  } else if (value > MAX_STEPS) {
+    problems.push({ field, message: `At most ${MAX_STEPS} steps, got ${value}: ${MAX_STEPS_REASON}.` });
   }
-  return true;
 }
 
 /**
@@ -73,6 +89,15 @@ export function parseRunConfig(value: unknown): { config: RunConfig; problems: [
   } else {
     const parsed = parseSpec(withDefaults(value.spec ?? {}));
     if (parsed.spec) spec = parsed.spec;
+    const parameters = spec ? parameterLayout(spec.widths).totalParameters : 0;
+    if (parameters > MAX_RUN_PARAMETERS) {
+      problems.push({
+        field: 'spec.widths',
+        message:
+          `The network [${spec!.widths.join(', ')}] has ${parameters} parameters; a run file holds the initial and final ones as JSON text (about 20 bytes each), ` +
+          `so a headless run takes at most ${MAX_RUN_PARAMETERS}. Use narrower layers.`,
+      });
+    }
     for (const problem of parsed.problems) problems.push({ field: `spec.${problem.field}`, message: problem.message });
   }
   let dataset: DataSource | null = null;
@@ -84,9 +109,9 @@ export function parseRunConfig(value: unknown): { config: RunConfig; problems: [
     problems.push(...parsed.problems);
   }
   const steps = value.steps ?? DEFAULT_STEPS;
-  checkWholeNumber(problems, 'steps', steps, 1);
+  checkStepNumber(problems, 'steps', steps);
   const switchLossAt = value.switchLossAt ?? null;
-  if (switchLossAt !== null) checkWholeNumber(problems, 'switchLossAt', switchLossAt, 1);
+  if (switchLossAt !== null) checkStepNumber(problems, 'switchLossAt', switchLossAt);
   if ('description' in value && typeof value.description !== 'string') problems.push({ field: 'description', message: `Expected a string, got ${show(value.description)}.` });
   if (problems.length > 0 || !spec || !dataset) return { config: null, problems };
   return { config: { spec, dataset, steps: steps as number, switchLossAt: switchLossAt as number | null }, problems: [] };

@@ -16,6 +16,8 @@
  * - one-hot columns (oneHotColumns): every cell is 0 or 1 and each row has exactly one 1. The
  *   columns are used as they are, except that target 'binary' turns two of them into one 0/1
  *   column (the second column's value).
+ * - regression (target 'regression'): the label column holds a real value per row, used as it is
+ *   as one target column, for a linear output trained with MSE. The dataset then has no classes.
  */
 import type { Dataset } from '../model/dataset';
 import { deriveSeed } from '../model/rng';
@@ -32,8 +34,11 @@ export interface CsvImportOptions {
   labelColumn?: string | number;
   /** Header names of columns that together form a one-hot target (at least two); excludes labelColumn. */
   oneHotColumns?: string[];
-  /** Target encoding: 'auto' (default) picks 0/1 for two classes and one-hot for more; 'binary' or 'one-hot' force one. */
-  target?: 'auto' | 'binary' | 'one-hot';
+  /**
+   * Target encoding: 'auto' (default) picks 0/1 for two classes and one-hot for more; 'binary' or
+   * 'one-hot' force one; 'regression' reads the label column as one real value per row.
+   */
+  target?: CsvTarget;
   /** Fraction of rows held out for testing, in [0, 1); 0.2 when not given. */
   testFraction?: number;
   /** Seed of the train/test split; 1 when not given. */
@@ -43,6 +48,9 @@ export interface CsvImportOptions {
   /** Largest accepted number of data rows; 1,000,000 when not given. */
   maxSamples?: number;
 }
+
+/** How the target column(s) are read: as classes in one of three encodings, or as real values. */
+type CsvTarget = 'auto' | 'binary' | 'one-hot' | 'regression';
 
 /** Either a complete dataset (with advice that did not stop the import) or every problem found. */
 export type CsvImportResult =
@@ -98,7 +106,7 @@ export function importCsvDataset(input: string | ArrayBuffer | Uint8Array, optio
     return refuse(0, 0, `the file has ${rows.length} data rows, over the limit of ${maxSamples}; import fewer rows or raise maxSamples`);
   }
 
-  const table = readRows(rows, header, roles.columns);
+  const table = readRows(rows, header, roles.columns, options.target === 'regression');
   if (!table.ok) return table;
   const target = encodeTarget(table, header, headerRecord.line, roles.columns, options.target ?? 'auto');
   if (!target.ok) return target;
@@ -122,7 +130,7 @@ export function importCsvDataset(input: string | ArrayBuffer | Uint8Array, optio
     testCount,
     deriveSeed(options.seed ?? DEFAULT_SEED, 'csv split'),
   );
-  dataset.classNames = target.classNames;
+  if (target.classNames) dataset.classNames = target.classNames;
   const warnings = [
     ...target.warnings,
     ...featureWarnings(table.features, featureColumns.map((index) => header[index])),
@@ -152,11 +160,14 @@ export function csvOptionProblems(options: CsvImportOptions): string[] {
   if (maxSamples !== undefined && !(Number.isInteger(maxSamples) && maxSamples > 0)) {
     problems.push(`maxSamples must be a positive integer, got ${maxSamples}`);
   }
-  if (target !== undefined && target !== 'auto' && target !== 'binary' && target !== 'one-hot') {
-    problems.push(`target must be "auto", "binary" or "one-hot", got "${String(target)}"`);
+  if (target !== undefined && target !== 'auto' && target !== 'binary' && target !== 'one-hot' && target !== 'regression') {
+    problems.push(`target must be "auto", "binary" or "one-hot", got "${String(target)}"; or "regression" when the target column holds real values`);
   }
   if (labelColumn !== undefined && oneHotColumns !== undefined) {
     problems.push('give either labelColumn or oneHotColumns, not both: a target is one label column or a group of one-hot columns');
+  }
+  if (target === 'regression' && oneHotColumns !== undefined) {
+    problems.push('target "regression" reads real values from one label column, but oneHotColumns name class columns; give labelColumn (or no column: the last one) instead');
   }
   return problems;
 }
@@ -253,14 +264,16 @@ function assignColumns(
   return errors.length > 0 ? { ok: false, errors } : { ok: true, columns: { features, label, oneHot } };
 }
 
-/** Parsed rows: features as float32, raw label text or one-hot values, each with where it came from. */
+/** Parsed rows: features as float32, raw label text, real target values or one-hot values, each with where it came from. */
 interface ParsedRows {
   /** The rows were all readable. */
   ok: true;
   /** Features, row-major [rows, feature columns]. */
   features: Float32Array;
-  /** Label text per row (label-column targets only). */
+  /** Label text per row (label-column class targets only). */
   labels: string[];
+  /** The label column's value per row (regression targets only). */
+  values: Float32Array;
   /** One-hot values, row-major [rows, one-hot columns] (one-hot targets only). */
   oneHot: Float32Array;
 }
@@ -269,6 +282,7 @@ function readRows(
   rows: CsvRecord[],
   header: string[],
   columns: ColumnRoles,
+  regression: boolean,
 ): ParsedRows | Refusal {
   const errors: CsvError[] = [];
   const featureCount = columns.features.length;
@@ -276,6 +290,7 @@ function readRows(
   const features = new Float32Array(rows.length * featureCount);
   const oneHot = new Float32Array(rows.length * oneHotCount);
   const labels: string[] = [];
+  const values = new Float32Array(regression ? rows.length : 0);
   const report = (line: number, column: number, message: string): void => {
     if (errors.length < MAX_CSV_ERRORS) errors.push({ line, column, message });
     else if (errors.length === MAX_CSV_ERRORS) {
@@ -297,6 +312,12 @@ function readRows(
       if (typeof value === 'string') report(fieldLines[index], index + 1, value);
       else features[row * featureCount + feature] = value;
     });
+    if (columns.label >= 0 && regression) {
+      const value = parseCell(fields[columns.label], header[columns.label]);
+      if (typeof value === 'string') report(fieldLines[columns.label], columns.label + 1, value);
+      else values[row] = value;
+      return;
+    }
     if (columns.label >= 0) {
       const label = fields[columns.label].trim();
       if (label === '') {
@@ -329,7 +350,7 @@ function readRows(
       );
     }
   });
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, features, labels, oneHot };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, features, labels, values, oneHot };
 }
 
 /** A cell as a float32-representable number, or the message saying why it is not one. */
@@ -354,8 +375,8 @@ interface EncodedTarget {
   y: Float32Array;
   /** Target columns per row. */
   outputSize: number;
-  /** One name per class, in target order. */
-  classNames: string[];
+  /** One name per class, in target order; null for real-valued (regression) targets. */
+  classNames: string[] | null;
   /** Advice about the classes. */
   warnings: string[];
 }
@@ -365,8 +386,9 @@ function encodeTarget(
   header: string[],
   headerLine: number,
   columns: ColumnRoles,
-  target: 'auto' | 'binary' | 'one-hot',
+  target: CsvTarget,
 ): EncodedTarget | Refusal {
+  if (target === 'regression') return { ok: true, y: table.values, outputSize: 1, classNames: null, warnings: [] };
   return columns.label >= 0
     ? encodeLabels(table.labels, header[columns.label], headerLine, columns.label + 1, target)
     : encodeOneHot(table.oneHot, columns.oneHot.map((index) => header[index]), headerLine, columns.oneHot[0] + 1, target);

@@ -92,7 +92,7 @@ function typeProblem(type: FieldType, value: unknown): string | null {
     case 'names':
       return Array.isArray(value) && value.every((name) => typeof name === 'string') ? null : `Expected a list of header names, got ${show(value)}.`;
     case 'target':
-      return typeof value === 'string' ? null : `Expected "auto", "binary" or "one-hot", got ${show(value)}.`;
+      return typeof value === 'string' ? null : `Expected "auto", "binary", "one-hot" or "regression", got ${show(value)}.`;
   }
 }
 

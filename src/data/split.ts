@@ -17,9 +17,19 @@ export interface DatasetRows {
   y: Float32Array;
 }
 
-/** What is wrong with a seed of a split or of generated points: nothing for an integer, else one message naming it. */
+/** Largest seed: the generators keep 32 bits of a seed (createRng, deriveSeed), so a larger one would repeat a smaller one. */
+const MAX_SEED = 0xffffffff;
+
+/**
+ * What is wrong with a seed of a split or of generated points: nothing for an integer from 0 to
+ * 2³² − 1, else one message naming it. Every data module checks its seed here.
+ */
 export function seedProblems(seed: number): string[] {
-  return Number.isInteger(seed) ? [] : [`seed must be an integer, got ${seed}`];
+  if (!Number.isInteger(seed)) return [`seed must be an integer, got ${seed}; use one from 0 to ${MAX_SEED}`];
+  if (seed < 0 || seed > MAX_SEED) {
+    return [`seed must be from 0 to ${MAX_SEED} (2³² − 1), got ${seed}; a seed outside that range would give the same data as another seed`];
+  }
+  return [];
 }
 
 /**

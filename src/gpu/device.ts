@@ -4,18 +4,19 @@
  * (device loss, uncaptured validation and out-of-memory errors) to whoever listens.
  */
 import { PipelineCache } from './kernels';
+import { gpuProvider } from './runtime';
 
-/** What the page runs on, for the UI and the test logs. */
+/** What the engine runs on, for the UI, run files and the test logs. */
 export interface GpuAdapterReport {
   /** Vendor, e.g. "google" for SwiftShader. */
   vendor: string;
   /** Architecture, e.g. "swiftshader". */
   architecture: string;
-  /** Device name where the browser reveals it. */
+  /** Device name where the runtime reveals it. */
   device: string;
-  /** Free-text description where the browser reveals it. */
+  /** Free-text description where the runtime reveals it. */
   description: string;
-  /** True for a CPU implementation (SwiftShader) or a browser-declared fallback adapter. */
+  /** True for a CPU implementation (SwiftShader) or a fallback adapter as the runtime declares it. */
   isCpuAdapter: boolean;
 }
 
@@ -57,13 +58,13 @@ function adapterReport(adapter: GPUAdapter): GpuAdapterReport {
   };
 }
 
-/** The adapter, or null when this browser offers no WebGPU. */
+/** The adapter, or null when this runtime offers no WebGPU. */
 async function requestAdapter(): Promise<GPUAdapter | null> {
-  if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) return null;
-  return navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const gpu = gpuProvider().gpu();
+  return gpu ? gpu.requestAdapter({ powerPreference: 'high-performance' }) : null;
 }
 
-/** What WebGPU adapter this browser offers, or null when it offers none. */
+/** What WebGPU adapter this runtime offers, or null when it offers none. */
 export async function describeGpuAdapter(): Promise<GpuAdapterReport | null> {
   const adapter = await requestAdapter();
   return adapter ? adapterReport(adapter) : null;
@@ -77,7 +78,8 @@ let currentContext: GpuContext | null = null;
 async function createContext(): Promise<GpuContext> {
   const adapter = await requestAdapter();
   if (!adapter) {
-    throw new Error('WebGPU is not available in this browser (navigator.gpu gave no adapter); use the CPU backend or a browser with WebGPU enabled');
+    const { name, remedy } = gpuProvider();
+    throw new Error(`WebGPU is not available here (${name} gave no adapter); ${remedy}`);
   }
   // The defaults (128 MiB per binding, 256 MiB per buffer) are far below what adapters offer; ask for all of it.
   const device = await adapter.requestDevice({

@@ -9,18 +9,18 @@
 import forwardInterface from '../../shaders/matmul_forward_io.wgsl?raw';
 import forwardRegisters from '../../shaders/matmul_forward.wgsl?raw';
 import forwardVec4 from '../../shaders/matmul_forward_vec4.wgsl?raw';
-import forwardShared from '../../shaders/matmul_forward_shared.wgsl?raw';
+import forwardTiled from '../../shaders/matmul_forward_tiled.wgsl?raw';
 import weightGradInterface from '../../shaders/matmul_weight_grad_io.wgsl?raw';
 import weightGradRegisters from '../../shaders/matmul_weight_grad.wgsl?raw';
 import weightGradVec4 from '../../shaders/matmul_weight_grad_vec4.wgsl?raw';
-import weightGradShared from '../../shaders/matmul_weight_grad_shared.wgsl?raw';
+import weightGradTiled from '../../shaders/matmul_weight_grad_tiled.wgsl?raw';
 import inputGradInterface from '../../shaders/matmul_input_grad_io.wgsl?raw';
 import inputGradRegisters from '../../shaders/matmul_input_grad.wgsl?raw';
 import inputGradVec4 from '../../shaders/matmul_input_grad_vec4.wgsl?raw';
-import inputGradShared from '../../shaders/matmul_input_grad_shared.wgsl?raw';
+import inputGradTiled from '../../shaders/matmul_input_grad_tiled.wgsl?raw';
 import matmulGather from '../../shaders/matmul_gather.wgsl?raw';
 import matmulRows8 from '../../shaders/matmul_rows8.wgsl?raw';
-import matmulTiles from '../../shaders/matmul_tiles.wgsl?raw';
+import matmulTiled from '../../shaders/matmul_tiled.wgsl?raw';
 import lossSource from '../../shaders/loss.wgsl?raw';
 import fusedStepSource from '../../shaders/fused_step.wgsl?raw';
 import outputActivationSource from '../../shaders/output_activation.wgsl?raw';
@@ -28,7 +28,6 @@ import workgroupSumSource from '../../shaders/workgroup_sum.wgsl?raw';
 import gradNormsSource from '../../shaders/grad_norms.wgsl?raw';
 import optimizerSource from '../../shaders/optimizer.wgsl?raw';
 import { OPTIMIZERS, type OptimizerKind } from '../model/optimizers';
-import type { MatmulVariant } from './step-plan';
 import { FORWARD_PARAMS, INPUT_GRAD_PARAMS, LOSS_PARAMS, NETWORK_SHAPE, OPTIMIZER_PARAMS, OUTPUT_PARAMS, STEP_PARAMS, WEIGHT_GRAD_PARAMS } from './uniforms';
 import { activationsWgsl, lossesWgsl, optimizersWgsl, outputsWgsl, wgslConstants } from './wgsl-tables';
 import type { WgslStruct } from './wgsl-struct';
@@ -43,13 +42,73 @@ export interface BindingDeclaration {
   readonly type: WgslStruct | string;
 }
 
+/** A shape of tiling of the workgroup-memory family of products (shaders/matmul_tiled.wgsl). */
+export interface TileShape {
+  /** Invocations of a workgroup along the output's columns and along its rows. */
+  readonly workgroup: readonly [number, number];
+  /** Output rows each invocation accumulates (1 to 8). */
+  readonly threadRows: number;
+  /** Output columns each invocation accumulates, in fours (1 or 2). */
+  readonly threadQuads: number;
+  /** Depth of the slice of the inner dimension staged in workgroup memory per pass. */
+  readonly tileK: number;
+  /** Whether the next slice is staged while the current one is multiplied (two halves of the tiles, one barrier a pass). */
+  readonly doubleBuffer: boolean;
+}
+
+/** One variant of the product kernels: the register-tiled pair, or a shape of the workgroup-memory family. */
+export type ProductFamily = { readonly family: 'registers' } | { readonly family: 'tiled'; readonly shape: TileShape };
+
 /**
- * Output block of one workgroup of every matrix product, rows × columns: vec4 register kernels
- * cover it with 4×4 workgroups of 8×8 outputs each, scalar register kernels with 8×4 workgroups of
- * 8×4 outputs each, workgroup-memory kernels with 8×8 workgroups of 4×4 outputs each, so one grid
- * helper serves all three.
+ * The product variants by name. 'registers': each invocation keeps an 8-row block in registers and
+ * reads its operands straight from storage (vec4 loads where a layer is aligned); the fast form on
+ * CPU adapters. The others stage operand slices in workgroup memory, for GPUs with fast on-chip
+ * memory: 'workgroup-memory' is the original 32 × 32 tile with 4 × 4 outputs per invocation (the
+ * fixed rule's choice on GPUs); the 64 × 64 and 128 × 128 tiles with 8 × 8 outputs per invocation
+ * are the shapes published WebGPU matrix products use to reach a large share of a GPU's peak.
  */
-const MATMUL_WORKGROUP_BLOCK = 32;
+export const MATMUL_VARIANTS = {
+  registers: { family: 'registers' },
+  'workgroup-memory': { family: 'tiled', shape: { workgroup: [8, 8], threadRows: 4, threadQuads: 1, tileK: 16, doubleBuffer: false } },
+  'tiled-32-k16-double': { family: 'tiled', shape: { workgroup: [8, 8], threadRows: 4, threadQuads: 1, tileK: 16, doubleBuffer: true } },
+  'tiled-64-k16': { family: 'tiled', shape: { workgroup: [8, 8], threadRows: 8, threadQuads: 2, tileK: 16, doubleBuffer: false } },
+  'tiled-64-k8-double': { family: 'tiled', shape: { workgroup: [8, 8], threadRows: 8, threadQuads: 2, tileK: 8, doubleBuffer: true } },
+  'tiled-64-k16-double': { family: 'tiled', shape: { workgroup: [8, 8], threadRows: 8, threadQuads: 2, tileK: 16, doubleBuffer: true } },
+  'tiled-128-k8-double': { family: 'tiled', shape: { workgroup: [16, 16], threadRows: 8, threadQuads: 2, tileK: 8, doubleBuffer: true } },
+} as const satisfies Record<string, ProductFamily>;
+
+/** A product variant's name. */
+export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
+export const MATMUL_VARIANT_NAMES = Object.keys(MATMUL_VARIANTS) as MatmulVariant[];
+
+/**
+ * Output block of one workgroup of the register-tiled products, rows × columns: vec4 kernels cover
+ * it with 4×4 workgroups of 8×8 outputs each, scalar ones with 8×4 workgroups of 8×4 outputs each.
+ */
+const REGISTERS_BLOCK = 32;
+
+/** Rows × columns of the output one workgroup of `variant` computes. */
+export function productBlock(variant: MatmulVariant): [number, number] {
+  const entry: ProductFamily = MATMUL_VARIANTS[variant];
+  if (entry.family === 'registers') return [REGISTERS_BLOCK, REGISTERS_BLOCK];
+  const { workgroup, threadRows, threadQuads } = entry.shape;
+  return [workgroup[1] * threadRows, workgroup[0] * 4 * threadQuads];
+}
+
+/** What a variant needs of the device beyond the defaults every adapter offers: workgroup memory and invocations. */
+export function variantNeeds(variant: MatmulVariant): { workgroupStorageBytes: number; invocations: number } {
+  const entry: ProductFamily = MATMUL_VARIANTS[variant];
+  if (entry.family === 'registers') return { workgroupStorageBytes: 0, invocations: 32 };
+  const { workgroup, tileK, doubleBuffer } = entry.shape;
+  const [rows, cols] = productBlock(variant);
+  return { workgroupStorageBytes: 4 * (rows * tileK + tileK * cols) * (doubleBuffer ? 2 : 1), invocations: workgroup[0] * workgroup[1] };
+}
+
+/** Whether `variant` can run within `limits`. */
+export function variantFits(variant: MatmulVariant, limits: Pick<GPUSupportedLimits, 'maxComputeWorkgroupStorageSize' | 'maxComputeInvocationsPerWorkgroup'>): boolean {
+  const needs = variantNeeds(variant);
+  return needs.workgroupStorageBytes <= limits.maxComputeWorkgroupStorageSize && needs.invocations <= limits.maxComputeInvocationsPerWorkgroup;
+}
 
 /** One compute kernel: what its pipeline depends on and what it binds. */
 export interface Kernel {
@@ -117,8 +176,9 @@ function inputGradBindings(element: string): BindingDeclaration[] {
 /**
  * The products of `variant` for a layer of `alignment` (layerAlignment). The registers variant has
  * vec4 kernels (8×8 blocks, 4×4 workgroups) for aligned layers and scalar ones (8×4 blocks, 8×4
- * workgroups) for the rest; the workgroup-memory kernels read scalars and serve both. The default
- * fits square products whose size is a multiple of 4.
+ * workgroups) for the rest; the workgroup-memory family reads scalars and serves both, one source
+ * per product whose tiling is set by override constants. The default fits square products whose
+ * size is a multiple of 4.
  */
 export function matmulKernels(variant: MatmulVariant, alignment: LayerAlignment = 'vec4'): MatmulKernels {
   const element = variant === 'registers' && alignment === 'vec4' ? 'vec4<f32>' : 'f32';
@@ -127,15 +187,17 @@ export function matmulKernels(variant: MatmulVariant, alignment: LayerAlignment 
     weightGrad: { name: names[1], sources: sources[1], bindings: weightGradBindings(element), usesStepParams: true, constants },
     inputGrad: { name: names[2], sources: sources[2], bindings: inputGradBindings(element), usesStepParams: false, constants },
   });
-  if (variant === 'workgroup-memory') {
+  const entry: ProductFamily = MATMUL_VARIANTS[variant];
+  if (entry.family === 'tiled') {
+    const { workgroup, threadRows, threadQuads, tileK, doubleBuffer } = entry.shape;
     return products(
-      ['matmul_forward_shared', 'matmul_weight_grad_shared', 'matmul_input_grad_shared'],
+      ['matmul_forward_tiled', 'matmul_weight_grad_tiled', 'matmul_input_grad_tiled'],
       [
-        [forwardInterface, matmulGather, matmulTiles, forwardShared],
-        [weightGradInterface, matmulGather, matmulTiles, weightGradShared],
-        [inputGradInterface, matmulTiles, inputGradShared],
+        [forwardInterface, matmulGather, matmulTiled, forwardTiled],
+        [weightGradInterface, matmulGather, matmulTiled, weightGradTiled],
+        [inputGradInterface, matmulTiled, inputGradTiled],
       ],
-      { WORKGROUP_X: 8, WORKGROUP_Y: 8 },
+      { WORKGROUP_X: workgroup[0], WORKGROUP_Y: workgroup[1], THREAD_ROWS: threadRows, THREAD_QUADS: threadQuads, TILE_K: tileK, DOUBLE_BUFFER: doubleBuffer ? 1 : 0 },
     );
   }
   if (alignment === 'vec4') {
@@ -235,9 +297,10 @@ export function fusedStepKernel(workgroupSize: number, kind: OptimizerKind): Ker
   };
 }
 
-/** Workgroups of a product (either variant) covering an output of `rows` × `cols`: [x over cols, y over rows]. */
-export function matmulGrid(rows: number, cols: number): [number, number] {
-  return [ceilDiv(cols, MATMUL_WORKGROUP_BLOCK), ceilDiv(rows, MATMUL_WORKGROUP_BLOCK)];
+/** Workgroups of a product of `variant` covering an output of `rows` × `cols`: [x over cols, y over rows]. */
+export function matmulGrid(rows: number, cols: number, variant: MatmulVariant = 'registers'): [number, number] {
+  const [blockRows, blockCols] = productBlock(variant);
+  return [ceilDiv(cols, blockCols), ceilDiv(rows, blockRows)];
 }
 
 /**

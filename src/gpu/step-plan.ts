@@ -1,21 +1,21 @@
 /**
  * How a training step is laid out on the device, chosen once per network from its size and the
- * adapter: one fused workgroup or tiled products, and which matrix-product variant.
+ * adapter: one fused workgroup or tiled products, and which matrix-product variant runs each
+ * product (the fixed rule below, or what the autotuner measured on this adapter, src/gpu/tuner.ts).
  */
-
-/**
- * How the matrix products use the device: 'registers' keeps an output block per invocation in
- * registers and reads operands straight from storage; 'workgroup-memory' stages operand tiles in
- * workgroup memory first. Both cover the same output block per workgroup (matmulGrid in kernels.ts).
- */
-export type MatmulVariant = 'registers' | 'workgroup-memory';
+import { parameterLayout } from '../model/layout';
+import { layerAlignment, type LayerAlignment, type MatmulVariant } from './kernels';
 
 /** How a training step is laid out on the device, and why. */
 export interface StepPlan {
   /** 'fused': one dispatch of one workgroup per step; 'layered': 3L + 2 dispatches of tiled kernels. */
   kernel: 'fused' | 'layered';
-  /** How the matrix products of the layered step and of evaluation use the device. */
+  /** The variant of every matrix product the tuner did not choose for (the fixed rule's, or the caller's). */
   matmul: MatmulVariant;
+  /** The variant chosen for each product shape by measuring (productShapes' keys); shapes not here run `matmul`. */
+  tuned: Readonly<Record<string, MatmulVariant>>;
+  /** Override constants merged into every product pipeline (StepPlanOverrides.productConstants); empty but in a planted test. */
+  productConstants: Readonly<Record<string, number>>;
   /** Invocations of the single-workgroup kernels (loss, norms, fused step). */
   reductionWorkgroupSize: number;
   /** Sentences naming the deciding figures. */
@@ -28,6 +28,8 @@ export interface StepPlanOverrides {
   kernel?: 'fused' | 'layered';
   /** Matrix-product variant. */
   matmul?: MatmulVariant;
+  /** Override constants merged into every matrix product's pipeline: how a test plants a broken kernel for the self-check to catch. */
+  productConstants?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -88,5 +90,55 @@ export function chooseStepPlan(widths: readonly number[], batchSize: number, isC
     matmul = 'workgroup-memory';
     reasons.push('GPU adapter: operand tiles staged in workgroup memory');
   }
-  return { kernel, matmul, reductionWorkgroupSize, reason: reasons.join('; ') };
+  if (overrides.productConstants) reasons.push(`product override constants ${JSON.stringify(overrides.productConstants)} planted by the caller`);
+  return { kernel, matmul, tuned: {}, productConstants: overrides.productConstants ?? {}, reductionWorkgroupSize, reason: reasons.join('; ') };
+}
+
+/** The three products of a layer. */
+export type ProductName = 'forward' | 'weightGrad' | 'inputGrad';
+
+/** One matrix product of a training step: C [rows × cols] = A [rows × inner] · B [inner × cols]. */
+export interface ProductShape {
+  /** Which product. */
+  product: ProductName;
+  /** Weight layer (0-based). */
+  layer: number;
+  /** Rows of the output. */
+  rows: number;
+  /** Columns of the output. */
+  cols: number;
+  /** Length of each sum. */
+  inner: number;
+  /** Whether the layer's operands can be read as vec4. */
+  alignment: LayerAlignment;
+  /** Identifies the shape: products of equal shape (in any layer) share their tuning. */
+  key: string;
+}
+
+/**
+ * Every product of a layered training step of a network of `widths` at `batchSize`: per layer the
+ * forward product (B × n_l over n_(l−1)), the weight-and-bias gradient ((n_(l−1) + 1) × n_l over B)
+ * and, but for the first layer, the input gradient (B × n_(l−1) over n_l).
+ */
+export function productShapes(widths: readonly number[], batchSize: number): ProductShape[] {
+  return parameterLayout(widths).layers.flatMap(({ fanIn, fanOut, weightOffset }, l) => {
+    const alignment = layerAlignment(fanIn, fanOut, weightOffset);
+    const shape = (product: ProductName, rows: number, cols: number, inner: number): ProductShape => ({
+      product,
+      layer: l,
+      rows,
+      cols,
+      inner,
+      alignment,
+      key: `${product} ${rows}×${cols}×${inner} ${alignment}`,
+    });
+    const shapes = [shape('forward', batchSize, fanOut, fanIn), shape('weightGrad', fanIn + 1, fanOut, batchSize)];
+    if (l > 0) shapes.push(shape('inputGrad', batchSize, fanIn, fanOut));
+    return shapes;
+  });
+}
+
+/** The variant that runs `shape` under `plan`: the tuned one, else the plan's rule. */
+export function variantFor(plan: StepPlan, shape: ProductShape): MatmulVariant {
+  return plan.tuned[shape.key] ?? plan.matmul;
 }

@@ -22,16 +22,15 @@ import {
   elementGrid,
   fusedStepKernel,
   gradNormsKernel,
-  layerAlignment,
   lossKernel,
   matmulGrid,
   matmulKernels,
   optimizerKernel,
   type Kernel,
-  type MatmulKernels,
+  type MatmulVariant,
 } from './kernels';
 import { metricsStride } from './metrics-layout';
-import type { StepPlan } from './step-plan';
+import { productShapes, variantFor, type ProductName, type ProductShape, type StepPlan } from './step-plan';
 import { FORWARD_PARAMS, INPUT_GRAD_PARAMS, LOSS_PARAMS, NETWORK_SHAPE, OPTIMIZER_PARAMS, OUTPUT_PARAMS, STEP_PARAMS, WEIGHT_GRAD_PARAMS } from './uniforms';
 import { packStruct, type FieldValue, type WgslStruct } from './wgsl-struct';
 
@@ -61,6 +60,8 @@ export interface DispatchPlan {
   readonly buffers: Readonly<Record<string, BufferPlan>>;
   /** Workgroups in x and y. */
   readonly grid: [number, number];
+  /** For a matrix product, its variant, whose block sets the grid of another number of rows. */
+  readonly variant?: MatmulVariant;
 }
 
 /** The sizes and the data a layout is computed from. */
@@ -135,19 +136,23 @@ export function outputActivationGrid(rows: number): [number, number] {
   return [ceilDiv(rows, OUTPUT_ACTIVATION_KERNEL.constants.WORKGROUP_SIZE), 1];
 }
 
-/** The product kernels a layer's alignment calls for in the plan's variant. */
-function productsFor(plan: StepPlan, layer: LayerLayout): MatmulKernels {
-  return matmulKernels(plan.matmul, layerAlignment(layer.fanIn, layer.fanOut, layer.weightOffset));
+/** The kernel and the variant that run `product` of weight layer `l` under `plan`. */
+function productKernel(plan: StepPlan, shapes: readonly ProductShape[], product: ProductName, l: number): { kernel: Kernel; variant: MatmulVariant } {
+  const shape = shapes.find((candidate) => candidate.product === product && candidate.layer === l);
+  if (!shape) throw new Error(`a layered step has no ${product} product in weight layer ${l + 1}`);
+  const variant = variantFor(plan, shape);
+  const kernel = matmulKernels(variant, shape.alignment)[product];
+  return { kernel: { ...kernel, constants: { ...kernel.constants, ...plan.productConstants } }, variant };
 }
 
 /** Checks that `buffers` gives exactly the bindings `kernel` declares; throws naming the difference. */
-function dispatch(label: string, kernel: Kernel, buffers: Record<string, BufferPlan>, grid: [number, number]): DispatchPlan {
+function dispatch(label: string, kernel: Kernel, buffers: Record<string, BufferPlan>, grid: [number, number], variant?: MatmulVariant): DispatchPlan {
   const declared = kernel.bindings.map((binding) => binding.name);
   const given = Object.keys(buffers);
   if (declared.length !== given.length || declared.some((name) => !given.includes(name))) {
     throw new Error(`${label}: ${kernel.name} binds ${declared.join(', ')} but was given ${given.join(', ')}`);
   }
-  return { label, kernel, buffers, grid };
+  return { label, kernel, buffers, grid, variant };
 }
 
 /** The layout of a trainer for `input`: pure arithmetic, no device. */
@@ -160,6 +165,7 @@ export function layoutTrainer(input: LayoutInput): TrainerLayout {
   const P = layout.totalParameters;
   const inputWidth = widths[0];
   const outputWidth = widths[L];
+  const shapes = productShapes(widths, B);
   const all: BufferPlan[] = [];
   const storage = (name: string, floats: number, copy: { dst?: boolean; src?: boolean } = {}, contents?: () => ArrayBufferView): BufferPlan => {
     const buffer: BufferPlan = { name, bytes: floats * FLOAT_BYTES, kind: 'storage', copy: { dst: copy.dst ?? false, src: copy.src ?? false }, contents };
@@ -239,8 +245,9 @@ export function layoutTrainer(input: LayoutInput): TrainerLayout {
     const deltas = layers.map((layer, l) => storage(`deltas of layer ${l + 1} [${B} × ${layer.fanOut}]`, B * layer.fanOut));
     layers.forEach((layer, l) => {
       const params = uniform(`forward ${l + 1}`, FORWARD_PARAMS, forwardParams(spec, layer, l, B, l === 0));
+      const { kernel, variant } = productKernel(plan, shapes, 'forward', l);
       step.push(
-        dispatch(`forward ${l + 1}`, productsFor(plan, layer).forward, { params, input: l === 0 ? trainX : activations[l - 1], parameters, rowIndex: rowIndices, output: activations[l] }, matmulGrid(B, layer.fanOut)),
+        dispatch(`forward ${l + 1}`, kernel, { params, input: l === 0 ? trainX : activations[l - 1], parameters, rowIndex: rowIndices, output: activations[l] }, matmulGrid(B, layer.fanOut, variant)),
       );
     });
     step.push(
@@ -248,7 +255,7 @@ export function layoutTrainer(input: LayoutInput): TrainerLayout {
     );
     for (let l = L - 1; l >= 0; l--) {
       const layer = layers[l];
-      const products = productsFor(plan, layer);
+      const weightGrad = productKernel(plan, shapes, 'weightGrad', l);
       const weightParams = uniform(`weight gradient ${l + 1}`, WEIGHT_GRAD_PARAMS, {
         batch: B,
         inner: layer.fanIn,
@@ -257,9 +264,10 @@ export function layoutTrainer(input: LayoutInput): TrainerLayout {
         gatherRows: l === 0 ? 1 : 0,
       });
       step.push(
-        dispatch(`weight gradient ${l + 1}`, products.weightGrad, { params: weightParams, input: l === 0 ? trainX : activations[l - 1], delta: deltas[l], rowIndex: rowIndices, gradient }, matmulGrid(layer.fanIn + 1, layer.fanOut)),
+        dispatch(`weight gradient ${l + 1}`, weightGrad.kernel, { params: weightParams, input: l === 0 ? trainX : activations[l - 1], delta: deltas[l], rowIndex: rowIndices, gradient }, matmulGrid(layer.fanIn + 1, layer.fanOut, weightGrad.variant)),
       );
       if (l === 0) continue;
+      const inputGrad = productKernel(plan, shapes, 'inputGrad', l);
       const inputParams = uniform(`input gradient ${l + 1}`, INPUT_GRAD_PARAMS, {
         rows: B,
         cols: layer.fanOut,
@@ -268,7 +276,7 @@ export function layoutTrainer(input: LayoutInput): TrainerLayout {
         activation: ACTIVATIONS[spec.hiddenActivations[l - 1]].id,
       });
       step.push(
-        dispatch(`input gradient ${l + 1}`, products.inputGrad, { params: inputParams, delta: deltas[l], parameters, previousActivation: activations[l - 1], previousDelta: deltas[l - 1] }, matmulGrid(B, layer.fanIn)),
+        dispatch(`input gradient ${l + 1}`, inputGrad.kernel, { params: inputParams, delta: deltas[l], parameters, previousActivation: activations[l - 1], previousDelta: deltas[l - 1] }, matmulGrid(B, layer.fanIn, inputGrad.variant)),
       );
     }
     // Segment 2l is ∂L/∂W_l, 2l + 1 is ∂L/∂b_l: (offset, length) pairs of u32 (grad_norms.wgsl).
@@ -284,15 +292,17 @@ export function layoutTrainer(input: LayoutInput): TrainerLayout {
   const evaluationOutputs = storage(`evaluation outputs [${evaluationRows} × ${outputWidth}]`, evaluationRows * outputWidth, { src: true });
   const evaluationForwardParams = layers.map((layer, l) => uniform(`evaluation forward ${l + 1}`, FORWARD_PARAMS, forwardParams(spec, layer, l, evaluationRows, false), true));
   const evaluationOutputParams = uniform('evaluation output', OUTPUT_PARAMS, outputParams(spec, evaluationRows), true);
-  const evaluation = layers.map((layer, l) =>
-    dispatch(`evaluation forward ${l + 1}`, productsFor(plan, layer).forward, {
+  // Evaluation runs each layer's forward product in the variant of the training step's.
+  const evaluation = layers.map((layer, l) => {
+    const { kernel, variant } = productKernel(plan, shapes, 'forward', l);
+    return dispatch(`evaluation forward ${l + 1}`, kernel, {
       params: evaluationForwardParams[l],
       input: l === 0 ? evaluationInputs : evaluationActivations[l - 1],
       parameters,
       rowIndex: rowIndices,
       output: evaluationActivations[l],
-    }, matmulGrid(evaluationRows, layer.fanOut)),
-  );
+    }, matmulGrid(evaluationRows, layer.fanOut, variant), variant);
+  });
   evaluation.push(
     dispatch('evaluation output', OUTPUT_ACTIVATION_KERNEL, { params: evaluationOutputParams, logits: evaluationActivations[L - 1], outputs: evaluationOutputs }, outputActivationGrid(evaluationRows)),
   );

@@ -17,11 +17,13 @@ import { cloneSpec, layerCount, type NetworkSpec } from '../model/spec';
 import { formatProblems, validate, validateForDataset } from '../model/validate';
 import { checkCapacity } from './capacity';
 import { acquireGpu, type GpuContext, type GpuFailure } from './device';
-import { bindGroupFor, matmulGrid, type CompiledKernel } from './kernels';
+import { bindGroupFor, matmulGrid, type CompiledKernel, type MatmulVariant } from './kernels';
 import { OUTPUT_DELTA_SQUARES_OFFSET, SATURATED_COUNT_OFFSET, layerNormOffset, lossSumOffset, metricsStride } from './metrics-layout';
+import { createProductTimer } from './product-timer';
 import { StagingPool } from './readback';
 import { chooseStepPlan, stepMultiplyAdds, type StepPlan, type StepPlanOverrides } from './step-plan';
 import { forwardParams, layoutTrainer, outputActivationGrid, outputParams, type BufferPlan, type DispatchPlan, type TrainerLayout } from './trainer-layout';
+import { tunePlan, type TuningReport, type TuningStore } from './tuner';
 import { FORWARD_PARAMS, OUTPUT_PARAMS, STEP_PARAMS } from './uniforms';
 import { packStruct, packStructInto } from './wgsl-struct';
 
@@ -39,6 +41,8 @@ export interface GpuTrainerOptions {
   context?: GpuContext;
   /** Forces the step layout or the matrix-product variant (tests and benchmarks compare them); chooseStepPlan decides what is left unset. */
   overrides?: StepPlanOverrides;
+  /** Time the product variants on this adapter and run the fastest (src/gpu/tuner.ts); absent, the fixed rule's variants run. A forced variant is never tuned. */
+  tuning?: { budgetMs: number; store: TuningStore | null };
 }
 
 /** One recorded dispatch: a compiled kernel, its group-0 bind group and its grid. */
@@ -78,6 +82,18 @@ function chooseStepsPerSubmission(spec: NetworkSpec): number {
 function chooseEvaluationRows(spec: NetworkSpec): number {
   const widest = Math.max(...spec.widths);
   return Math.max(1, Math.min(MAX_EVALUATION_ROWS, Math.floor(EVALUATION_BYTES / (4 * widest))));
+}
+
+/** The rule's plan tuned on the device when `options` ask for it and nothing forces the variant. */
+async function tuneIfAsked(context: GpuContext, spec: NetworkSpec, plan: StepPlan, options: GpuTrainerOptions): Promise<{ plan: StepPlan; tuning: TuningReport | null }> {
+  if (!options.tuning || options.overrides?.matmul || plan.kernel === 'fused') return { plan, tuning: null };
+  const timer = createProductTimer(context);
+  try {
+    const tuned = await tunePlan(plan, spec, { adapter: context.report, limits: context.device.limits }, { budgetMs: options.tuning.budgetMs, store: options.tuning.store, timer: timer.time });
+    return { plan: tuned.plan, tuning: tuned.report };
+  } finally {
+    timer.dispose();
+  }
 }
 
 /** The GPU buffers of a layout, each made once, with its initial contents. */
@@ -129,13 +145,15 @@ export class GpuTrainer {
   readonly dispatchesPerStep: number;
   /** How a step is laid out on the device, and why. */
   readonly plan: StepPlan;
+  /** What the autotuner measured and chose, or null when it did not run. */
+  readonly tuning: TuningReport | null;
 
   private readonly device: GPUDevice;
   private readonly schedule: BatchSchedule;
   private readonly staging: StagingPool;
   private readonly metricsFloats: number;
   private readonly stepDispatches: Dispatch[];
-  private readonly evaluationDispatches: Dispatch[];
+  private readonly evaluationDispatches: (Dispatch & { variant?: MatmulVariant })[];
   private readonly stepBindGroup: GPUBindGroup;
   private readonly pending: PendingMetrics[] = [];
   private readonly completed: StepMetrics[] = [];
@@ -151,6 +169,7 @@ export class GpuTrainer {
     spec: NetworkSpec,
     dataset: Dataset,
     plan: StepPlan,
+    tuning: TuningReport | null,
     private readonly trainerLayout: TrainerLayout,
     private readonly buffers: AllocatedBuffers,
     compiled: Map<DispatchPlan, CompiledKernel>,
@@ -158,6 +177,7 @@ export class GpuTrainer {
     onFailure: ((failure: GpuFailure) => void) | undefined,
   ) {
     this.plan = plan;
+    this.tuning = tuning;
     this.spec = spec;
     this.dataset = dataset;
     this.device = context.device;
@@ -174,7 +194,7 @@ export class GpuTrainer {
       return { compiled: kernel, bindGroup: bindGroupFor(this.device, kernel, plan.label, named), grid: plan.grid };
     };
     this.stepDispatches = trainerLayout.step.map(record);
-    this.evaluationDispatches = trainerLayout.evaluation.map(record);
+    this.evaluationDispatches = trainerLayout.evaluation.map((plan) => ({ ...record(plan), variant: plan.variant }));
     this.dispatchesPerStep = this.stepDispatches.length;
     this.stepBindGroup = this.device.createBindGroup({
       label: 'step params',
@@ -201,16 +221,18 @@ export class GpuTrainer {
     if (problems.length > 0) throw new Error(`the network cannot be trained on ${dataset.name}:\n${formatProblems(problems)}`);
     const context = options.context ?? (await acquireGpu());
     const { device } = context;
-    const plan = chooseStepPlan(spec.widths, spec.batchSize, context.report.isCpuAdapter, options.overrides);
-    const sizes = { spec, plan, trainCount: dataset.trainCount, stepsPerSubmission: chooseStepsPerSubmission(spec), evaluationRows: chooseEvaluationRows(spec), limits: device.limits };
-    // Before anything else is made, initial parameters included: a network that does not fit may not fit in host memory either.
-    checkCapacity(layoutTrainer(sizes), spec, device.limits);
+    const rulePlan = chooseStepPlan(spec.widths, spec.batchSize, context.report.isCpuAdapter, options.overrides);
+    const sizes = { spec, trainCount: dataset.trainCount, stepsPerSubmission: chooseStepsPerSubmission(spec), evaluationRows: chooseEvaluationRows(spec), limits: device.limits };
+    // Before anything else is made (tuning buffers, initial parameters): a network that does not fit
+    // may not fit in host memory either. Buffer sizes do not depend on the product variants.
+    checkCapacity(layoutTrainer({ ...sizes, plan: rulePlan }), spec, device.limits);
+    const { plan, tuning } = await tuneIfAsked(context, spec, rulePlan, options);
     const parameters = parameterLayout(spec.widths);
     const initial = options.initialParameters ?? initParameters(spec);
     if (initial.length !== parameters.totalParameters) {
       throw new Error(`the network [${spec.widths.join(', ')}] has ${parameters.totalParameters} parameters but ${initial.length} initial values were given`);
     }
-    const layout = layoutTrainer({ ...sizes, data: { trainX: dataset.trainX, trainY: dataset.trainY, initialParameters: initial } });
+    const layout = layoutTrainer({ ...sizes, plan, data: { trainX: dataset.trainX, trainY: dataset.trainY, initialParameters: initial } });
     const dispatches = [...layout.step, ...layout.evaluation];
     const kernels = await Promise.all(dispatches.map((dispatch) => context.pipelines.get(dispatch.kernel)));
     const compiled = new Map(dispatches.map((dispatch, i) => [dispatch, kernels[i]]));
@@ -221,7 +243,7 @@ export class GpuTrainer {
     let thrown: unknown = null;
     try {
       buffers = new AllocatedBuffers(device, layout.allBuffers);
-      trainer = new GpuTrainer(context, spec, dataset, plan, layout, buffers, compiled, sizes.evaluationRows, options.onFailure);
+      trainer = new GpuTrainer(context, spec, dataset, plan, tuning, layout, buffers, compiled, sizes.evaluationRows, options.onFailure);
     } catch (error) {
       thrown = error;
     }
@@ -485,7 +507,7 @@ export class GpuTrainer {
       this.evaluationDispatches.forEach((dispatch, d) => {
         const layer = this.layout.layers[d];
         // The forward products of each layer, then the output activation, over this chunk's rows.
-        const [x, y] = layer ? matmulGrid(rows, layer.fanOut) : outputActivationGrid(rows);
+        const [x, y] = layer ? matmulGrid(rows, layer.fanOut, dispatch.variant) : outputActivationGrid(rows);
         pass.setPipeline(dispatch.compiled.pipeline);
         pass.setBindGroup(0, dispatch.bindGroup);
         pass.dispatchWorkgroups(x, y);

@@ -7,10 +7,13 @@ import type { NetworkSpec } from '../model/spec';
 import { CpuSession } from './cpu-session';
 import { OPTIMIZERS } from '../model/optimizers';
 import { describeGpuAdapter, type GpuAdapterReport } from '../gpu/device';
-import { GpuSession } from './gpu-session';
+import { GpuSession, type GpuSessionOptions } from './gpu-session';
 import type { Session } from '../model/session';
 import { WasmSession } from './wasm-session';
 import { WasmWorkerSession } from './wasm-worker-session';
+
+/** The autotuner's store, for a runtime that keeps its choices (the page's localStorage, the scripts' cache file; src/gpu/tuner.ts). */
+export { isStoredTuning, type StoredTuning, type TuningStore } from '../gpu/tuner';
 
 /** What to start. */
 export interface CreateSessionOptions {
@@ -29,6 +32,12 @@ export interface CreateSessionOptions {
   threads?: number;
   /** 'wasm' on this thread (Node, where there are no Web Workers): the compiled single-thread kernel binary, asm/build/products.wasm. */
   wasmModule?: WebAssembly.Module;
+  /**
+   * On WebGPU, time the product variants on this adapter within a budget and run the fastest,
+   * keeping choices in the store (GpuSessionOptions.tuning); a budget of 0 runs the fixed rule's
+   * variants. Absent, the fixed rule's variants run. The CPU and WebAssembly paths ignore it.
+   */
+  tuning?: GpuSessionOptions['tuning'];
 }
 
 /** The adapter WebGPU offers this page (name, architecture, description), or null without WebGPU. */
@@ -48,7 +57,7 @@ export async function createSession(options: CreateSessionOptions): Promise<Sess
   }
   const useGpu = backend === 'webgpu' || (backend === 'auto' && (await describeGpuAdapter()) !== null);
   if (useGpu) {
-    return GpuSession.create(initialParameters ? { spec, dataset, initialParameters } : { spec, dataset });
+    return GpuSession.create({ spec, dataset, ...(initialParameters ? { initialParameters } : {}), ...(options.tuning ? { tuning: options.tuning } : {}) });
   }
   const session = new CpuSession(spec, dataset);
   if (initialParameters) {

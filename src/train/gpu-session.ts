@@ -5,7 +5,7 @@
 import type { Dataset } from '../model/dataset';
 import type { LossName } from '../model/losses';
 import type { NetworkSpec } from '../model/spec';
-import { GpuTrainer } from '../gpu/trainer';
+import { GpuTrainer, type GpuTrainerOptions } from '../gpu/trainer';
 import type { GpuContext } from '../gpu/device';
 import type { StepPlanOverrides } from '../gpu/step-plan';
 import type { Session, SessionError, StepMetrics, TrainerSnapshot } from '../model/session';
@@ -22,6 +22,8 @@ export interface GpuSessionOptions {
   context?: GpuContext;
   /** Forces the step layout or the matrix-product variant (tests and benchmarks); chooseStepPlan decides what is left unset. */
   overrides?: StepPlanOverrides;
+  /** Tunes the product variants on this adapter within a budget (GpuTrainerOptions.tuning); absent, the fixed rule's variants run. */
+  tuning?: GpuTrainerOptions['tuning'];
 }
 
 export class GpuSession implements Session {

@@ -227,6 +227,14 @@ export class GuardedSession implements Session {
     return this.currentFault;
   }
 
+  /**
+   * The session the guard wraps at present (a new one after each device loss), for reading what a
+   * backend reports about itself (src/train/product-plan.ts); training goes through the guard.
+   */
+  get wrapped(): Session {
+    return this.inner;
+  }
+
   /** The newest snapshot whose parameters gave finite metrics; restoreLastGood() goes back to it. Do not modify it. */
   get lastGoodSnapshot(): TrainerSnapshot | null {
     return this.snapshots.lastGood;

@@ -3,12 +3,18 @@
  * (WorkerSession) and the WebAssembly worker (WasmWorkerSession) differ only in the worker they
  * start and how they create their run. Calls reach the worker in the order they were made and the
  * worker handles each before the next, so a `takeMetrics` after a `train` sees that train's steps.
+ *
+ * A worker that fails once the session exists is reported to `onError`, once, as an 'internal'
+ * error, so a page shows it where it shows a GPU's errors. Unlike a GPU's internal error, it is
+ * final: the session answers no more (every call rejects with the reason), and going on needs a
+ * new session (restored from a snapshot taken before). A failure during create() is create()'s
+ * rejection instead.
  */
 import * as Comlink from 'comlink';
 import type { Dataset } from '../model/dataset';
 import { assertLossAllowed, type LossName } from '../model/losses';
 import { cloneSpec, type NetworkSpec } from '../model/spec';
-import type { Session, StepMetrics, TrainerSnapshot } from '../model/session';
+import type { Session, SessionError, StepMetrics, TrainerSnapshot } from '../model/session';
 import type { WorkerLink } from './worker-link';
 
 /** The Session calls a trainer's worker offers (src/train/cpu-worker.ts, src/train/wasm-worker.ts). */
@@ -31,18 +37,21 @@ export interface SessionWorker {
 
 export abstract class RemoteSession implements Session {
   abstract readonly backend: Session['backend'];
+  /** Receives the worker's failure, once, when it ends; unset, it goes to console.error. Not called for dispose(). */
+  onError: ((error: SessionError) => void) | undefined = undefined;
   private readonly currentSpec: NetworkSpec;
   private issued = 0;
 
   protected constructor(
     spec: NetworkSpec,
     readonly dataset: Dataset,
-    /** The worker holding the trainer. */
+    /** The worker holding the trainer, already running it: its failures from now on are this session's. */
     private readonly remote: WorkerLink<SessionWorker>,
-    /** What calls after dispose() reject with. */
-    private readonly disposedMessage: string,
+    /** What kind of worker it is, as messages name it: "CPU", "WebAssembly". */
+    private readonly workerKind: string,
   ) {
     this.currentSpec = cloneSpec(spec);
+    remote.onFailure = (reason) => this.reportFailure(reason);
   }
 
   get spec(): NetworkSpec {
@@ -95,6 +104,12 @@ export abstract class RemoteSession implements Session {
   }
 
   dispose(): void {
-    this.remote.terminate(new Error(this.disposedMessage));
+    this.remote.terminate(new Error(`this ${this.workerKind} session was disposed`));
+  }
+
+  private reportFailure(reason: string): void {
+    const error: SessionError = { kind: 'internal', message: reason };
+    if (this.onError) this.onError(error);
+    else console.error(`${this.workerKind} worker: ${error.message}`);
   }
 }

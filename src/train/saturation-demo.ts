@@ -21,6 +21,12 @@ export function saturationDemoSpec(): NetworkSpec {
   return spec;
 }
 
+/**
+ * How long the demo runs and where it switches: the page plays it to `steps` and pauses there, and
+ * the headless preset trains that many steps; both switch from MSE to cross-entropy at `switchLossAt`.
+ */
+export const SATURATION_DEMO_SCHEDULE = { steps: 2000, switchLossAt: 1000 } as const;
+
 /** The data: XOR with every option stated, so a change of the dataset defaults cannot move the demo. */
 export const SATURATION_DEMO_DATA: Required<Pick<SyntheticOptions, 'kind' | 'samples' | 'noise' | 'seed'>> = {
   kind: 'xor',

@@ -36,7 +36,7 @@ export class WasmWorkerSession extends RemoteSession {
     threads: number,
     wanted: number,
   ) {
-    super(spec, dataset, link, 'this WebAssembly session was disposed');
+    super(spec, dataset, link, 'WebAssembly');
     this.threads = threads;
     this.singleThreadReason = threads === 1 && wanted > 1 ? NOT_ISOLATED_REASON : null;
   }

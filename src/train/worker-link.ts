@@ -3,10 +3,16 @@
  * the WebAssembly worker). Comlink alone leaves a call pending forever when the worker dies; here
  * every call races the worker's end, so calls made after it, or waiting when it comes, reject
  * with the reason instead.
+ *
+ * A worker that fails (its script does not load, an error escapes it, a message from it cannot be
+ * read) is stopped, whatever state the error left it in being untrusted, and `onFailure` hears the
+ * reason once.
  */
 import * as Comlink from 'comlink';
 
 export class WorkerLink<T> {
+  /** Receives the failure in the worker's own words, once, when the worker fails; never for terminate(). */
+  onFailure: ((reason: string) => void) | undefined = undefined;
   private readonly remote: Comlink.Remote<T>;
   /** Why the worker answers no more (it failed, or terminate() ended it); null while it works. */
   private endReason: Error | null = null;
@@ -17,15 +23,15 @@ export class WorkerLink<T> {
   constructor(
     private readonly worker: Worker,
     /** The worker as messages name it, e.g. "the CPU worker". */
-    name: string,
+    private readonly name: string,
   ) {
     this.ended = new Promise<never>((_, reject) => {
       this.rejectEnded = reject;
     });
     // The rejection is read by the calls racing it; with none waiting it is not an unhandled error.
     this.ended.catch(() => undefined);
-    // A plain Event without a message means the worker's script could not be loaded at all.
-    worker.addEventListener('error', (event) => this.end(new Error(`${name} failed: ${event.message || 'its script did not load'}`)));
+    worker.addEventListener('error', (event) => this.fail(workerErrorText(event)));
+    worker.addEventListener('messageerror', () => this.fail('a message from the worker could not be read'));
     this.remote = Comlink.wrap<T>(worker);
   }
 
@@ -41,9 +47,24 @@ export class WorkerLink<T> {
     this.end(reason);
   }
 
+  /** The worker failed: it is stopped, calls reject from now on, and onFailure hears of it. */
+  private fail(reason: string): void {
+    if (this.endReason) return;
+    this.terminate(new Error(`${this.name} failed: ${reason}`));
+    this.onFailure?.(reason);
+  }
+
   private end(reason: Error): void {
     if (this.endReason) return;
     this.endReason = reason;
     this.rejectEnded(reason);
   }
+}
+
+/** What a worker's error event says: the escaped error and where it was thrown, or that the script did not load. */
+function workerErrorText(event: Event): string {
+  // A plain Event, or an ErrorEvent without a message, means the worker's script could not be loaded at all.
+  if (!(event instanceof ErrorEvent) || !event.message) return 'its script did not load';
+  const place = event.filename ? ` (${event.filename.split('/').pop()}:${event.lineno}:${event.colno})` : '';
+  return `${event.message}${place}`;
 }

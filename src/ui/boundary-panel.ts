@@ -5,7 +5,7 @@
  */
 import { LitElement, css, html } from 'lit';
 import type { Dataset } from '../model/dataset';
-import { argmaxRow } from './evaluation';
+import { argmaxRow } from '../model/scoring';
 import { panelStyles } from './form';
 
 /** Grid cells per side of the heatmap (GRID_SIZE² network evaluations per refresh). */

@@ -2,12 +2,11 @@
  * Where the data comes from: a 2-D set (binary or K classes) with its options, the MNIST digits,
  * or a CSV file. A new dataset needs a new network; the playground says so.
  */
-import { LitElement, html } from 'lit';
+import { LitElement, html, type PropertyValues } from 'lit';
 import type { DataSource, SyntheticSource } from '../data/source';
 import { SYNTHETIC_KINDS, syntheticKindInfo, type SyntheticKind } from '../data/synthetic';
 import type { ValidationProblem } from '../model/validate';
 import { emit, fieldProblems, numberValue, panelStyles } from './form';
-import { uploadedCsvSource } from './page-datasets';
 import { DEFAULT_DATA, syntheticDefaults } from './playground-config';
 
 const MNIST_VALUE = 'mnist';
@@ -18,6 +17,7 @@ export class DatasetPanel extends LitElement {
     data: { attribute: false },
     problems: { attribute: false },
     summary: { type: String },
+    _choosingCsv: { state: true },
   };
 
   static override styles = panelStyles;
@@ -28,17 +28,29 @@ export class DatasetPanel extends LitElement {
   declare problems: ValidationProblem[];
   /** One line about the loaded dataset (sizes), or empty while loading. */
   declare summary: string;
+  /**
+   * "CSV file…" was chosen and no file has been loaded yet. Kept apart from `data`, which the
+   * playground owns and sets again on each of its renders (every frame while training): were the
+   * choice written into `data`, that would undo it and take the file control, and its open
+   * picker, out of the page. Cleared when the playground sets another data source.
+   */
+  declare private _choosingCsv: boolean;
 
   constructor() {
     super();
     this.data = { ...DEFAULT_DATA };
     this.problems = [];
     this.summary = '';
+    this._choosingCsv = false;
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('data') && changed.get('data') !== undefined) this._choosingCsv = false;
   }
 
   override render() {
     const data = this.data;
-    const selected = data.source === 'synthetic' ? data.kind : data.source;
+    const selected = this._choosingCsv ? CSV_VALUE : data.source === 'synthetic' ? data.kind : data.source;
     return html`
       <h2>Dataset</h2>
       <label
@@ -58,9 +70,9 @@ export class DatasetPanel extends LitElement {
           </optgroup>
         </select></label
       >
-      ${fieldProblems(this.problems, 'data.source')} ${data.source === 'synthetic' ? this._renderSynthetic(data) : ''}
-      ${data.source === 'csv' || selected === CSV_VALUE ? this._renderCsv() : ''}
-      ${data.source === 'mnist' ? html`<label><span>Split seed</span><input type="number" min="0" step="1" .value=${String(data.seed)} @change=${this._onSeed} /></label>` : ''}
+      ${fieldProblems(this.problems, 'data.source')} ${data.source === 'synthetic' && !this._choosingCsv ? this._renderSynthetic(data) : ''}
+      ${selected === CSV_VALUE ? this._renderCsv() : ''}
+      ${data.source === 'mnist' && !this._choosingCsv ? html`<label><span>Split seed</span><input type="number" min="0" step="1" .value=${String(data.seed)} @change=${this._onSeed} /></label>` : ''}
       ${fieldProblems(this.problems, 'data.seed')}
       <p class="hint" aria-live="polite">${this.summary}</p>
     `;
@@ -99,8 +111,8 @@ export class DatasetPanel extends LitElement {
     const seed = this.data.seed;
     if (value === MNIST_VALUE) emit<DataSource>(this, 'data-edit', { source: 'mnist', seed });
     else if (value === CSV_VALUE) {
-      // Nothing to train on until a file is chosen: show the file picker, keep the current run.
-      this.data = uploadedCsvSource('');
+      // Nothing to train on until a file is chosen: show the file control, keep the current run.
+      this._choosingCsv = true;
     } else emit(this, 'data-edit', syntheticDefaults(value as SyntheticKind, seed));
   }
 

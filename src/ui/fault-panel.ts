@@ -1,43 +1,53 @@
 /**
  * What stopped the run, and the way on: shown (as an alert, so screen readers announce it) when
  * training diverged to a non-finite value, when the page could not recover from a GPU device loss,
- * or when the GPU reported an error. The messages are the run guard's own sentences
- * (src/train/guarded-session.ts), set as text, never as markup.
+ * when the GPU reported an error, or when the CPU worker failed. Nothing is drawn, and nothing is
+ * announced, while there is no fault.
+ *
+ * The status line above it tells what happened to the run; this panel adds what it does not say,
+ * so a screen reader reads each sentence once: the heading, the error in the backend's own words
+ * where the status line gives only its kind, and the actions with where each one leads. Texts are
+ * set as text, never as markup.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { emit, panelStyles } from './form';
 
-/** A fault the page shows until the user acts on it. */
+/** A fault the page shows until the user acts on it; what happened is in the status line, unless said here. */
 export type RunFault =
   | {
-      /** Training stopped at the first non-finite metric. */
+      /** Training stopped at the first non-finite metric; the status line has the guard's diagnosis. */
       kind: 'non-finite';
-      /** The guard's sentence: step, figure, layer, what is kept, the likely cause. */
-      message: string;
+      /** The step whose metrics were not finite. */
+      step: number;
       /** Step of the last good weights that Restore goes back to; null when no step was good. */
       keptStep: number | null;
-      /** The learning rate in use, which the advice asks to lower. */
-      learningRate: number;
     }
   | {
-      /** A lost GPU device could not be replaced. */
+      /** A lost GPU device could not be replaced; the status line says why. */
       kind: 'recovery-failed';
-      /** Why, in the guard's words. */
-      message: string;
       /** Step of the weights the CPU path would continue from; null when none were kept. */
       keptStep: number | null;
     }
   | {
-      /** A validation, out-of-memory or internal GPU error. */
+      /** A validation, out-of-memory or internal GPU error; the status line names its kind. */
       kind: 'gpu-error';
-      /** The error as the GPU reported it. */
+      /** The error in the GPU's own words. */
       message: string;
+    }
+  | {
+      /** The Web Worker that trains on the CPU failed, so its session answers no more. */
+      kind: 'worker-failed';
+      /** The failure in the worker's own words. */
+      message: string;
+      /** Step of the weights a new worker would continue from; null when none were kept. */
+      keptStep: number | null;
     };
 
 const HEADINGS: Record<RunFault['kind'], string> = {
   'non-finite': 'Training diverged',
   'recovery-failed': 'The GPU is gone',
   'gpu-error': 'The GPU reported an error',
+  'worker-failed': 'The CPU worker failed',
 };
 
 export class FaultPanel extends LitElement {
@@ -48,6 +58,10 @@ export class FaultPanel extends LitElement {
   static override styles = [
     panelStyles,
     css`
+      /* panelStyles make the host a block: hidden must win over that, or an empty panel shows. */
+      :host([hidden]) {
+        display: none;
+      }
       :host {
         background: #fdecea;
         border-color: #e57373;
@@ -72,12 +86,16 @@ export class FaultPanel extends LitElement {
     this.fault = null;
   }
 
+  override willUpdate(): void {
+    this.hidden = this.fault === null;
+  }
+
   override render() {
     const fault = this.fault;
     if (!fault) return nothing;
     return html`<div role="alert" data-testid="fault">
-      <h2>${HEADINGS[fault.kind]}</h2>
-      <p>${fault.message}</p>
+      <h2>${fault.kind === 'non-finite' ? `Step ${fault.step}: ${HEADINGS[fault.kind].toLowerCase()}` : HEADINGS[fault.kind]}</h2>
+      ${fault.kind === 'gpu-error' || fault.kind === 'worker-failed' ? html`<p>${fault.message}</p>` : nothing}
       ${this._actions(fault)}
     </div>`;
   }
@@ -89,7 +107,7 @@ export class FaultPanel extends LitElement {
           ? html`<div class="row"><button type="button" class="primary" @click=${this._onReset}>Reset to new weights</button></div>`
           : html`<div class="row">
                 <button type="button" class="primary" @click=${this._onRestore}>Restore last good weights</button>
-                <span class="hint">back to step ${fault.keptStep}; lower the learning rate (now ${fault.learningRate}) in the optimizer panel before you press Play again.</span>
+                <span class="hint">back to step ${fault.keptStep}, whose weights still gave finite figures.</span>
               </div>`;
       case 'recovery-failed':
         return html`<div class="row">
@@ -98,7 +116,12 @@ export class FaultPanel extends LitElement {
           <span class="hint">${fault.keptStep === null ? 'The CPU starts from new weights.' : `The CPU continues from the weights of step ${fault.keptStep}.`}</span>
         </div>`;
       case 'gpu-error':
-        return html`<p class="hint">Training paused. Press Play to go on, or Reset to start from new weights.</p>`;
+        return html`<p class="hint">Press Play to go on, or Reset to start from new weights.</p>`;
+      case 'worker-failed':
+        return html`<div class="row">
+          <button type="button" class="primary" @click=${this._onContinueOnCpu}>Start a new CPU worker</button>
+          <span class="hint">${fault.keptStep === null ? 'It starts from new weights.' : `It continues from the weights of step ${fault.keptStep}.`}</span>
+        </div>`;
     }
   }
 

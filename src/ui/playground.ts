@@ -2,28 +2,36 @@
  * The playground page: renders the panels and wires them to the controllers that do the work.
  * RunController owns the run (configuration, session, training loop, history, faults);
  * RunEvaluation the throttled test evaluation and views of the outputs; UrlState the link;
- * Shortcuts the keys. Panels report edits as events, which go to the run.
+ * Shortcuts the keys; GpuCheck the self-check of this GPU. Panels report edits as events, which
+ * go to the run. The panels sit in three columns on a wide screen, two on a medium one, and stack
+ * in one on a narrow one, where nothing is wider than the screen.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import type { LossName } from '../model/losses';
+import { nextLoss, type LossName } from '../model/losses';
 import type { NetworkSpec } from '../model/spec';
 import './boundary-panel';
 import './curves-panel';
 import './dataset-panel';
 import './fault-panel';
+import { GpuCheck } from './gpu-check';
+import './gpu-check-panel';
 import './network-panel';
 import './optimizer-panel';
 import type { DataSource } from '../data/source';
-import { configFromHash } from './playground-config';
+import { configFromHash, saturationDemoConfig } from './playground-config';
 import { RunController, type RunDebugSnapshot } from './run-controller';
 import { RunEvaluation } from './run-evaluation';
 import { exportCurvesCsv, exportRunJson } from './run-export';
+import type { RunSettings } from './run-settings';
 import './run-stats';
 import './saturation-panel';
 import './share-panel';
 import { Shortcuts } from './shortcuts';
 import './transport-panel';
 import { UrlState } from './url-state';
+
+/** The saturation demo, as the header describes it. */
+const DEMO = saturationDemoConfig();
 
 export class MlpPlayground extends LitElement {
   static override styles = css`
@@ -61,6 +69,12 @@ export class MlpPlayground extends LitElement {
       border-radius: 6px;
       padding: 0.5rem 0.8rem;
       margin: 0 0 0.6rem;
+    }
+    /* A link's keys and values are the user's text: an unbroken one must wrap, not widen the page. */
+    .banner,
+    .notice,
+    .status {
+      overflow-wrap: anywhere;
     }
     .banner {
       background: #fff4e5;
@@ -104,7 +118,7 @@ export class MlpPlayground extends LitElement {
     }
   `;
 
-  private readonly url = new UrlState(this, (config, reason) => this.run.apply(config, { fresh: true, reason }));
+  private readonly url = new UrlState(this, (config, reasons) => this.run.apply(config, { fresh: true, fitToData: true, ...reasons }));
   private readonly run: RunController = new RunController(
     this,
     {
@@ -117,6 +131,7 @@ export class MlpPlayground extends LitElement {
     configFromHash('').config,
   );
   private readonly evaluation = new RunEvaluation(this, this.run);
+  private readonly gpuCheck = new GpuCheck(this, this.run);
 
   constructor() {
     super();
@@ -143,7 +158,8 @@ export class MlpPlayground extends LitElement {
     const steps = history?.latest('step');
     const stepCount = steps === null || steps === undefined ? 0 : steps + 1;
     const epoch = config && dataset ? Math.floor((stepCount * config.spec.batchSize) / dataset.trainCount) : 0;
-    const loss = config?.spec.loss ?? draft.spec.loss;
+    const loss = this.run.state.loss;
+    const output = config?.spec.outputActivation ?? draft.spec.outputActivation;
     return html`
       <header>
         <h1>Why cross-entropy keeps learning where MSE stalls</h1>
@@ -153,7 +169,8 @@ export class MlpPlayground extends LitElement {
         </p>
         <p>
           <button type="button" class="demo" @click=${this._onDemo}>Load the saturation demo</button>
-          sigmoid layers started deep in saturation on XOR: play a few hundred steps with MSE (it stalls), then switch to cross-entropy.
+          sigmoid layers started deep in saturation on XOR, played slowly enough to follow: MSE stalls, and at step ${DEMO.run.switchLossAt} the
+          loss switches to cross-entropy by itself (press L to switch sooner).
         </p>
       </header>
       ${this.run.state.banner ? html`<div class="banner" role="note">${this.run.state.banner}</div>` : nothing}
@@ -163,12 +180,17 @@ export class MlpPlayground extends LitElement {
       <div class="layout">
         <div class="column">
           <transport-panel
-            .running=${loop.running}
+            .running=${this.run.playing}
             .loss=${loss}
-            .output=${config?.spec.outputActivation ?? draft.spec.outputActivation}
+            .output=${output}
             .ready=${session !== null}
             .steps=${stepCount}
             .epoch=${epoch}
+            .settings=${draft.run}
+            .switchTo=${nextLoss(loss, output)}
+            .measuredSpeed=${loop.stepsPerSecond}
+            .problems=${this.run.state.runProblems}
+            @run-settings-edit=${this._onRunSettingsEdit}
             @play-toggle=${this._onPlayToggle}
             @step-once=${this._onStepOnce}
             @reset-run=${this._onReset}
@@ -195,7 +217,16 @@ export class MlpPlayground extends LitElement {
             .targets=${views.saturation?.targets ?? null}
             .outputSize=${dataset?.outputSize ?? 1}
           ></saturation-panel>
-          <run-stats .spec=${config?.spec ?? null} .trainingData=${dataset} .adapter=${this.run.state.adapter} .stepsPerSecond=${loop.stepsPerSecond}></run-stats>
+          <run-stats
+            .spec=${config?.spec ?? null}
+            .trainingData=${dataset}
+            .adapter=${this.run.state.adapter}
+            .stepsPerSecond=${loop.stepsPerSecond}
+            .stepPlan=${this.run.state.stepPlan}
+            .tuneGpu=${draft.run.tuneGpu}
+            @tune-gpu-change=${this._onTuneGpuChange}
+          ></run-stats>
+          <gpu-check-panel .state=${this.gpuCheck.state} .available=${session?.backend === 'webgpu'} @check-gpu=${this._onCheckGpu}></gpu-check-panel>
           <share-panel
             .link=${config ? this.url.linkTo(config) : ''}
             .linkNote=${config?.data.source === 'csv' ? 'The link carries the network, not your CSV rows: whoever opens it gets the default dataset.' : ''}
@@ -229,6 +260,18 @@ export class MlpPlayground extends LitElement {
 
   private _onLossChange(event: CustomEvent<LossName>): void {
     this.run.setLoss(event.detail);
+  }
+
+  private _onRunSettingsEdit(event: CustomEvent<RunSettings>): void {
+    this.run.editRunSettings(event.detail);
+  }
+
+  private _onTuneGpuChange(event: CustomEvent<boolean>): void {
+    this.run.editRunSettings({ ...this.run.state.draft.run, tuneGpu: event.detail });
+  }
+
+  private _onCheckGpu(): void {
+    void this.gpuCheck.start();
   }
 
   private _onSpecEdit(event: CustomEvent<NetworkSpec>): void {

@@ -2,8 +2,9 @@
  * The run's lifecycle, as a Lit ReactiveController of the playground: it validates a requested
  * configuration, opens a guarded session for it (or carries the running weights over when the
  * network stays the same), retires the session it replaces once that one's work is done, drives
- * the training loop, and turns what the run's guard reports into the status line and the fault
- * panel. What it shows is `state`; the host re-renders whenever that changes.
+ * the training loop at the configured speed, switches the loss and pauses where the run settings
+ * schedule it, and turns what the run's guard reports into the status line and the fault panel.
+ * What it shows is `state`; the host re-renders whenever that changes.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { Dataset } from '../model/dataset';
@@ -15,6 +16,8 @@ import { validate, validateForDataset, type ValidationProblem } from '../model/v
 import { createSession, describeBackend } from '../train/create-session';
 import { GuardedSession, type GuardEvent, type NonFiniteFault } from '../train/guarded-session';
 import { WasmWorkerSession } from '../train/wasm-worker-session';
+import { scheduledLoss, stepsBeforeSwitch, type LossSchedule } from '../train/loss-schedule';
+import { stepPlanOf, type StepPlanView } from '../train/product-plan';
 import { WorkerSession } from '../train/worker-session';
 import { errorText } from './error-text';
 import type { RunFault } from './fault-panel';
@@ -22,7 +25,9 @@ import { MetricsHistory } from './metrics-history';
 import type { DataSource } from '../data/source';
 import { DatasetLoader, uploadedCsvSource } from './page-datasets';
 import { saturationDemoConfig, type PlaygroundConfig } from './playground-config';
+import { parseRunSettings, speedLabel, type RunSettings } from './run-settings';
 import { MAIN_THREAD_FRAME_MS, TrainingLoop, WORKER_FRAME_MS } from './training-loop';
+import { LocalTuningStore, PAGE_TUNING_BUDGET_MS } from './tuning-store';
 
 /** What the adapter line says when the network trains in the CPU worker. */
 const CPU_ADAPTER = 'CPU (float64, in a Web Worker)';
@@ -45,6 +50,11 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** The loss schedule a configuration describes (src/train/loss-schedule.ts, the scripts' rule too). */
+function lossSchedule(config: PlaygroundConfig): LossSchedule {
+  return { firstLoss: config.spec.loss, output: config.spec.outputActivation, switchAt: config.run.switchLossAt };
+}
+
 /**
  * Where a non-finite value first showed, in layers: the losses and the output delta belong to the
  * output layer; the global norm can overflow while every layer's own norm is finite.
@@ -55,15 +65,38 @@ function faultPlace(fault: NonFiniteFault): string {
   return `the output layer (weight layer ${fault.layerCount} of ${fault.layerCount})`;
 }
 
-/** The spec adjusted to a dataset: input and output widths, and an output activation that fits the targets. */
-function fitSpecToData(spec: NetworkSpec, dataset: Dataset): NetworkSpec {
+/**
+ * The spec adjusted to a dataset: input and output widths, an output activation that fits the
+ * targets, and a batch no larger than the training rows; with one sentence per setting it changed,
+ * under the setting's field, so the page never changes a setting without saying so.
+ */
+function fitSpecToData(spec: NetworkSpec, dataset: Dataset): { spec: NetworkSpec; changes: ValidationProblem[] } {
   const fitted = cloneSpec(spec);
-  fitted.widths[0] = dataset.inputSize;
-  fitted.widths[fitted.widths.length - 1] = dataset.outputSize;
-  if (dataset.outputSize === 1 && fitted.outputActivation === 'softmax') fitted.outputActivation = 'sigmoid';
-  if (dataset.outputSize > 1 && fitted.outputActivation === 'sigmoid') fitted.outputActivation = 'softmax';
-  if (fitted.batchSize > dataset.trainCount) fitted.batchSize = dataset.trainCount;
-  return fitted;
+  const changes: ValidationProblem[] = [];
+  const last = fitted.widths.length - 1;
+  if (fitted.widths[0] !== dataset.inputSize) {
+    changes.push({ field: 'widths[0]', message: `The input width ${fitted.widths[0]} became ${dataset.inputSize}, the dataset's input features.` });
+    fitted.widths[0] = dataset.inputSize;
+  }
+  if (fitted.widths[last] !== dataset.outputSize) {
+    changes.push({ field: `widths[${last}]`, message: `The output width ${fitted.widths[last]} became ${dataset.outputSize}, the dataset's target columns.` });
+    fitted.widths[last] = dataset.outputSize;
+  }
+  const output = dataset.outputSize === 1 && fitted.outputActivation === 'softmax' ? 'sigmoid' : dataset.outputSize > 1 && fitted.outputActivation === 'sigmoid' ? 'softmax' : null;
+  if (output) {
+    changes.push({ field: 'outputActivation', message: `The output activation ${fitted.outputActivation} became ${output}, for ${dataset.outputSize} output(s).` });
+    fitted.outputActivation = output;
+  }
+  if (fitted.batchSize > dataset.trainCount) {
+    changes.push({ field: 'batchSize', message: `The batch size ${fitted.batchSize} became ${dataset.trainCount}: the dataset has only ${dataset.trainCount} training rows.` });
+    fitted.batchSize = dataset.trainCount;
+  }
+  return { spec: fitted, changes };
+}
+
+/** Whether a fitted setting is one of the widths, which the panels show as following the dataset anyway. */
+function isWidthChange(change: ValidationProblem): boolean {
+  return change.field.startsWith('widths[');
 }
 
 /** What differs between two specs that needs a new network, as the words a status line uses. */
@@ -89,6 +122,12 @@ interface RunState {
   specProblems: ValidationProblem[];
   /** What is wrong with the edited data source, shown next to the controls concerned. */
   dataProblems: ValidationProblem[];
+  /** What is wrong with an edited run setting (speed, scheduled steps), shown next to the control concerned. */
+  runProblems: ValidationProblem[];
+  /** The loss that drives the next step: the configuration's, or the one a scheduled switch or a restored snapshot brought. */
+  loss: LossName;
+  /** How the running network's step runs on the GPU (products, variants, tuning); null on the CPU or before the first run. */
+  stepPlan: StepPlanView | null;
   /** The status line: what just happened, and what the user can do about it. */
   status: string;
   /** What stopped the run, until the user acts on it. */
@@ -111,6 +150,16 @@ interface ApplyOptions {
   fresh: boolean;
   /** What the status line says once it runs. */
   reason: string;
+  /**
+   * Fits the spec to the dataset even when the dataset stays the same (a link: its sizes may not
+   * match the data). A new dataset is always fitted to; a panel edit on the same data is validated as it is.
+   */
+  fitToData?: boolean;
+  /**
+   * What the status line says instead of `reason` when settings were changed to fit the dataset
+   * (the caller shows the changes); unset, `reason` is followed by the changes other than widths.
+   */
+  adjustedReason?: string;
   /** The dataset already built for it; else the running one when the data source is unchanged, or loaded. */
   dataset?: Dataset;
   /** Weights and optimizer state to go on from. */
@@ -175,8 +224,14 @@ export class RunController implements ReactiveController {
   private pageBackend: Session['backend'] = 'wasm';
   /** Incremented per requested change, so a slow one that finishes after a newer one is dropped. */
   private applyToken = 0;
+  /** Changes being applied (see apply). */
+  private appliesInFlight = 0;
+  /** Play was on when a change paused the loop (or pressed meanwhile): it resumes once the changes are done. */
+  private holdingPlay = false;
   /** Device losses so far: an evaluation that fails across one failed because of it, which the guard reports itself. */
   private _deviceLosses = 0;
+  /** Where GPU sessions keep the autotuner's choices: this browser's localStorage. */
+  private readonly tuningStore = new LocalTuningStore();
   private readonly pendingEvaluations = new Set<Promise<Float32Array>>();
 
   constructor(
@@ -190,6 +245,9 @@ export class RunController implements ReactiveController {
       draft,
       specProblems: [],
       dataProblems: [],
+      runProblems: [],
+      loss: draft.spec.loss,
+      stepPlan: null,
       status: 'Starting…',
       fault: null,
       banner: '',
@@ -202,10 +260,13 @@ export class RunController implements ReactiveController {
     this.loop = new TrainingLoop(host, {
       onMetrics: (metrics) => this._record(metrics),
       onError: (error) => {
-        // A train() refused because the guard stopped the run adds nothing to what the guard said.
-        if (this._session?.condition === 'non-finite' || this._session?.condition === 'failed') return;
+        // A train() refused because the guard stopped the run, or failing with the fault the page
+        // shows (a failed worker), adds nothing to what the guard or the fault panel said.
+        if (this._session?.condition === 'non-finite' || this._session?.condition === 'failed' || this._state.fault) return;
         this._show({ status: `Training stopped: ${errorText(error)}` });
       },
+      beforeSteps: (from) => this._beforeSteps(from),
+      onPauseStep: (step) => void this._pause(`Paused at step ${step}, as set under Run; press Play to go on.`),
     });
   }
 
@@ -249,24 +310,48 @@ export class RunController implements ReactiveController {
   /**
    * Makes `next` the running configuration if it is valid: a new run (fresh weights) when `fresh`
    * or when the change needs a new network, else the same run with new optimizer settings. Invalid
-   * settings or a refused network leave the current run going and say why.
+   * settings or a refused network leave the current run going and say why. Resolves with the
+   * settings changed to fit the dataset (empty when none were, or when nothing was applied).
+   *
+   * A change pauses the loop while it builds the new run. If Play was on, it stays on: it is held
+   * (`holdingPlay`) and turned back on once the last change in flight is done, whatever each did,
+   * so changes in quick succession that replace each other never leave the run paused (a change
+   * must not read the pause of the one before it as the user's).
    */
-  async apply(next: PlaygroundConfig, how: ApplyOptions): Promise<void> {
+  async apply(next: PlaygroundConfig, how: ApplyOptions): Promise<ValidationProblem[]> {
     const token = ++this.applyToken;
+    this.appliesInFlight++;
+    try {
+      return await this._apply(token, next, how);
+    } finally {
+      this.appliesInFlight--;
+      if (this.appliesInFlight === 0) this._resumeHeldPlay();
+    }
+  }
+
+  /** Whether Play is on: training, or held paused by a change that is being applied and will train on. */
+  get playing(): boolean {
+    return this.loop.running || this.holdingPlay;
+  }
+
+  private async _apply(token: number, next: PlaygroundConfig, how: ApplyOptions): Promise<ValidationProblem[]> {
     this._show({ draft: next });
     let dataset = how.dataset ?? (sameJson(next.data, this._state.config?.data) ? this._state.dataset : null);
     if (!dataset) {
       this._show({ status: 'Loading the dataset…' });
       const loaded = await this.datasets.load(next.data);
-      if (token !== this.applyToken) return;
+      if (token !== this.applyToken) return [];
       if (!loaded.ok) {
         this._show({ dataProblems: loaded.problems, status: `The dataset could not be loaded; ${this._session ? 'the current network keeps running' : 'nothing to train yet'}.` });
-        return;
+        return [];
       }
       dataset = loaded.dataset;
     }
-    if (dataset !== this._state.dataset) {
-      next = { ...next, spec: fitSpecToData(next.spec, dataset) };
+    let fitted: ValidationProblem[] = [];
+    if (how.fitToData || dataset !== this._state.dataset) {
+      const fit = fitSpecToData(next.spec, dataset);
+      next = { ...next, spec: fit.spec };
+      fitted = fit.changes;
       this._show({ draft: next });
     }
     const problems = [...validate(next.spec), ...validateForDataset(next.spec, dataset)];
@@ -275,55 +360,55 @@ export class RunController implements ReactiveController {
       this._show({
         status: `Not applied: ${problems.length === 1 ? 'a setting needs' : `${problems.length} settings need`} fixing (shown next to ${problems.length === 1 ? 'it' : 'them'}). ${this._session ? 'The current network keeps running.' : ''}`,
       });
-      return;
+      return [];
     }
     const previous = this._state.config;
     if (!how.fresh && !how.from && previous && this._session && sameJson(previous, next)) {
       // An edit that undoes an invalid one: the running network already is this one.
       this._show({ status: 'Settings are back to those of the running network.' });
-      return;
+      return [];
     }
     const liveChange = !how.fresh && previous !== null && this._session !== null && sameJson(previous.data, next.data) && describeChange(previous.spec, next.spec).length === 0;
-    const wasRunning = this.loop.running;
     const old = this._session;
     // The old run stands still while the new one is built, so nothing is issued to it in between
-    // and a live change can carry its exact state over.
+    // and a live change can carry its exact state over. Play is held until the last change in flight is done.
+    if (this.loop.running) this.holdingPlay = true;
     this.loop.pause();
     await this.loop.idle();
     let snapshot = how.from ?? null;
-    let reason = how.reason;
+    let reason = fitted.length === 0 ? how.reason : (how.adjustedReason ?? [how.reason, ...fitted.filter((change) => !isWidthChange(change)).map((change) => change.message)].join(' '));
     if (liveChange && old && !how.from) {
-      await old.flush();
-      if (old.condition === 'ready') {
-        this._record(await old.takeMetrics());
-        snapshot = await old.snapshot();
-      } else {
-        // Stopped at a non-finite metric, or without a GPU: the weights the guard kept are the ones to go on from.
+      const carried = await this._carryOver(old);
+      if (carried) snapshot = carried;
+      else {
+        // Stopped at a non-finite metric, without a GPU, or its worker gone: the weights the guard kept are the ones to go on from.
         snapshot = old.lastGoodSnapshot;
         if (snapshot) reason += ` The run had stopped, so it goes on from the last good weights, of step ${snapshot.step}.`;
       }
     }
     let session: GuardedSession;
     try {
-      session = await this._openSession(next.spec, dataset);
+      session = await this._openSession(next.spec, dataset, next.run.tuneGpu);
       if (snapshot) await session.restore(snapshot);
     } catch (error) {
-      if (token !== this.applyToken) return;
+      if (token !== this.applyToken) return [];
       this._show({ status: `Refused: ${errorText(error)} ${old ? 'The previous network keeps running.' : ''}` });
       // The link keeps describing what runs, not what was refused.
       this._settleConfig();
-      if (wasRunning && old) this.loop.play();
-      return;
+      return [];
     }
     if (token !== this.applyToken) {
       session.dispose();
-      return;
+      return [];
     }
     this._session = session;
     const newDataset = dataset !== this._state.dataset;
     this._show({
-      config: { spec: cloneSpec(next.spec), data: { ...next.data } as DataSource },
-      draft: { spec: cloneSpec(next.spec), data: { ...next.data } as DataSource },
+      config: { spec: cloneSpec(next.spec), data: { ...next.data } as DataSource, run: { ...next.run } },
+      draft: { spec: cloneSpec(next.spec), data: { ...next.data } as DataSource, run: { ...next.run } },
+      runProblems: [],
+      loss: session.spec.loss,
+      stepPlan: stepPlanOf(session),
       fault: null,
       ...(newDataset
         ? {
@@ -337,13 +422,15 @@ export class RunController implements ReactiveController {
     // Going on from kept weights older than the last recorded step (after a fault) drops what came after them.
     else this._history.trimFrom(snapshot.step);
     this.loop.setSession(session, session.backend === 'webgpu' ? MAIN_THREAD_FRAME_MS : WORKER_FRAME_MS);
+    this.loop.setSpeed(next.run.speed);
+    this.loop.setPauseAt(next.run.pauseAt);
     // Everything now points at the new run; the old one is disposed once its own work is done.
     if (old) void this._retire(old);
     this._settleConfig();
     this._show({ status: reason });
     this.hooks.runStarted({ newHistory, newDataset, step: snapshot?.step ?? 0 });
-    if (wasRunning) this.loop.play();
     this._show({ revision: this._state.revision + 1 });
+    return fitted;
   }
 
   /** session.evaluate, tracked so a session is not disposed under it. */
@@ -357,11 +444,11 @@ export class RunController implements ReactiveController {
 
   /**
    * Says in the status line that `what` failed on `session`, unless that session was replaced, is
-   * stopped, or lost its device since the evaluation began (`deviceLossesBefore`): the guard
-   * reports those itself.
+   * stopped, lost its device since the evaluation began (`deviceLossesBefore`), or has a fault
+   * shown (a failed worker): the guard and the fault panel report those themselves.
    */
   reportFailure(what: string, error: unknown, session: GuardedSession, deviceLossesBefore: number): void {
-    if (session === this._session && deviceLossesBefore === this._deviceLosses && session.condition === 'ready') {
+    if (session === this._session && deviceLossesBefore === this._deviceLosses && session.condition === 'ready' && !this._state.fault) {
       this._show({ status: `${what} failed: ${errorText(error)}` });
     }
   }
@@ -373,17 +460,23 @@ export class RunController implements ReactiveController {
 
   playToggle(): void {
     if (!this._session) return;
+    if (this.appliesInFlight > 0 && !this.loop.running) {
+      // A change holds the loop paused while it builds its run: Play and Pause decide what happens once it is done.
+      this.holdingPlay = !this.holdingPlay;
+      this._show({ status: this.holdingPlay ? 'Training goes on once the change is applied.' : 'Paused: the change is applied without training on.' });
+      return;
+    }
     if (this.loop.running) void this._pause();
     else {
       if (!this._canTrain()) return;
       this._show({ fault: null });
       this.loop.play();
-      if (this._state.config) this._show({ status: `Training with ${LOSSES[this._state.config.spec.loss].label}.` });
+      if (this._state.config) this._show({ status: `Training with ${LOSSES[this._state.loss].label}.` });
     }
   }
 
   stepOnce(): void {
-    if (!this._session || this.loop.running || !this._canTrain()) return;
+    if (!this._session || this.loop.running || this.appliesInFlight > 0 || !this._canTrain()) return;
     this._show({ fault: null });
     void this.loop.stepOnce();
   }
@@ -395,7 +488,14 @@ export class RunController implements ReactiveController {
   }
 
   loadDemo(): void {
-    void this.apply(saturationDemoConfig(), { fresh: true, reason: 'Saturation demo loaded (new network): press Play, and switch to cross-entropy once MSE has stalled.' });
+    const demo = saturationDemoConfig();
+    const { speed, switchLossAt, pauseAt } = demo.run;
+    void this.apply(demo, {
+      fresh: true,
+      reason:
+        `Saturation demo loaded (new network): press Play. It trains ${speedLabel(speed)} with ${LOSSES[demo.spec.loss].label}, which stalls; ` +
+        `at step ${switchLossAt} it switches to ${LOSSES[nextLoss(demo.spec.loss, demo.spec.outputActivation)].label} by itself (press L to switch sooner), and it pauses at step ${pauseAt}.`,
+    });
   }
 
   /** Goes back to the weights the guard kept before the run diverged; the loop stays paused until Play. */
@@ -411,16 +511,22 @@ export class RunController implements ReactiveController {
     }
   }
 
-  /** After the GPU could not be recovered: the same network on the CPU worker, from the weights the guard kept. */
+  /**
+   * After the GPU could not be recovered, or the CPU worker failed: the same network on a new CPU
+   * worker, from the weights the guard kept.
+   */
   continueOnCpu(): void {
     const config = this._state.config;
     const guard = this._session;
     if (!config || !guard) return;
-    this.pageBackend = 'cpu';
-    this._show({
-      adapter: CPU_ADAPTER,
-      banner: 'The GPU was lost, so the network now trains on the CPU in a Web Worker: the same maths in float64, only slower. Reload the page to try the GPU again.',
-    });
+    // After a failed worker the page goes on with a new worker of the same kind; after a lost GPU, on the float64 worker.
+    if (this.pageBackend === 'webgpu') {
+      this.pageBackend = 'cpu';
+      this._show({
+        adapter: CPU_ADAPTER,
+        banner: 'The GPU was lost, so the network now trains on the CPU in a Web Worker: the same maths in float64, only slower. Reload the page to try the GPU again.',
+      });
+    }
     const kept = guard.lastGoodSnapshot;
     void this.apply(
       config,
@@ -433,22 +539,90 @@ export class RunController implements ReactiveController {
   /** Switches to the next loss the output allows (the L key). */
   toggleLoss(): void {
     const spec = this._state.config?.spec;
-    if (spec) this.setLoss(nextLoss(spec.loss, spec.outputActivation));
+    if (spec) this.setLoss(nextLoss(this._state.loss, spec.outputActivation));
   }
 
-  /** Switches the loss of the running session: weights, optimizer state and batch order are kept. */
+  /**
+   * Switches the loss of the running session by hand: weights, optimizer state and batch order are
+   * kept. A scheduled switch is cancelled: from now on the loss is the one chosen here, and the
+   * link starts with it.
+   */
   setLoss(loss: LossName): void {
     const session = this._session;
     const config = this._state.config;
-    if (!session || !config || config.spec.loss === loss) return;
+    if (!session || !config || this._state.loss === loss) return;
     const refusal = lossProblem(loss, config.spec.outputActivation);
     if (refusal) {
-      this._show({ status: `${refusal} The loss stays ${LOSSES[config.spec.loss].label}.` });
+      this._show({ status: `${refusal} The loss stays ${LOSSES[this._state.loss].label}.` });
       return;
     }
+    const switchAt = config.run.switchLossAt;
+    const cancelled = switchAt === null ? '' : session.stepsTaken < switchAt ? ` The switch scheduled for step ${switchAt} is cancelled.` : ' The scheduled switch is cleared, so a link now starts with this loss.';
+    if (switchAt !== null) this._showRun({ ...config.run, switchLossAt: null });
     session.setLoss(loss);
     this._showLoss(loss);
-    this._show({ status: `Loss switched to ${LOSSES[loss].label} from step ${session.stepsTaken}; weights and optimizer state kept.` });
+    this._show({ status: `Loss switched to ${LOSSES[loss].label} from step ${session.stepsTaken}; weights and optimizer state kept.${cancelled}` });
+  }
+
+  /**
+   * A run setting edited under Run: the speed and the pause step act on the running loop at once;
+   * a scheduled switch goes from the loss running now to the next one, by the scripts' rule from
+   * the current step on (a step already passed switches at once); turning GPU tuning on or off
+   * rebuilds the network's step with the running weights. A value the settings refuse is named
+   * next to its control and changes nothing.
+   */
+  editRunSettings(edited: RunSettings): void {
+    const config = this._state.config;
+    if (!config) return;
+    const { settings, problems } = parseRunSettings(edited);
+    if (problems.length > 0) {
+      this._show({ runProblems: problems, status: 'Not applied: fix the run setting shown. Training goes on as before.' });
+      return;
+    }
+    const before = config.run;
+    this._show({ runProblems: [] });
+    if (settings.tuneGpu !== before.tuneGpu && this._session?.backend === 'webgpu') {
+      const how = settings.tuneGpu ? 'on: the products are timed on this adapter and the fastest run' : "off: the fixed rule's products run";
+      void this.apply({ ...config, run: settings }, { fresh: false, reason: `GPU tuning turned ${how}; weights and optimizer state kept.` });
+      return;
+    }
+    if (settings.switchLossAt !== before.switchLossAt) {
+      // A new schedule (or none) starts from the loss running now: without one, the configuration's
+      // loss is the running one; with one, the switch goes from it to the next, whatever came before.
+      const loss = this._state.loss;
+      this._showLoss(loss, { ...config, spec: { ...config.spec, loss }, run: settings });
+    } else this._showRun(settings);
+    this.loop.setSpeed(settings.speed);
+    this.loop.setPauseAt(settings.pauseAt);
+    const session = this._session;
+    const step = session?.stepsTaken ?? 0;
+    const said: string[] = [];
+    if (settings.speed !== before.speed) said.push(`Speed: ${speedLabel(settings.speed)}.`);
+    if (settings.tuneGpu !== before.tuneGpu) said.push(`GPU tuning turned ${settings.tuneGpu ? 'on' : 'off'}; it acts once the page trains on WebGPU.`);
+    if (settings.pauseAt !== before.pauseAt) {
+      said.push(settings.pauseAt === null ? 'No pause step.' : settings.pauseAt > step ? `Play pauses at step ${settings.pauseAt}.` : `The run is past step ${settings.pauseAt} already, so it does not pause there.`);
+    }
+    if (settings.switchLossAt !== before.switchLossAt) {
+      if (settings.switchLossAt === null) said.push('No scheduled loss switch.');
+      else {
+        const schedule = lossSchedule(this._state.config!);
+        const to = LOSSES[scheduledLoss(schedule, settings.switchLossAt)].label;
+        said.push(settings.switchLossAt > step ? `The loss switches to ${to} at step ${settings.switchLossAt}.` : `The run is past step ${settings.switchLossAt}, so the loss switches to ${to} now.`);
+        // From the current step on, the rule holds: a switch already due happens before the next step.
+        if (session) this._beforeSteps(step);
+      }
+    }
+    if (said.length > 0) this._show({ status: said.join(' ') });
+  }
+
+  /** Pauses training (if it runs) and resolves once the weights stand still; the self-check starts from them. */
+  async pause(): Promise<void> {
+    this.holdingPlay = false;
+    if (this.loop.running) await this._pause();
+    else {
+      await this.loop.idle();
+      await this._session?.flush().catch(() => undefined);
+    }
   }
 
   /** A network or optimizer edit: applied to the running weights when only hyperparameters changed, else a new run. */
@@ -464,14 +638,14 @@ export class RunController implements ReactiveController {
     const reason = live
       ? `Applied ${liveWhat || 'the change'} to the running network; weights and optimizer state kept.`
       : `New network (${changes.join(', ')} changed): the run restarted from step 0.`;
-    void this.apply({ spec, data: this._state.draft.data }, { fresh: !live, reason });
+    void this.apply({ ...this._state.draft, spec }, { fresh: !live, reason });
   }
 
   /** A data source edit: a new run on the new dataset, unless a synthetic generator refuses its options. */
   async editData(data: DataSource): Promise<void> {
     const reason = 'New dataset: the run restarted from step 0 with a network sized for it.';
     if (data.source !== 'synthetic') {
-      void this.apply({ spec: this._state.draft.spec, data }, { fresh: true, reason });
+      void this.apply({ ...this._state.draft, data }, { fresh: true, reason });
       return;
     }
     // The generator checks its options itself; its message goes next to the option it names.
@@ -484,7 +658,7 @@ export class RunController implements ReactiveController {
       });
       return;
     }
-    void this.apply({ spec: this._state.draft.spec, data }, { fresh: true, dataset: loaded.dataset, reason });
+    void this.apply({ ...this._state.draft, data }, { fresh: true, dataset: loaded.dataset, reason });
   }
 
   /** A CSV file the user chose: a new run on it, or why it could not be read. */
@@ -492,12 +666,13 @@ export class RunController implements ReactiveController {
     const data = uploadedCsvSource(file.name);
     const loaded = await this.datasets.load(data, file);
     if (!loaded.ok) {
-      this._show({ dataProblems: loaded.problems, status: `The CSV file was not loaded. ${this._session ? 'The current network keeps running.' : ''}` });
+      // The reason, with its line and column, is shown once: under the file control, which keeps it in view.
+      this._show({ dataProblems: loaded.problems, status: `The CSV file ${file.name} was not loaded (the reason is under the file control). ${this._session ? 'The current network keeps running.' : ''}` });
       return;
     }
     const warnings = loaded.warnings.length > 0 ? ` Note: ${loaded.warnings.join(' ')}` : '';
     void this.apply(
-      { spec: this._state.draft.spec, data },
+      { ...this._state.draft, data },
       { fresh: true, dataset: loaded.dataset, reason: `Loaded ${file.name}: the run restarted from step 0 with a network sized for it.${warnings}` },
     );
   }
@@ -532,20 +707,58 @@ export class RunController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  /** Shows `loss` as the running and the edited one, and puts it in the link. */
-  private _showLoss(loss: LossName): void {
+  /**
+   * Shows `loss` as the one driving the next step. Without a scheduled switch it is also the
+   * configuration's loss, so the panels and the link follow it; with one, the configuration keeps
+   * the loss of step 0 and the switch step, which the link needs to replay the run. `config`
+   * replaces the running configuration first (a change of the run settings that goes with it).
+   */
+  private _showLoss(loss: LossName, config = this._state.config): void {
+    if (!config) return;
+    const { draft } = this._state;
+    this._show({ loss });
+    if (config.run.switchLossAt === null) {
+      this._show({ config: { ...config, spec: { ...config.spec, loss } }, draft: { ...draft, spec: { ...draft.spec, loss }, run: { ...config.run } } });
+    } else this._show({ config, draft: { ...draft, run: { ...config.run } } });
+    this._settleConfig();
+  }
+
+  /** Makes `run` the running and the edited run settings, and puts them in the link. */
+  private _showRun(run: RunSettings): void {
     const { config, draft } = this._state;
     if (!config) return;
-    this._show({ config: { ...config, spec: { ...config.spec, loss } }, draft: { ...draft, spec: { ...draft.spec, loss } } });
+    this._show({ config: { ...config, run: { ...run } }, draft: { ...draft, run: { ...run } } });
     this._settleConfig();
+  }
+
+  /**
+   * Before steps are issued from step `from`: the loss the schedule gives that step drives it (a
+   * switch it reaches is said in the status line), and the loop issues no step past the switch in
+   * the same call, so the metrics' active loss changes exactly there.
+   */
+  private _beforeSteps(from: number): number {
+    const session = this._session;
+    const config = this._state.config;
+    if (!session || !config) return Infinity;
+    const schedule = lossSchedule(config);
+    const loss = scheduledLoss(schedule, from);
+    if (session.spec.loss !== loss) {
+      session.setLoss(loss);
+      this._showLoss(loss);
+      this._show({ status: `Loss switched to ${LOSSES[loss].label} at step ${from}, as scheduled; weights and optimizer state kept.` });
+    }
+    return stepsBeforeSwitch(schedule, from);
   }
 
   private _settleConfig(): void {
     if (this._state.config) this.hooks.configSettled(this._state.config);
   }
 
-  /** Pauses, and once the last issued steps are done shows the test score and views of the weights as they stand. */
-  private async _pause(): Promise<void> {
+  /**
+   * Pauses, and once the last issued steps are done shows the test score and views of the weights
+   * as they stand; the status line says `message`, or how many steps were taken.
+   */
+  private async _pause(message?: string): Promise<void> {
     const session = this._session;
     this.loop.pause();
     await this.loop.idle();
@@ -553,7 +766,7 @@ export class RunController implements ReactiveController {
     await session.flush();
     // A fault found while the last steps finished keeps its own message.
     if (session.condition !== 'ready') return;
-    this._show({ status: `Paused after ${session.stepsTaken} steps.` });
+    this._show({ status: message ?? `Paused after ${session.stepsTaken} steps.` });
     this.hooks.paused();
   }
 
@@ -566,6 +779,10 @@ export class RunController implements ReactiveController {
     }
     if (condition === 'failed') {
       this._show({ status: 'The GPU could not be recovered: continue on the CPU, reload the page, or Reset.' });
+      return false;
+    }
+    if (this._state.fault?.kind === 'worker-failed') {
+      this._show({ status: 'The CPU worker has stopped: start a new one, or Reset.' });
       return false;
     }
     return true;
@@ -583,10 +800,12 @@ export class RunController implements ReactiveController {
    * A guarded session on the page's backend. After a device loss the guard calls the factory again
    * for a new GPU session; the CPU path is offered only once that fails (the user chooses it).
    */
-  private async _openSession(spec: NetworkSpec, dataset: Dataset): Promise<GuardedSession> {
+  private async _openSession(spec: NetworkSpec, dataset: Dataset, tuneGpu: boolean): Promise<GuardedSession> {
     const backend = this.pageBackend;
+    // Off, a budget of 0: the fixed rule's variants run, and the report still names them.
+    const tuning = tuneGpu ? { budgetMs: PAGE_TUNING_BUDGET_MS, store: this.tuningStore } : { budgetMs: 0, store: null };
     const open = async (): Promise<Session> => {
-      if (backend === 'webgpu') return createSession({ spec, dataset, backend: 'webgpu' });
+      if (backend === 'webgpu') return createSession({ spec, dataset, backend: 'webgpu', tuning });
       if (backend === 'cpu') return WorkerSession.create(spec, dataset);
       let session: WasmWorkerSession;
       try {
@@ -622,34 +841,43 @@ export class RunController implements ReactiveController {
   /** What the run's guard reports, turned into the status line, the fault panel and the loop's state. */
   private _onGuardEvent(guard: GuardedSession, event: GuardEvent): void {
     switch (event.kind) {
-      case 'non-finite': {
+      case 'non-finite':
+        // The diagnosis goes in the status line only; the fault panel heads it with the step and offers the way back.
         this.loop.pause();
-        const message = `${event.message} It first showed at ${faultPlace(event.fault)}.`;
-        this._show({ status: message, fault: { kind: 'non-finite', message, keptStep: event.keptStep, learningRate: guard.spec.optimizer.learningRate } });
+        this._show({ status: `${event.message} It first showed at ${faultPlace(event.fault)}.`, fault: { kind: 'non-finite', step: event.fault.step, keptStep: event.keptStep } });
         return;
-      }
       case 'device-lost':
         this._deviceLosses++;
         this._show({ status: `${event.message} No reload is needed.` });
         return;
       case 'recovered':
         this._rewind(event.resumeStep);
-        this._show({ status: event.message });
+        // A new session runs the step now: its plan (and the backend, should it have fallen back) is what the panel shows.
+        this._show({ status: event.message, stepPlan: stepPlanOf(guard) });
         return;
       case 'recovery-failed':
         this.loop.pause();
-        this._show({ status: event.message, fault: { kind: 'recovery-failed', message: event.message, keptStep: guard.lastGoodSnapshot?.step ?? null } });
+        this._show({ status: event.message, fault: { kind: 'recovery-failed', keptStep: guard.lastGoodSnapshot?.step ?? null } });
         return;
       case 'restored': {
         this._rewind(event.step);
         this._show({ fault: null, status: `${event.message} Press Play to go on; lower the learning rate first if it diverged.` });
         // The restored snapshot brings its own loss back; the loss switch must show that one.
-        if (this._state.config && this._state.config.spec.loss !== guard.spec.loss) this._showLoss(guard.spec.loss);
+        if (this._state.loss !== guard.spec.loss) this._showLoss(guard.spec.loss);
         return;
       }
       case 'gpu-error':
         this.loop.pause();
-        this._show({ status: `${event.message.trimEnd().replace(/\.$/, '')}. Training paused.`, fault: { kind: 'gpu-error', message: event.message } });
+        // The status line names the kind; the fault panel carries the backend's own words, said once there.
+        if (guard.backend !== 'webgpu') {
+          // A CPU or WebAssembly session reports an error only when its worker failed (src/train/worker-link.ts): it answers no more.
+          this._show({
+            status: `The ${guard.backend === 'wasm' ? 'WebAssembly' : 'CPU'} worker stopped working, so training paused.`,
+            fault: { kind: 'worker-failed', message: event.error.message, keptStep: guard.lastGoodSnapshot?.step ?? null },
+          });
+        } else {
+          this._show({ status: `The GPU reported ${event.error.kind === 'validation' ? 'a validation' : `an ${event.error.kind}`} error. Training paused.`, fault: { kind: 'gpu-error', message: event.error.message } });
+        }
         return;
     }
   }
@@ -663,6 +891,30 @@ export class RunController implements ReactiveController {
     }
     this.loop.rewound();
     this.hooks.rewound(step);
+  }
+
+  /**
+   * The running session's state for a live change, its last metrics recorded first; null when it
+   * has none to give: stopped at a non-finite metric, without a GPU, or its worker gone (the
+   * caller then goes on from the weights the guard kept).
+   */
+  private async _carryOver(session: GuardedSession): Promise<TrainerSnapshot | null> {
+    try {
+      await session.flush();
+      if (session.condition !== 'ready') return null;
+      this._record(await session.takeMetrics());
+      return await session.snapshot();
+    } catch {
+      return null;
+    }
+  }
+
+  /** Once the changes in flight are done: Play again if it was held on, unless the run cannot train. */
+  private _resumeHeldPlay(): void {
+    if (!this.holdingPlay) return;
+    this.holdingPlay = false;
+    if (this._session?.condition === 'ready' && !this._state.fault) this.loop.play();
+    else this.host.requestUpdate();
   }
 
   /** Disposes a replaced session once its issued steps and evaluations have finished (disposing under them makes the GPU report errors). */

@@ -8,7 +8,7 @@ import type { ReactiveControllerHost } from 'lit';
 import type { Dataset } from '../model/dataset';
 import type { GuardedSession } from '../train/guarded-session';
 import { boundaryGrid, DIGIT_STRIP_COUNT } from './boundary-panel';
-import { scoreOutputs } from './evaluation';
+import { scoreOutputs } from '../model/scoring';
 import type { MetricsHistory, TestEvaluation } from './metrics-history';
 import type { RunController, RunStart } from './run-controller';
 import { ThrottledEvaluator } from './throttled-evaluator';

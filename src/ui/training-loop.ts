@@ -2,10 +2,14 @@
  * The training loop: a Lit ReactiveController that, once per animation frame, issues a batch of
  * steps to the Session and collects the metrics of steps that have finished. It never waits for the
  * GPU inside a frame: `train` only encodes and submits, `takeMetrics` returns what is ready. The
- * number of steps per frame adapts so the main thread spends a few milliseconds per frame on it.
+ * number of steps per frame adapts so the main thread spends a few milliseconds per frame on it;
+ * at a set speed the loop issues no more steps than the time since Play allows, and it pauses by
+ * itself at a set step. Before each batch it asks its owner how far it may go (a scheduled loss
+ * switch lies ahead), so a batch never crosses a step where the run changes.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { Session, StepMetrics } from '../model/session';
+import type { Speed } from './run-settings';
 
 /** Main-thread time per frame the loop aims at, leaving the rest of the frame to drawing and input. */
 export const MAIN_THREAD_FRAME_MS = 6;
@@ -24,12 +28,25 @@ const MAX_FRAMES_IN_FLIGHT = 2;
 
 /** Steps per second measured over this window. */
 const RATE_WINDOW_MS = 1000;
+/**
+ * At a set speed, steps owed for at most this long are kept: a frame that came late (a busy main
+ * thread, a slow session) is caught up with, but a tab that slept does not burst on waking.
+ */
+const MAX_OWED_SECONDS = 0.5;
 
 export interface TrainingLoopCallbacks {
   /** Metrics of finished steps, in step order (called at most once per frame). */
   onMetrics(metrics: StepMetrics[]): void;
   /** An error from the session; the loop has paused. */
   onError(error: unknown): void;
+  /**
+   * Steps are about to be issued from step `from` (Play or Step): does what the run's schedule
+   * says for that step (a loss switch) and returns how many steps may be issued before the
+   * schedule next changes something (Infinity when nothing).
+   */
+  beforeSteps(from: number): number;
+  /** Play reached the pause step (`pauseAt` steps issued) and the loop paused itself. */
+  onPauseStep(step: number): void;
 }
 
 export class TrainingLoop implements ReactiveController {
@@ -41,6 +58,15 @@ export class TrainingLoop implements ReactiveController {
   stepsPerSecond = 0;
 
   private session: Session | null = null;
+  /** Steps per second to keep to, or null for as many as fit each frame. */
+  private speedLimit: number | null = null;
+  /** At a set speed: steps owed since the last frame (a fraction carries over), and when that was counted. */
+  private owedSteps = 0;
+  private owedSince = 0;
+  /** The step count Play pauses at, or null. */
+  private pauseAt: number | null = null;
+  /** Whether this Play pauses at `pauseAt`: it lay ahead when Play was pressed or the step was set. */
+  private pauseArmed = false;
   private targetFrameMs = MAIN_THREAD_FRAME_MS;
   private frameHandle = 0;
   private training = false;
@@ -68,7 +94,22 @@ export class TrainingLoop implements ReactiveController {
     this.finishTimes.length = 0;
     this.stepsPerSecond = 0;
     this.stepsPerFrame = 1;
+    this.armPause();
     this.schedule();
+  }
+
+  /** The speed to keep to from now on ('max': as many steps as fit each frame). */
+  setSpeed(speed: Speed): void {
+    const limit = speed === 'max' ? null : speed;
+    if (limit === this.speedLimit) return;
+    this.speedLimit = limit;
+    this.restartOwed();
+  }
+
+  /** The step count Play pauses at (null: none); it acts when it lies ahead of the steps issued. */
+  setPauseAt(step: number | null): void {
+    this.pauseAt = step;
+    this.armPause();
   }
 
   /**
@@ -80,11 +121,15 @@ export class TrainingLoop implements ReactiveController {
     this.lastFinishedStep = this.session ? this.session.stepsTaken - 1 : -1;
     this.finishTimes.length = 0;
     this.stepsPerSecond = 0;
+    this.armPause();
     this.schedule();
   }
 
+  /** Starts training; at a set pause step that lies ahead, it pauses there by itself. */
   play(): void {
     this.running = true;
+    this.armPause();
+    this.restartOwed();
     this.schedule();
     this.host.requestUpdate();
   }
@@ -105,6 +150,7 @@ export class TrainingLoop implements ReactiveController {
     if (!session || this.training) return;
     this.training = true;
     try {
+      this.callbacks.beforeSteps(session.stepsTaken);
       const done = session.train(1);
       this.trainingDone = done;
       await done;
@@ -136,15 +182,52 @@ export class TrainingLoop implements ReactiveController {
     if (!session) return;
     this.collect(session);
     if (this.running && !this.training) {
-      const inFlight = session.stepsTaken - 1 - this.lastFinishedStep;
-      if (inFlight < MAX_FRAMES_IN_FLIGHT * this.stepsPerFrame) this.issue(session);
+      if (this.pauseArmed && this.pauseAt !== null && session.stepsTaken >= this.pauseAt) this.reachPauseStep(this.pauseAt);
+      else {
+        const inFlight = session.stepsTaken - 1 - this.lastFinishedStep;
+        const allowed = this.stepsAllowedNow();
+        if (inFlight < MAX_FRAMES_IN_FLIGHT * this.stepsPerFrame && allowed >= 1) this.issue(session, allowed);
+      }
     }
     // Keep polling while steps are in flight even after Pause, so their metrics still arrive.
     if (this.running || session.stepsTaken - 1 > this.lastFinishedStep) this.schedule();
   }
 
-  private issue(session: Session): void {
-    const count = this.stepsPerFrame;
+  /** Steps the speed allows this frame: what is owed since Play at a set speed, else any number. */
+  private stepsAllowedNow(): number {
+    if (this.speedLimit === null) return Infinity;
+    const now = performance.now();
+    const most = Math.max(1, this.speedLimit * MAX_OWED_SECONDS);
+    this.owedSteps = Math.min(most, this.owedSteps + (this.speedLimit * (now - this.owedSince)) / 1000);
+    this.owedSince = now;
+    return Math.floor(this.owedSteps);
+  }
+
+  /** From now on, steps are owed at the set speed; one is owed at once, so Play answers without delay. */
+  private restartOwed(): void {
+    this.owedSteps = 1;
+    this.owedSince = performance.now();
+  }
+
+  /** Whether Play should pause at the pause step: only when that step lies ahead. */
+  private armPause(): void {
+    this.pauseArmed = this.pauseAt !== null && this.session !== null && this.pauseAt > this.session.stepsTaken;
+  }
+
+  /** The pause step is reached: the loop stops issuing, and its owner shows it once the steps have finished. */
+  private reachPauseStep(step: number): void {
+    this.running = false;
+    this.pauseArmed = false;
+    this.host.requestUpdate();
+    this.callbacks.onPauseStep(step);
+  }
+
+  /** Issues this frame's steps, at most `allowed` (the speed's share), up to the pause step and the schedule's next change. */
+  private issue(session: Session, allowed: number): void {
+    const from = session.stepsTaken;
+    const untilPause = this.pauseArmed && this.pauseAt !== null ? this.pauseAt - from : Infinity;
+    const count = Math.max(1, Math.min(this.stepsPerFrame, allowed, untilPause, this.callbacks.beforeSteps(from)));
+    if (this.speedLimit !== null) this.owedSteps -= count;
     const started = performance.now();
     this.training = true;
     const done = session.train(count);

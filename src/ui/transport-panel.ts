@@ -1,12 +1,15 @@
 /**
- * Play/Pause, Step, Reset and the loss switch, with the keyboard shortcuts listed. The loss switch
- * acts on the running session: it never resets the network.
+ * Play/Pause, Step, Reset, the speed, the loss switch and a switch and a pause scheduled at a step,
+ * with the keyboard shortcuts listed. The loss switch acts on the running session: it never resets
+ * the network. Run settings are reported whole ('run-settings-edit'); the playground checks them.
  */
 import { LitElement, css, html } from 'lit';
 import type { OutputActivation } from '../model/activations';
 import { LOSSES, LOSS_NAMES, lossAllows, type LossName } from '../model/losses';
 import { DEFAULT_SPEC } from '../model/spec';
-import { emit, panelStyles } from './form';
+import type { ValidationProblem } from '../model/validate';
+import { emit, fieldProblems, numberValue, panelStyles } from './form';
+import { DEFAULT_RUN_SETTINGS, SPEEDS, speedLabel, type RunSettings } from './run-settings';
 
 /** Shortcut keys and what they do; the playground handles the keys, this list shows them. */
 const SHORTCUTS: readonly { key: string; action: string }[] = [
@@ -24,6 +27,10 @@ export class TransportPanel extends LitElement {
     ready: { type: Boolean },
     steps: { type: Number },
     epoch: { type: Number },
+    settings: { attribute: false },
+    switchTo: { type: String },
+    measuredSpeed: { type: Number },
+    problems: { attribute: false },
   };
 
   static override styles = [
@@ -57,6 +64,13 @@ export class TransportPanel extends LitElement {
         margin: 0.3rem 0 0;
         padding-left: 1rem;
       }
+      input[type='range'] {
+        flex: 1 1 8rem;
+        min-width: 0;
+      }
+      .speed output {
+        font-variant-numeric: tabular-nums;
+      }
     `,
   ];
 
@@ -72,6 +86,14 @@ export class TransportPanel extends LitElement {
   declare steps: number;
   /** Epoch of the current step. */
   declare epoch: number;
+  /** The run settings as the run uses them: speed, scheduled switch and pause. */
+  declare settings: RunSettings;
+  /** The loss a switch scheduled now would switch to: the next one the output allows after the running loss. */
+  declare switchTo: LossName;
+  /** Finished steps per second, as the training loop measures them: the actual speed. */
+  declare measuredSpeed: number;
+  /** What is wrong with an edited run setting, shown under its control. */
+  declare problems: ValidationProblem[];
 
   constructor() {
     super();
@@ -81,6 +103,10 @@ export class TransportPanel extends LitElement {
     this.ready = false;
     this.steps = 0;
     this.epoch = 0;
+    this.settings = { ...DEFAULT_RUN_SETTINGS };
+    this.switchTo = DEFAULT_SPEC.loss;
+    this.measuredSpeed = 0;
+    this.problems = [];
   }
 
   override render() {
@@ -108,6 +134,7 @@ export class TransportPanel extends LitElement {
         )}
       </fieldset>
       ${LOSS_NAMES.filter((loss) => !lossAllows(loss, this.output)).map((loss) => html`<p class="hint">${LOSSES[loss].refusal}</p>`)}
+      ${this._renderSettings()}
       <div class="hint">
         Keys (not while typing in a field):
         <ul>
@@ -115,6 +142,71 @@ export class TransportPanel extends LitElement {
         </ul>
       </div>
     `;
+  }
+
+  private _renderSettings() {
+    const { speed, switchLossAt, pauseAt } = this.settings;
+    const speedIndex = SPEEDS.indexOf(speed);
+    const switchHint =
+      this.switchTo === this.loss
+        ? 'Empty for none; this output allows no other loss.'
+        : switchLossAt !== null && this.steps > switchLossAt
+          ? `Switched at step ${switchLossAt}; a new step switches from ${LOSSES[this.loss].label} to ${LOSSES[this.switchTo].label}.`
+          : `Empty for none; steps from it on train with ${LOSSES[this.switchTo].label}.`;
+    return html`
+      <div class="row speed">
+        <label for="speed"><span>Speed</span></label>
+        <input
+          id="speed"
+          type="range"
+          min="0"
+          max=${SPEEDS.length - 1}
+          step="1"
+          .value=${String(speedIndex)}
+          ?disabled=${!this.ready}
+          aria-valuetext=${speedLabel(speed)}
+          aria-describedby="speed-now"
+          @change=${this._onSpeed}
+        />
+        <output for="speed" data-testid="speed-setting">${speedLabel(speed)}</output>
+      </div>
+      <p class="hint" id="speed-now">Actual: <span data-testid="measured-speed">${this.measuredSpeed.toFixed(this.measuredSpeed < 10 ? 1 : 0)}</span> steps/s</p>
+      <label
+        ><span>Switch loss at step</span
+        ><input type="number" min="1" step="1" placeholder="none" .value=${switchLossAt === null ? '' : String(switchLossAt)} ?disabled=${!this.ready} aria-describedby="switch-hint" @change=${this._onSwitchAt}
+      /></label>
+      <p class="hint" id="switch-hint">${switchHint}</p>
+      ${fieldProblems(this.problems, 'run.switchLossAt')}
+      <label
+        ><span>Pause at step</span
+        ><input type="number" min="1" step="1" placeholder="none" .value=${pauseAt === null ? '' : String(pauseAt)} ?disabled=${!this.ready} aria-describedby="pause-hint" @change=${this._onPauseAt}
+      /></label>
+      <p class="hint" id="pause-hint">Empty for none; Play stops once this many steps are trained.</p>
+      ${fieldProblems(this.problems, 'run.pauseAt')}
+    `;
+  }
+
+  /** Reports the run settings with `change` applied, for the playground to check and apply. */
+  private _emitSettings(change: Partial<RunSettings>): void {
+    emit(this, 'run-settings-edit', { ...this.settings, ...change });
+  }
+
+  private _onSpeed(event: Event): void {
+    const index = Number((event.target as HTMLInputElement).value);
+    this._emitSettings({ speed: SPEEDS[index] ?? this.settings.speed });
+  }
+
+  /** A step field: empty means none; anything else goes to the checker as typed, which names what is wrong. */
+  private _stepValue(event: Event): number | null {
+    return (event.target as HTMLInputElement).value.trim() === '' ? null : numberValue(event);
+  }
+
+  private _onSwitchAt(event: Event): void {
+    this._emitSettings({ switchLossAt: this._stepValue(event) });
+  }
+
+  private _onPauseAt(event: Event): void {
+    this._emitSettings({ pauseAt: this._stepValue(event) });
   }
 
   private _onPlayPause(): void {

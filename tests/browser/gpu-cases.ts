@@ -14,7 +14,7 @@ import type { HiddenActivation, OutputActivation } from '../../src/model/activat
 import type { LossName } from '../../src/model/losses';
 import type { StepMetrics } from '../../src/model/session';
 import { encodeArray, type HarnessCase } from './gpu-wire';
-import type { MatmulVariant } from '../../src/gpu/step-plan';
+import type { MatmulVariant } from '../../src/gpu/kernels';
 
 /** Learning rates small enough that 20 steps stay in a smooth region for every combination. */
 const LEARNING_RATES: Record<OptimizerKind, number> = { sgd: 0.05, momentum: 0.01, adam: 0.01 };

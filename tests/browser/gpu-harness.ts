@@ -4,36 +4,22 @@
  */
 import { acquireGpu, describeGpuAdapter, type GpuAdapterReport } from '../../src/gpu/device';
 import { createSession } from '../../src/train/create-session';
-import { GpuSession } from '../../src/train/gpu-session';
+import type { MatmulVariant } from '../../src/gpu/kernels';
+import type { StoredTuning, TuningStore } from '../../src/gpu/tuner';
+import { selfCheck, type SelfCheckReport } from '../../src/train/self-check';
+import { ForkedRun } from '../../src/train/fork';
+import type { TrainerSnapshot } from '../../src/model/session';
 import type { LossName } from '../../src/model/losses';
+import { openSession, runCase } from './gpu-run-case';
 import { datasetOf, decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
-import { runSessionCase } from './session-case';
 
-function openSession(input: HarnessCase): Promise<GpuSession> {
-  const dataset = datasetOf(input);
-  const overrides = { ...(input.stepKernel ? { kernel: input.stepKernel } : {}), ...(input.matmul ? { matmul: input.matmul } : {}) };
-  // An empty string asks for the seeded initial parameters.
-  if (input.initialParameters === '') return GpuSession.create({ spec: input.spec, dataset, overrides });
-  return GpuSession.create({ spec: input.spec, dataset, overrides, initialParameters: decodeFloat64(input.initialParameters) });
-}
+/** Tuning stores kept in the page by name, so a second run can find what a first one stored. */
+const tuningStores = new Map<string, Map<string, StoredTuning>>();
 
-async function runCase(input: HarnessCase): Promise<HarnessResult> {
-  const session = await openSession(input);
-  const failures: string[] = [];
-  session.onError = (error) => failures.push(`${error.kind}: ${error.message}`);
-  try {
-    const result = await runSessionCase(session, input, () => session.trainer.readGradient());
-    if (failures.length > 0) throw new Error(`the GPU reported: ${failures.join('; ')}`);
-    return {
-      ...result,
-      dispatchesPerStep: session.trainer.dispatchesPerStep,
-      stepsPerSubmission: session.trainer.stepsPerSubmission,
-      stepKernel: session.trainer.plan.kernel,
-      matmul: session.trainer.plan.matmul,
-    };
-  } finally {
-    session.dispose();
-  }
+function memoryStore(name: string): TuningStore {
+  const entries = tuningStores.get(name) ?? new Map<string, StoredTuning>();
+  tuningStores.set(name, entries);
+  return { load: async (key) => entries.get(key) ?? null, save: async (key, value) => void entries.set(key, value) };
 }
 
 /** Steps as the session reported them, in the order takeMetrics returned them, and how many came before flush. */
@@ -71,6 +57,16 @@ export interface RestoreRuns {
   replayedSteps: number[];
 }
 
+/** A fork on the GPU, as the harness reports it. */
+export interface ForkOutcome {
+  /** The state at the fork: both branches' snapshots (base64 Float64Array parameters, slots). */
+  atFork: WireSnapshot[];
+  /** Each branch's parameters after the steps following the fork, base64 Float64Array. */
+  after: string[];
+  /** Each branch's metrics after the fork (losses NaN → null). */
+  metrics: HarnessResult['metrics'][];
+}
+
 /** What the Node side calls through page.evaluate. */
 export interface GpuHarness {
   /** The adapter the sessions run on. */
@@ -93,6 +89,12 @@ export interface GpuHarness {
   deviceLoss(input: HarnessCase): Promise<{ kinds: string[]; message: string; trainError: string | null }>;
   /** Wall-clock time of `steps` steps after a warm-up, with the dispatch and submission counts. */
   timeSteps(input: HarnessCase, steps: number): Promise<{ millisecondsPerStep: number; dispatchesPerStep: number; stepsPerSubmission: number; plan: string }>;
+  /** Runs `input` as runCases does, its products tuned within `budgetMs` with the page's store `storeName`. */
+  runTuned(input: HarnessCase, budgetMs: number, storeName: string): Promise<HarnessResult>;
+  /** Trains `before` steps, forks into an MSE and a cross-entropy branch, trains both `after` steps: each branch's state at the fork and after. */
+  forkRun(input: HarnessCase, before: number, after: number): Promise<ForkOutcome>;
+  /** The self-check of `input`'s network (src/train/self-check.ts), over `variants` or every candidate, with planted override constants. */
+  selfCheck(input: HarnessCase, variants: MatmulVariant[] | null, productConstants: Record<string, number> | null): Promise<SelfCheckReport>;
 }
 
 declare global {
@@ -103,6 +105,38 @@ declare global {
 
 window.gpuHarness = {
   adapter: describeGpuAdapter,
+  runTuned: (input, budgetMs, storeName) => runCase(input, { budgetMs, store: memoryStore(storeName) }),
+  async forkRun(input, before, after) {
+    const session = await openSession(input);
+    await session.train(before);
+    // As the page does every frame: the steps before the fork are the run's, not a branch's.
+    await session.flush();
+    await session.takeMetrics();
+    const fork = await ForkedRun.create(session, () => openSession(input), ['mse', 'cross_entropy']);
+    try {
+      const wire = (snapshot: TrainerSnapshot): WireSnapshot => ({ step: snapshot.step, loss: snapshot.loss, parameters: encodeArray(snapshot.parameters), optimizerSlots: snapshot.optimizerSlots.map(encodeArray) });
+      const atFork = await Promise.all(fork.branches.map(async (branch) => wire(await branch.session.snapshot())));
+      await fork.train(after);
+      await fork.flush();
+      const metrics = await fork.takeMetrics();
+      const finals = await Promise.all(fork.branches.map(async (branch) => encodeArray((await branch.session.snapshot()).parameters)));
+      return {
+        atFork,
+        after: finals,
+        metrics: metrics.map((list) => list.map((m) => ({ ...m, losses: Object.fromEntries(Object.entries(m.losses).map(([loss, value]) => [loss, Number.isNaN(value) ? null : value])) as Record<LossName, number | null> }))),
+      };
+    } finally {
+      fork.dispose();
+    }
+  },
+  selfCheck: (input, variants, productConstants) =>
+    selfCheck({
+      spec: input.spec,
+      dataset: datasetOf(input),
+      ...(input.initialParameters === '' ? {} : { initialParameters: decodeFloat64(input.initialParameters) }),
+      ...(variants ? { variants } : {}),
+      ...(productConstants ? { productConstants } : {}),
+    }),
   async runCases(cases) {
     const results: HarnessResult[] = [];
     for (const testCase of cases) {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS } from '../../src/model/activations';
 import { LOSS_NAMES, lossAllows } from '../../src/model/losses';
+import { MATMUL_VARIANT_NAMES } from '../../src/gpu/kernels';
 import { OPTIMIZER_KINDS } from '../../src/model/optimizers';
 import { startBrowserFixture, openPage, type BrowserFixture } from './browser';
 import { cpuReference, prepareCase, type CaseRecipe, type PreparedCase } from './gpu-cases';
@@ -140,6 +141,21 @@ describe('GPU vs CPU on MNIST-shaped layers', () => {
   });
 });
 
+describe('every variant of the product family', () => {
+  // 130 and 785 end every tile part-way (32, 64 and 128 rows or columns; K slices of 8 and 16),
+  // 17 and 3 leave most of a tile empty, batch 7 and 100 end the batch's tiles part-way.
+  it.each(MATMUL_VARIANT_NAMES)('matches with %s forced, on sizes that divide no tile and on MNIST-shaped layers', async (matmul) => {
+    const recipes = [
+      recipe({ name: `${matmul} odd tanh/softmax/cross_entropy/adam`, widths: [17, 130, 3], hidden: 'tanh', output: 'softmax', loss: 'cross_entropy', optimizer: 'adam', batchSize: 100, steps: 5, seed: 61, stepKernel: 'layered', matmul }),
+      recipe({ name: `${matmul} odd sigmoid/sigmoid/mse/momentum`, widths: [3, 17, 5, 1], hidden: 'sigmoid', output: 'sigmoid', loss: 'mse', optimizer: 'momentum', batchSize: 7, steps: 5, seed: 62, stepKernel: 'layered', matmul }),
+      recipe({ name: `${matmul} mnist-shaped relu/softmax/mse/sgd`, widths: [784, 785, 10], hidden: 'relu', output: 'softmax', loss: 'mse', optimizer: 'sgd', batchSize: 64, steps: 2, inputs: 'digits', seed: 63, stepKernel: 'layered', matmul }),
+    ];
+    const results = await checkCases(recipes);
+    // Each case really ran the variant it forced.
+    expect(results.map((r) => r.matmul)).toEqual(recipes.map(() => matmul));
+  });
+});
+
 describe('evaluate', () => {
   it('matches the CPU forward pass on a 100 × 100 decision-boundary grid, more rows than one evaluation submission', async () => {
     const prepared = allLayouts(recipe({ name: 'grid 2-8-8-1 tanh/sigmoid', widths: [2, 8, 8, 1], hidden: 'tanh', output: 'sigmoid', loss: 'mse', optimizer: 'sgd', batchSize: 7, seed: 41 })).map(prepareCase);
@@ -187,6 +203,33 @@ describe('snapshots across backends', () => {
         decodeFloat64(gpu.parameters).map((p, i) => p - saved.parameters[i]),
         cpu.parameters.map((p, i) => p - saved.parameters[i]),
       );
+    }
+  });
+});
+
+describe('fork', () => {
+  it('splits a GPU run into MSE and cross-entropy branches from bit-identical state; each matches the CPU path with its loss', async () => {
+    for (const layout of LAYOUTS) {
+      const prepared = prepareCase(recipe({ name: `${layoutName(layout)} fork tanh/sigmoid/adam`, widths: [3, 17, 3], hidden: 'tanh', output: 'sigmoid', loss: 'mse', optimizer: 'adam', batchSize: 7, seed: 81, ...layout }));
+      const outcome = await page.evaluate((input) => window.gpuHarness.forkRun(input, 6, 20), prepared.wire);
+      const [a, b] = outcome.atFork;
+      expect(b.step).toBe(6);
+      expect(b.parameters).toBe(a.parameters);
+      expect(b.optimizerSlots).toEqual(a.optimizerSlots);
+      const state = decodeFloat64(a.parameters);
+      for (const [index, loss] of (['mse', 'cross_entropy'] as const).entries()) {
+        const cpu = new CpuTrainer(prepared.spec, prepared.dataset, prepared.initial);
+        cpu.restore({ step: 6, loss, parameters: state, optimizerSlots: a.optimizerSlots.map(decodeFloat64) });
+        const metrics = Array.from({ length: 20 }, () => cpu.step());
+        expect(outcome.metrics[index].map((m) => m.activeLoss)).toEqual(Array(20).fill(loss));
+        expectClose('loss', `${prepared.recipe.name} ${loss} branch: ${loss} per step`, outcome.metrics[index].map((m) => m.losses[loss] ?? NaN), metrics.map((m) => m.losses[loss]));
+        expectClose(
+          'parameterChange',
+          `${prepared.recipe.name} ${loss} branch: parameter change in 20 steps after the fork`,
+          decodeFloat64(outcome.after[index]).map((p, i) => p - state[i]),
+          cpu.parameters.map((p, i) => p - state[i]),
+        );
+      }
     }
   });
 });

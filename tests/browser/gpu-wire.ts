@@ -7,7 +7,8 @@ import type { Dataset } from '../../src/model/dataset';
 import type { NetworkSpec } from '../../src/model/spec';
 import type { LossName } from '../../src/model/losses';
 import type { StepMetrics } from '../../src/model/session';
-import type { MatmulVariant } from '../../src/gpu/step-plan';
+import type { MatmulVariant } from '../../src/gpu/kernels';
+import type { TuningReport } from '../../src/gpu/tuner';
 
 /** One GPU run the page performs. */
 export interface HarnessCase {
@@ -65,8 +66,12 @@ export interface HarnessResult extends SessionCaseResult {
   stepsPerSubmission: number;
   /** The step layout used. */
   stepKernel: 'fused' | 'layered';
-  /** The matrix-product variant used (evaluation, and the layered step). */
+  /** The matrix-product variant of the products the tuner did not choose for. */
   matmul: MatmulVariant;
+  /** The variant tuned for each product shape. */
+  tuned: Readonly<Record<string, MatmulVariant>>;
+  /** What the autotuner measured, or null when it did not run. */
+  tuning: TuningReport | null;
 }
 
 /** Base64 of the bytes of a typed array. */

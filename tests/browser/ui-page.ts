@@ -89,6 +89,26 @@ export async function setInput(page: Page, name: string, value: string): Promise
   await page.keyboard.press('Tab');
 }
 
+/**
+ * Waits until the GPU check panel shows a report, up to `timeout` ms. On SwiftShader the check
+ * builds every product variant's pipelines, minutes on a loaded machine: longer than one protocol
+ * call may last, so it waits a minute at a time.
+ */
+export async function waitForCheckReport(page: Page, timeout = 280_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      await page.waitForFunction(
+        () => document.querySelector('mlp-playground')!.shadowRoot!.querySelector('gpu-check-panel')!.shadowRoot!.querySelector('[data-testid=check-kind]') !== null,
+        { polling: 200, timeout: Math.min(60_000, Math.max(1, deadline - Date.now())) },
+      );
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+    }
+  }
+}
+
 /** What the pixels of one chart canvas show. */
 export interface ChartPixels {
   /** Pixels close to the MSE curve colour. */
@@ -141,4 +161,76 @@ export function confidentlyWrong(page: Page): Promise<{ count: number; meanDelta
     };
     return panel.confidentlyWrong();
   });
+}
+
+/** What the fault panel shows: whether its box is drawn at all, and the text of its alert (null when it has none). */
+export interface FaultPanelView {
+  /** Height of the panel's box in CSS pixels: 0 when nothing is drawn. */
+  height: number;
+  /** Text of its role=alert element, whitespace collapsed; null when there is none. */
+  alert: string | null;
+}
+
+export function faultPanel(page: Page): Promise<FaultPanelView> {
+  return page.evaluate(() => {
+    const panel = document.querySelector('mlp-playground')!.shadowRoot!.querySelector('fault-panel')!;
+    const alert = panel.shadowRoot?.querySelector('[role=alert]');
+    return { height: panel.getBoundingClientRect().height, alert: alert ? (alert.textContent ?? '').replace(/\s+/g, ' ').trim() : null };
+  });
+}
+
+/** Waits until the fault panel shows an alert, and returns it. */
+export async function waitForFault(page: Page, timeout = 60_000): Promise<FaultPanelView> {
+  await page.waitForFunction(() => document.querySelector('mlp-playground')!.shadowRoot!.querySelector('fault-panel')!.shadowRoot?.querySelector('[role=alert]') != null, {
+    polling: 100,
+    timeout,
+  });
+  return faultPanel(page);
+}
+
+/** Text of every live region of the page (role alert or status, or aria-live), through shadow roots, whitespace collapsed. */
+export function liveRegionTexts(page: Page): Promise<{ role: string; text: string }[]> {
+  return page.evaluate(() => {
+    const found: { role: string; text: string }[] = [];
+    const visit = (root: ParentNode) => {
+      for (const element of root.querySelectorAll('*')) {
+        const role = element.getAttribute('role') ?? (element.hasAttribute('aria-live') ? `aria-live=${element.getAttribute('aria-live')}` : null);
+        if (role === 'alert' || role === 'status' || role?.startsWith('aria-live')) found.push({ role, text: (element.textContent ?? '').replace(/\s+/g, ' ').trim() });
+        if (element.shadowRoot) visit(element.shadowRoot);
+      }
+    };
+    visit(document);
+    return found;
+  });
+}
+
+/**
+ * Commits new values to several controls one after the other, as fast as a user can: each in its
+ * own task (the panels have drawn the one before, as they would have between two keystrokes), none
+ * waiting for the one before to be applied. Each control is found by the text of its label
+ * (through the panels' shadow roots), given the value and sent a change event, as on Tab.
+ */
+export async function commitInQuickSuccession(page: Page, edits: { label: string; value: string }[]): Promise<void> {
+  await page.evaluate(async (changes: { label: string; value: string }[]) => {
+    const find = (label: string) => {
+      const labels: HTMLLabelElement[] = [];
+      const visit = (root: ParentNode) => {
+        for (const element of root.querySelectorAll('*')) {
+          if (element instanceof HTMLLabelElement) labels.push(element);
+          if (element.shadowRoot) visit(element.shadowRoot);
+        }
+      };
+      visit(document.querySelector('mlp-playground')!.shadowRoot!);
+      const owner = labels.find((l) => l.querySelector('span')?.textContent?.trim() === label);
+      const control = owner?.querySelector('input, select') as HTMLInputElement | HTMLSelectElement | null;
+      if (!control) throw new Error(`no control labelled ${label}`);
+      return control;
+    };
+    for (const { label, value } of changes) {
+      const control = find(label);
+      control.value = value;
+      control.dispatchEvent(new Event('change', { bubbles: true }));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }, edits);
 }

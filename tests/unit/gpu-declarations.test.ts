@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { kernelModule } from '../../src/gpu/kernels';
+import { MATMUL_VARIANT_NAMES, kernelModule, productBlock, variantFits, variantNeeds } from '../../src/gpu/kernels';
 import { chooseStepPlan } from '../../src/gpu/step-plan';
 import { layoutTrainer } from '../../src/gpu/trainer-layout';
 import { NETWORK_SHAPE, OPTIMIZER_PARAMS } from '../../src/gpu/uniforms';
@@ -43,6 +43,21 @@ describe('uniform structs', () => {
   });
 });
 
+describe('the product family', () => {
+  it('states each variant\'s block and what it needs, and fits the default limits every adapter offers', () => {
+    // WebGPU's defaults: 16384 bytes of workgroup memory, 256 invocations per workgroup.
+    const defaults = { maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256 };
+    expect(productBlock('registers')).toEqual([32, 32]);
+    expect(productBlock('workgroup-memory')).toEqual([32, 32]);
+    expect(productBlock('tiled-64-k16')).toEqual([64, 64]);
+    expect(productBlock('tiled-128-k8-double')).toEqual([128, 128]);
+    // 128 × 8 floats of A and 8 × 128 of B, twice: exactly the default 16 KiB.
+    expect(variantNeeds('tiled-128-k8-double')).toEqual({ workgroupStorageBytes: 4 * (128 * 8 + 8 * 128) * 2, invocations: 256 });
+    for (const variant of MATMUL_VARIANT_NAMES) expect(variantFits(variant, defaults), variant).toBe(true);
+    expect(variantFits('tiled-128-k8-double', { ...defaults, maxComputeWorkgroupStorageSize: 16383 })).toBe(false);
+  });
+});
+
 describe('table entries and their WGSL', () => {
   // The generated dispatchers call these by name; a missing one would fail only when a kernel compiles.
   it.each([
@@ -62,11 +77,7 @@ describe('trainer layouts', () => {
     ['mnist-shaped softmax with Adam', { ...cloneSpec(DEFAULT_SPEC), widths: [784, 256, 10], hiddenActivations: ['relu'], outputActivation: 'softmax', loss: 'cross_entropy', batchSize: 64, optimizer: { ...DEFAULT_SPEC.optimizer, kind: 'adam' } }],
     ['odd widths, momentum', { ...cloneSpec(DEFAULT_SPEC), widths: [3, 17, 5, 1], hiddenActivations: ['tanh', 'leaky_relu'], batchSize: 7, optimizer: { ...DEFAULT_SPEC.optimizer, kind: 'momentum' } }],
   ];
-  const plans = [
-    { kernel: 'fused', matmul: 'registers' },
-    { kernel: 'layered', matmul: 'registers' },
-    { kernel: 'layered', matmul: 'workgroup-memory' },
-  ] as const;
+  const plans = [{ kernel: 'fused', matmul: 'registers' } as const, ...MATMUL_VARIANT_NAMES.map((matmul) => ({ kernel: 'layered', matmul }) as const)];
 
   it.each(specs.flatMap(([name, spec]) => plans.map((overrides) => [name, spec, overrides] as const)))(
     '%s, %o: every dispatch binds exactly what its kernel declares, and every kernel module declares each binding once',

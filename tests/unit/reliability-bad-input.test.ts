@@ -1,10 +1,12 @@
 /**
- * Bad input from the outside world: CSV files, specs from URL state and config files, and a bad
- * configuration offered to a running session. Every case checks the place named (line and column,
- * or field), a fragment of the message, and that nothing was produced or changed.
+ * Bad input from the outside world: CSV files, specs from URL state and config files, dataset
+ * seeds, and a bad configuration offered to a running session. Every case checks the place named
+ * (line and column, or field), a fragment of the message, and that nothing was produced or changed.
  */
 import { describe, expect, it } from 'vitest';
 import { importCsvDataset, type CsvError, type CsvImportOptions } from '../../src/data/csv';
+import { parseMnistAsset } from '../../src/data/mnist';
+import { parseDataSource } from '../../src/data/source';
 import { makeSyntheticDataset } from '../../src/data/synthetic';
 import { cloneSpec, DEFAULT_SPEC, type NetworkSpec } from '../../src/model/spec';
 import { MAX_WIDTH, parseSpec, validateForDataset, type ValidationProblem } from '../../src/model/validate';
@@ -227,4 +229,43 @@ describe('a bad configuration offered to a running session changes nothing', () 
       expect((await guard.takeMetrics()).at(-1)?.step).toBe(20);
     });
   }
+});
+
+describe('dataset seeds outside 0…2³²−1 are refused by every data module, not folded onto another seed', () => {
+  const refusedSeeds = [-1, -4294967295, 2 ** 32, 2 ** 32 + 1, 1e12, 2 ** 53];
+  const acceptedSeeds = [0, 1, 2 ** 32 - 1];
+  const csv = 'x,label\n1,a\n2,b\n3,a\n4,b\n5,a\n';
+
+  it('the synthetic sets', () => {
+    for (const seed of refusedSeeds) {
+      expect(() => makeSyntheticDataset({ kind: 'circle', samples: 20, seed })).toThrow(`seed must be from 0 to 4294967295 (2³² − 1), got ${seed}`);
+    }
+    for (const seed of acceptedSeeds) expect(makeSyntheticDataset({ kind: 'circle', samples: 20, seed }).trainCount).toBe(16);
+  });
+
+  it('a CSV split', () => {
+    for (const seed of refusedSeeds) {
+      expect(refused(csv, { seed })).toEqual([{ line: 0, column: 0, message: expect.stringContaining(`seed must be from 0 to 4294967295 (2³² − 1), got ${seed}; a seed outside that range would give the same data as another seed`) }]);
+    }
+    for (const seed of acceptedSeeds) expect(importCsvDataset(csv, { seed }).ok).toBe(true);
+  });
+
+  it('the MNIST split, before the asset is read', () => {
+    for (const seed of refusedSeeds) expect(() => parseMnistAsset(new Uint8Array(0), { seed })).toThrow(`got ${seed}`);
+  });
+
+  it('a data source from a link or a config, in every kind, under the field', () => {
+    for (const source of [{ kind: 'xor' }, { kind: 'blobs', classes: 3 }, { kind: 'mnist' }, { kind: 'csv', path: 'a.csv' }]) {
+      for (const seed of refusedSeeds) {
+        const result = parseDataSource({ ...source, seed }, 'dataset');
+        expect(result.data).toBeNull();
+        expect(result.problems).toEqual([{ field: 'dataset', message: expect.stringContaining(`got ${seed}`) }]);
+      }
+      for (const seed of acceptedSeeds) expect(parseDataSource({ ...source, seed }, 'dataset').problems).toEqual([]);
+    }
+  });
+
+  it('a fractional seed is still refused as not an integer, with the range to use', () => {
+    expect(() => makeSyntheticDataset({ kind: 'xor', seed: 0.5 })).toThrow('seed must be an integer, got 0.5; use one from 0 to 4294967295');
+  });
 });

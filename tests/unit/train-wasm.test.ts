@@ -1,10 +1,11 @@
 /**
  * `npm run train -- --backend wasm`: the float32 WebAssembly path in Node writes the same kind of
  * run file as the float64 path, and the two runs of one configuration agree step by step within
- * the GPU's bounds (tests/browser/tolerances.ts), across a loss switch and from --init weights.
+ * the GPU's bounds (src/train/tensor-bounds.ts), across a loss switch and from --init weights; a
+ * network it refuses and an output it cannot write are user errors (exit 2), as on the other backends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import type { ScriptHost } from '../../scripts/lib/host';
 import type { RunRecord } from '../../scripts/lib/run-session';
 import { LOSS_NAMES, lossAllows } from '../../src/model/losses';
 import { expectClose } from '../browser/gpu-compare';
+import { expectUserError, filesUnder, runScript } from './script-harness';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 let workDir: string;
@@ -54,11 +56,13 @@ function expectSameRun(wasm: RunRecord, cpu: RunRecord): void {
     expectClose('loss', `${loss} per step`, wasm.metrics.map((m) => m.losses[loss]), cpu.metrics.map((m) => m.losses[loss]));
   }
   expectClose('gradientNorm', 'global gradient norm per step', wasm.metrics.map((m) => m.globalGradNorm), cpu.metrics.map((m) => m.globalGradNorm));
+  expect(wasm.stopped).toBeNull();
+  expect(cpu.stopped).toBeNull();
   expectClose(
     'parameterChange',
     'parameter change over the run',
-    wasm.finalParameters.map((p, i) => p - wasm.initialParameters[i]),
-    cpu.finalParameters.map((p, i) => p - cpu.initialParameters[i]),
+    (wasm.finalParameters ?? []).map((p, i) => p - wasm.initialParameters[i]),
+    (cpu.finalParameters ?? []).map((p, i) => p - cpu.initialParameters[i]),
   );
 }
 
@@ -86,6 +90,40 @@ describe('train CLI: --backend wasm', () => {
     const wasm = readRun('init-wasm.json');
     expect(wasm.initialParameters).toEqual(readRun('seed3.json').initialParameters);
     expectSameRun(wasm, readRun('init-cpu.json'));
+  });
+
+  it('a network the WebAssembly path refuses is a user error: exit 2 naming the field, nothing written', async () => {
+    const cases = [
+      { widths: [2, 20000, 1], hiddenActivations: ['tanh'], batchSize: 60000, samples: 100000 },
+      { widths: [2, 1200, 1200, 1200, 1], hiddenActivations: ['relu', 'relu', 'relu'], batchSize: 60000, samples: 80000 },
+      { widths: [2, 4000, 1], hiddenActivations: ['sigmoid'], batchSize: 65536, samples: 100000 },
+    ];
+    for (const { samples, ...spec } of cases) {
+      const dir = mkdtempSync(join(workDir, 'refused-'));
+      writeFileSync(join(dir, 'c.json'), JSON.stringify({ spec, dataset: { kind: 'circle', samples }, steps: 2 }));
+      const before = filesUnder(dir);
+      const result = await runScript(main, ['--config', 'c.json', '--backend', 'wasm', '--out', 'run.json'], dir);
+      expectUserError(result, 'spec', new RegExp(`the network \\[${spec.widths.join(', ')}\\] with batch ${spec.batchSize} needs [\\d.]+ GiB on the WebAssembly path`));
+      expect(filesUnder(dir)).toEqual(before);
+    }
+  });
+
+  it('an output path that cannot take the run is refused before training, as on the other backends', async () => {
+    for (const [args, field] of [
+      [['--out', 'folder'], '--out'],
+      [['--out', 'c.json'], '--out'],
+      [['--out', 'run.json', '--csv'], '--csv'],
+    ] as const) {
+      const dir = mkdtempSync(join(workDir, 'outputs-'));
+      writeFileSync(join(dir, 'c.json'), JSON.stringify({ spec: { widths: [2, 4, 1], hiddenActivations: ['tanh'], batchSize: 16 }, dataset: 'circle', steps: 3 }));
+      mkdirSync(join(dir, 'folder'));
+      // A folder where the CSV beside run.json would go.
+      mkdirSync(join(dir, 'run.csv'));
+      const before = filesUnder(dir);
+      const result = await runScript(main, ['--config', 'c.json', '--backend', 'wasm', ...args], dir);
+      expectUserError(result, field, /./);
+      expect(filesUnder(dir)).toEqual(before);
+    }
   });
 
   it('refuses a backend it does not know, naming the choices', async () => {

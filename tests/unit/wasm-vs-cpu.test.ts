@@ -1,6 +1,6 @@
 /**
  * The float32 WebAssembly trainer on one thread, here in Node, against the float64 reference:
- * same seed, initial weights and batches, under the GPU's bounds (tests/browser/tolerances.ts).
+ * same seed, initial weights and batches, under the GPU's bounds (src/train/tensor-bounds.ts).
  * The same cases run in the page's workers, one and several, in tests/browser/wasm-vs-cpu.test.ts.
  */
 import { readFileSync } from 'node:fs';

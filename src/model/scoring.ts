@@ -1,11 +1,19 @@
 /**
  * Losses and accuracy of network outputs on held-out rows, from `session.evaluate` (which returns
  * outputs o after the output activation, not logits). Every loss comes from the table in
- * src/model/losses.ts, fed with the logits recovered from o.
+ * src/model/losses.ts, fed with the logits recovered from o. The page's test curves and the
+ * headless runs' test results both score through here.
  */
-import type { OutputActivation } from '../model/activations';
-import { LOSSES, LOSS_NAMES, lossAllows, meanLosses, type LossValues } from '../model/losses';
-import type { TestEvaluation } from './metrics-history';
+import type { OutputActivation } from './activations';
+import { LOSSES, LOSS_NAMES, lossAllows, meanLosses, type LossValues } from './losses';
+
+/** How well outputs match their targets over some rows. */
+export interface OutputScore {
+  /** Every loss, mean over the rows as the table defines it (NaN for one the output does not allow). */
+  losses: LossValues;
+  /** Fraction classified correctly (NaN when the targets are not classes). */
+  accuracy: number;
+}
 
 /**
  * Outputs are float32, so a saturated o can be exactly 0 or 1, whose logit is infinite. Clamping to
@@ -39,7 +47,7 @@ export function scoreOutputs(
   count: number,
   k: number,
   targetsAreClasses: boolean,
-): Omit<TestEvaluation, 'step'> {
+): OutputScore {
   const sums = Object.fromEntries(LOSS_NAMES.map((loss) => [loss, 0])) as LossValues;
   const allowed = LOSS_NAMES.filter((loss) => lossAllows(loss, output));
   let correct = 0;

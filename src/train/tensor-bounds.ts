@@ -1,5 +1,6 @@
 /**
- * The one table of GPU-vs-CPU bounds. The GPU computes in float32 (unit roundoff u = 2⁻²⁴ ≈ 6.0e-8),
+ * The one table of GPU-vs-CPU bounds, used by the test suite and by the self-check a user runs on
+ * their own adapter (self-check.ts, `npm run check`, the page's "Check this GPU"). The GPU computes in float32 (unit roundoff u = 2⁻²⁴ ≈ 6.0e-8),
  * the CPU in float64, which is exact by comparison. An element passes when
  *
  *     |gpu − cpu| ≤ rtol·|cpu| + scaledAtol·max_i |cpu_i|
@@ -58,3 +59,55 @@ export const TOLERANCES = {
 } as const satisfies Record<string, Tolerance>;
 
 export type ToleranceKind = keyof typeof TOLERANCES;
+
+/** How a GPU tensor compares with its CPU reference under one kind's bound. */
+export interface TensorComparison {
+  /** Whether every element is within the bound (a NaN on either side is not). */
+  passed: boolean;
+  /** The element that used most of its bound, or -1 for an empty tensor. */
+  worstIndex: number;
+  /** |gpu − cpu| over the bound at the worst element: above 1 fails. */
+  boundFraction: number;
+  /** The largest |gpu − cpu| / max(|cpu|, 1e-3·max|cpu|), so near-zero entries do not dominate. */
+  largestRelativeError: number;
+  /** Why it failed, naming `what`, the index, both values and the bound; empty when it passed. */
+  message: string;
+}
+
+function maxAbs(values: ArrayLike<number>): number {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]));
+  return max;
+}
+
+/** Compares `gpu` with `cpu` element by element under TOLERANCES[kind]; `what` names the tensor in the message. */
+export function compareTensors(kind: ToleranceKind, what: string, gpu: ArrayLike<number>, cpu: ArrayLike<number>): TensorComparison {
+  if (gpu.length !== cpu.length) {
+    return { passed: false, worstIndex: -1, boundFraction: Infinity, largestRelativeError: Infinity, message: `${what}: GPU has ${gpu.length} values, CPU ${cpu.length}` };
+  }
+  const { rtol, scaledAtol } = TOLERANCES[kind];
+  const scale = maxAbs(cpu);
+  let worstIndex = -1;
+  let worstExcess = -Infinity;
+  let worstRelative = 0;
+  for (let i = 0; i < cpu.length; i++) {
+    const difference = Math.abs(gpu[i] - cpu[i]);
+    const bound = rtol * Math.abs(cpu[i]) + scaledAtol * scale;
+    // NaN differences (a NaN on either side) count as failures.
+    const excess = Number.isNaN(difference) ? Infinity : difference / (bound || Number.MIN_VALUE);
+    if (excess > worstExcess) {
+      worstExcess = excess;
+      worstIndex = i;
+    }
+    const relative = difference / Math.max(Math.abs(cpu[i]), 1e-3 * scale, Number.MIN_VALUE);
+    if (!(relative <= worstRelative)) worstRelative = relative;
+  }
+  const passed = worstIndex < 0 || worstExcess <= 1;
+  const g = gpu[worstIndex];
+  const c = cpu[worstIndex];
+  const message = passed
+    ? ''
+    : `${what}[${worstIndex}]: GPU ${g} vs CPU ${c}, |difference| ${Math.abs(g - c)} exceeds ${kind} bound ` +
+      `${rtol}·|cpu| + ${scaledAtol}·${scale} = ${rtol * Math.abs(c) + scaledAtol * scale}`;
+  return { passed, worstIndex, boundFraction: worstIndex < 0 ? 0 : worstExcess, largestRelativeError: worstRelative, message };
+}
