@@ -519,12 +519,14 @@ export class RunController implements ReactiveController {
     const config = this._state.config;
     const guard = this._session;
     if (!config || !guard) return;
-    // After a failed worker the page goes on with a new worker of the same kind; after a lost GPU, on the float64 worker.
-    if (this.pageBackend === 'webgpu') {
+    // After a lost GPU or a failed WebAssembly worker, the float64 worker: the path with the least that can fail.
+    if (this.pageBackend !== 'cpu') {
+      const lost = this.pageBackend === 'webgpu' ? 'The GPU was lost' : 'The WebAssembly worker failed';
+      const retry = this.pageBackend === 'webgpu' ? 'the GPU' : 'the WebAssembly path';
       this.pageBackend = 'cpu';
       this._show({
         adapter: CPU_ADAPTER,
-        banner: 'The GPU was lost, so the network now trains on the CPU in a Web Worker: the same maths in float64, only slower. Reload the page to try the GPU again.',
+        banner: `${lost}, so the network now trains on the CPU in a Web Worker: the same maths in float64, only slower. Reload the page to try ${retry} again.`,
       });
     }
     const kept = guard.lastGoodSnapshot;
@@ -872,7 +874,7 @@ export class RunController implements ReactiveController {
         if (guard.backend !== 'webgpu') {
           // A CPU or WebAssembly session reports an error only when its worker failed (src/train/worker-link.ts): it answers no more.
           this._show({
-            status: `The ${guard.backend === 'wasm' ? 'WebAssembly' : 'CPU'} worker stopped working, so training paused.`,
+            status: 'The CPU worker stopped working, so training paused.',
             fault: { kind: 'worker-failed', message: event.error.message, keptStep: guard.lastGoodSnapshot?.step ?? null },
           });
         } else {

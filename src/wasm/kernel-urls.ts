@@ -15,7 +15,9 @@ const KERNEL_URLS: Readonly<Record<KernelBinary, string>> = {
 
 /** Fetches and compiles one kernel binary; rejects naming the URL when it cannot be loaded. */
 export async function fetchKernelModule(binary: KernelBinary): Promise<WebAssembly.Module> {
-  const url = KERNEL_URLS[binary];
+  // Resolved against this module, not the worker's own address: a worker started from a blob: URL
+  // (as a wrapper around the real script is) has no base a root-relative path could resolve against.
+  const url = new URL(KERNEL_URLS[binary], import.meta.url).href;
   const response = await fetch(url);
   if (!response.ok) throw new Error(`the WebAssembly kernels at ${url} could not be loaded (HTTP ${response.status}); build them with \`npm run build\``);
   return WebAssembly.compile(await response.arrayBuffer());

@@ -3,33 +3,16 @@
  * same seed, initial weights and batches, under the GPU's bounds (src/train/tensor-bounds.ts).
  * The same cases run in the page's workers, one and several, in tests/browser/wasm-vs-cpu.test.ts.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { forward } from '../../src/cpu/network';
 import { CpuTrainer } from '../../src/cpu/trainer';
 import { createSession } from '../../src/train/create-session';
-import { WasmSession } from '../../src/train/wasm-session';
-import { cpuReference, prepareCase, type CaseRecipe, type PreparedCase } from '../browser/gpu-cases';
+import { cpuReference, prepareCase, type CaseRecipe } from '../browser/gpu-cases';
 import { checkAgainstCpu } from '../browser/gpu-check';
 import { expectClose, formatErrorReport } from '../browser/gpu-compare';
 import type { SessionCaseResult } from '../browser/gpu-wire';
-import { runSessionCase } from '../browser/session-case';
+import { kernels, openSession, runInThisThread } from '../browser/wasm-this-thread';
 import { combinationRecipes, extremeRecipes, lossSwitchRecipes, mnistShapedRecipes, wasmRecipe, wideRecipes } from '../browser/wasm-cases';
-
-const kernels = new WebAssembly.Module(readFileSync(new URL('../../asm/build/products.wasm', import.meta.url)));
-
-function openSession(prepared: PreparedCase): Promise<WasmSession> {
-  return WasmSession.create({ spec: prepared.spec, dataset: prepared.dataset, initialParameters: prepared.initial, threads: 1, module: async () => kernels });
-}
-
-async function runInThisThread(prepared: PreparedCase): Promise<SessionCaseResult> {
-  const session = await openSession(prepared);
-  try {
-    return await runSessionCase(session, prepared.wire, () => session.readGradient());
-  } finally {
-    session.dispose();
-  }
-}
 
 async function checkCases(recipes: CaseRecipe[]): Promise<SessionCaseResult[]> {
   const results: SessionCaseResult[] = [];
