@@ -2,11 +2,24 @@ import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 /**
- * The production page runs only its own files: scripts, the CPU worker, styles, and the fetches of
- * the MNIST asset, all from its origin. Images may also be data: or blob: URLs (the icon is a data: URL).
+ * The production page runs only its own files: scripts, the workers, styles, and the fetches of
+ * the MNIST asset and the WebAssembly kernels, all from its origin. Images may also be data: or
+ * blob: URLs (the icon is a data: URL). 'wasm-unsafe-eval' lets the page's own WebAssembly compile
+ * (the float32 CPU path) and nothing else: it does not admit eval() or inline scripts.
  */
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data: blob:; base-uri 'none'; form-action 'none'; object-src 'none'";
+  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data: blob:; base-uri 'none'; form-action 'none'; object-src 'none'";
+
+/**
+ * Cross-origin isolation: with these the browser gives the page SharedArrayBuffer, so the float32
+ * WebAssembly path can split its products across several workers over one memory. The page loads
+ * nothing from other origins, so requiring CORP of cross-origin resources blocks nothing. A host
+ * of the production build must send them too (README, "The WebAssembly path").
+ */
+export const CROSS_ORIGIN_ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
 
 /**
  * Puts the policy into the built index.html. Build only: the dev server's client injects inline
@@ -24,9 +37,14 @@ function contentSecurityPolicy(): Plugin {
 
 export default defineConfig({
   plugins: [contentSecurityPolicy()],
-  server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
-  build: { target: 'es2022' },
+  server: { host: '127.0.0.1', headers: CROSS_ORIGIN_ISOLATION_HEADERS },
+  preview: { host: '127.0.0.1', headers: CROSS_ORIGIN_ISOLATION_HEADERS },
+  build: {
+    target: 'es2022',
+    // The WebAssembly kernels are smaller than the inlining limit, but as data: URLs their fetch
+    // would need connect-src data: under the policy; as files they are fetched from 'self' and cached.
+    assetsInlineLimit: (file: string) => (file.endsWith('.wasm') ? false : undefined),
+  },
   // Found up front, a cold dev server does not discover them on the first page load, re-optimise,
   // and answer that load with "504 Outdated Optimize Dep".
   optimizeDeps: { include: ['lit', '@lit/task', 'uplot'] },

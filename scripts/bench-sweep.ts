@@ -89,7 +89,7 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
       const timing = { warmupSteps: options.warmup, windows: options.windows, windowSeconds: options.seconds };
       const single: BenchResult = await page.evaluate(
         (request) => window.benchTrainer(request),
-        { implementation: 'ours' as const, backend: 'webgpu' as const, spec: SHAPE, dataset: DATASET, ...timing, windowSteps: null },
+        { implementation: 'ours' as const, backend: 'webgpu' as const, threads: null, spec: SHAPE, dataset: DATASET, ...timing, windowSteps: null },
       );
       const singleSteps = single.medianSamplesPerSecond / SHAPE.batchSize;
       host.stdout(`single network (${single.plan}): ${fmtRate(singleSteps)} steps/s\n`);

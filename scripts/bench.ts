@@ -1,18 +1,20 @@
 /**
  * `npm run bench -- [--runtime node,chromium] [--configs toy,mnist,large] [--losses mse,cross_entropy]
- *   [--cpu-configs toy,mnist] [--windows 3] [--seconds 2] [--steps N] [--warmup 3] [--matmul-size 1024]
- *   [--tune-ms 300000] [--out BENCHMARKS.md]`
+ *   [--cpu-configs toy,mnist] [--reference-configs toy,mnist] [--wasm-threads N] [--windows 3]
+ *   [--seconds 2] [--steps N] [--warmup 3] [--matmul-size 1024] [--tune-ms 300000] [--out BENCHMARKS.md]`
  *
  * Our trainers against TensorFlow.js on each runtime asked for (headless Chromium, or this Node
  * process on Node's WebGPU): the WebGPU trainer against TF.js's WebGPU backend, and our float64
  * CPU path against TF.js's cpu backend, on the same network, batch, SGD learning rate, initial
- * weights and batches. Steady-state samples/s is the median of timed windows after warm-up, each
- * window ending in one synchronisation. Also times each runtime from nothing to a first finished
- * step, and our own matrix-product kernel on size³, relating each config's achieved GFLOP/s to it.
- * Per GPU config, the autotuner is run afresh: every candidate variant's GFLOP/s per product shape
- * and the one chosen, and the tuned plan's samples/s against the fixed rule's in the same run
- * (scripts/lib/bench-tuning.ts).
- * Prints the tables and writes them to BENCHMARKS.md with the machine it ran on.
+ * weights and batches. On the CPU also our float32 WebAssembly path against TF.js's wasm backend,
+ * on one thread and on several, in headless Chromium (the threads are Web Workers). Steady-state
+ * samples/s is the median of timed windows after warm-up, each window ending in one
+ * synchronisation. Also times each runtime from nothing to a first finished step, and each side's
+ * matrix product alone on size³, relating each config's achieved GFLOP/s to it. Per GPU config,
+ * the autotuner is run afresh: every candidate variant's GFLOP/s per product shape and the one
+ * chosen, and the tuned plan's samples/s against the fixed rule's in the same run
+ * (scripts/lib/bench-tuning.ts). Prints the tables and writes them to BENCHMARKS.md with the
+ * machine it ran on.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -21,11 +23,12 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { LOSSES, type LossName } from '../src/model/losses';
 import { DEFAULT_OPTIMIZER, type NetworkSpec } from '../src/model/spec';
-import type { BenchRequest, BenchResult, FirstStepResult, MatmulResult, TuningRequest } from './lib/bench-types';
+import type { BenchPairRequest, BenchRequest, BenchResult, CpuMatmulResult, FirstStepResult, MatmulResult, TuningRequest } from './lib/bench-types';
 import { fmtRate, keptSections, seconds, spread } from './lib/bench-format';
 import { TUNING_METHOD, tuningProgressLine, tuningSection, type TuningRow } from './lib/bench-tuning';
 import { filePath, listOf, option, parseCommandArgs, realNumber, wholeNumber, type CommandDeclaration } from './lib/args';
 import { openBenchTarget, type BenchTarget } from './lib/bench-targets';
+import { launchHeadless } from './lib/browser';
 import { RUNTIME_CHOICES, announceRuntime, resolveRuntime, type GpuRuntime } from './lib/gpu-runtime';
 import type { ScriptHost } from './lib/host';
 import { checkOutputPath, writeOutputs } from './lib/output-files';
@@ -67,8 +70,18 @@ const BENCH_COMMAND = {
   usage: 'npm run bench -- [options]',
   options: {
     runtime: option(listOf(RUNTIME_CHOICES, false), ['auto'], 'where the WebGPU figures are measured: node, chromium or auto (as in\nnpm run train); several, e.g. node,chromium, compare them in one run'),
-    configs: option(listOf(BENCH_CONFIG_NAMES, false), BENCH_CONFIG_NAMES, `GPU configs, from ${BENCH_CONFIG_NAMES.join(', ')}`),
-    cpuConfigs: option(listOf(BENCH_CONFIG_NAMES, true), ['toy', 'mnist'], 'CPU configs, measured on the first runtime; "none" skips the CPU table'),
+    configs: option(listOf(BENCH_CONFIG_NAMES, true), BENCH_CONFIG_NAMES, `GPU configs, from ${BENCH_CONFIG_NAMES.join(', ')}; "none" skips the GPU table`),
+    cpuConfigs: option(
+      listOf(BENCH_CONFIG_NAMES, true),
+      ['toy', 'mnist'],
+      'CPU configs: the WebAssembly path against TF.js\'s wasm backend in headless Chromium;\n"none" skips the CPU table',
+    ),
+    referenceConfigs: option(
+      listOf(BENCH_CONFIG_NAMES, true),
+      ['toy', 'mnist'],
+      'CPU configs on which the float64 path and TF.js\'s cpu backend are timed too, on the\nfirst runtime; on large one step of theirs takes many seconds',
+    ),
+    wasmThreads: option(wholeNumber(2, 256), null, 'threads of the several-thread comparison (default: navigator.hardwareConcurrency)'),
     losses: option(listOf(BENCH_LOSSES, false), BENCH_LOSSES, BENCH_LOSSES.join(', ')),
     windows: option(wholeNumber(1, MAX_WINDOWS), 3, 'timed windows per measurement; the median is reported'),
     seconds: option(realNumber(0.05, MAX_WINDOW_SECONDS, 'S'), 2, 'target length of a window when --steps is not given'),
@@ -122,6 +135,35 @@ interface Row {
   tfjs: BenchResult | { error: string };
 }
 
+/** Our WebAssembly path against TF.js's wasm backend on one config and loss. */
+interface WasmRow {
+  config: string;
+  loss: LossName;
+  spec: NetworkSpec;
+  /** One thread each. */
+  oneThread: { ours: BenchResult; tfjs: BenchResult };
+  /** Several threads each (CpuThreads). */
+  threads: { ours: BenchResult; tfjs: BenchResult };
+}
+
+/** How many threads each side of the several-thread comparison ran on. */
+interface CpuThreads {
+  /** Our WebAssembly path. */
+  ours: number;
+  /** TF.js's wasm backend: it caps its thread pool at half of navigator.hardwareConcurrency, and at 8. */
+  tfjs: number;
+}
+
+/** What the WebAssembly comparison measured, and in which browser. */
+interface WasmMeasurements {
+  rows: WasmRow[];
+  threads: CpuThreads;
+  /** The square products timed alone, each with what it is. */
+  matmuls: { label: string; result: CpuMatmulResult }[];
+  /** The browser's version. */
+  browser: string;
+}
+
 /** One runtime's time from nothing to a first finished step of one config. */
 interface StartupRow {
   runtime: GpuRuntime;
@@ -163,6 +205,52 @@ function cpuTable(rows: Row[]): string {
   return [header, rule, ...lines].join('\n');
 }
 
+/** Samples/s of a pair and their ratio, as three cells. */
+function pairCells(pair: { ours: BenchResult; tfjs: BenchResult }): string {
+  return `${fmtRate(pair.ours.medianSamplesPerSecond)} | ${fmtRate(pair.tfjs.medianSamplesPerSecond)} | ${(pair.ours.medianSamplesPerSecond / pair.tfjs.medianSamplesPerSecond).toFixed(2)}`;
+}
+
+function wasmTable(rows: WasmRow[], threads: CpuThreads): string {
+  const header =
+    `| config | loss | batch | ours wasm, 1 thread | TF.js wasm, 1 thread | ours / TF.js | ours wasm, ${plural(threads.ours, 'thread')} | TF.js wasm, ${plural(threads.tfjs, 'thread')} | ours / TF.js | ` +
+    `ours ${plural(threads.ours, 'thread')} / 1 | ours GFLOP/s, 1 thread and ${threads.ours} | TF.js GFLOP/s, 1 thread and ${threads.tfjs} |`;
+  const rule = '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|';
+  const lines = rows.map(({ config, loss, spec, oneThread, threads: several }) => {
+    const perSample = flopsPerStep(spec) / spec.batchSize;
+    const gflops = (result: BenchResult) => ((result.medianSamplesPerSecond * perSample) / 1e9).toPrecision(3);
+    return (
+      `| ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${pairCells(oneThread)} | ${pairCells(several)} | ` +
+      `${(several.ours.medianSamplesPerSecond / oneThread.ours.medianSamplesPerSecond).toFixed(2)} | ${gflops(oneThread.ours)}, ${gflops(several.ours)} | ${gflops(oneThread.tfjs)}, ${gflops(several.tfjs)} |`
+    );
+  });
+  return [header, rule, ...lines].join('\n');
+}
+
+/** Steps per window and the spread of the windows of every WebAssembly measurement, so a reader can tell a steady figure from a noisy one. */
+function wasmWindowTable(rows: WasmRow[], threads: CpuThreads): string {
+  const header = '| config | loss | measurement | steps per window ours, TF.js | window spread ours, TF.js |';
+  const rule = '|---|---|---|---|---|';
+  const lines = rows.flatMap(({ config, loss, oneThread, threads: several }) =>
+    [
+      { what: '1 thread', pair: oneThread },
+      { what: `${threads.ours} and ${plural(threads.tfjs, 'thread')}`, pair: several },
+    ].map(({ what, pair }) => `| ${config} | ${LOSSES[loss].shortLabel} | ${what} | ${pair.ours.stepsPerWindow}, ${pair.tfjs.stepsPerWindow} | ${spread(pair.ours)}, ${spread(pair.tfjs)} |`),
+  );
+  return [header, rule, ...lines].join('\n');
+}
+
+/** One line per square product timed on the CPU. */
+function cpuMatmulLines(results: WasmMeasurements['matmuls']): string {
+  if (results.length === 0) return 'The matrix products were not timed alone (--matmul-size 0).';
+  return results
+    .map(
+      ({ label, result: m }) =>
+        `- ${label}, ${plural(m.threads, 'thread')}, ${m.size}×${m.size}·${m.size}×${m.size}: **${m.medianGflops.toPrecision(3)} GFLOP/s** ` +
+        `(median of ${m.windowGflops.length} windows: ${m.windowGflops.map((g) => g.toPrecision(3)).join(', ')}; ${m.productsPerWindow} products each).`,
+    )
+    .join('\n');
+}
+
 /** Start-up to a first step, and our steady steps/s on the first loss, per runtime and config. */
 function runtimeTable(startups: StartupRow[], rows: Row[]): string {
   const header = '| runtime | config | runtime start s | dataset s | session s | first step s | start-up to first step s | ours steps/s (first loss) |';
@@ -202,21 +290,37 @@ so the spread between runs on the same machine stays in view.
   weights (initParameters) and batches (BatchSchedule, gathered on the device), on the same runtime: a page of one
   headless Chromium, or one Node process on Node's WebGPU (--runtime). Data: the circle set for toy, the 8,000 MNIST
   training digits for mnist and large.
-- TF.js: @tensorflow/tfjs-core 4.22 with tfjs-backend-webgpu (or tfjs-backend-cpu), tf.variable weights,
-  tf.matMul/tf.sigmoid/tf.softmax, tf.losses.meanSquaredError / sigmoidCrossEntropy / softmaxCrossEntropy, tf.train.sgd,
-  tf.tidy. It computes only the loss it trains on.
+- TF.js: @tensorflow/tfjs-core 4.22 with tfjs-backend-webgpu, tfjs-backend-wasm (XNNPACK, SIMD) or tfjs-backend-cpu,
+  tf.variable weights, tf.matMul/tf.sigmoid/tf.softmax, tf.losses.meanSquaredError / sigmoidCrossEntropy /
+  softmaxCrossEntropy, tf.train.sgd, tf.tidy. It computes only the loss it trains on.
 - Ours: createSession, which every step also evaluates both losses, per-layer gradient norms, the output-delta norm and
-  the saturated fraction, and reads them back. The CPU path computes in float64; TF.js's cpu backend in float32.
+  the saturated fraction, and reads them back. On the CPU: our float32 WebAssembly SIMD path (products in
+  asm/products.ts, the rest TypeScript, in Web Workers over shared memory) against TF.js's wasm backend; our float64
+  reference against TF.js's cpu backend (float32).
+- Threads: TF.js's wasm backend starts once per page with a fixed thread count, so each WebAssembly comparison has a page
+  of its own in one headless Chromium (whatever --runtime says: the threads are Web Workers):
+  bench.html?tfjs-wasm-threads=1 (TF.js's one-thread SIMD binary; ours on one worker) and bench.html?tfjs-wasm-threads=N
+  (TF.js's threaded binary, which caps itself at half of navigator.hardwareConcurrency; ours split across N workers,
+  N = navigator.hardwareConcurrency unless --wasm-threads says otherwise). The pages are cross-origin isolated (the dev
+  server's COOP/COEP headers).
+- TF.js's wasm backend runs a product through XNNPACK only when neither operand is transposed; the products of
+  tf.matMul's gradient (dZ·Wᵀ and Aᵀ·dZ) go to its plain scalar loop (slow_batch_matmul in its batch_mat_mul_impl.cc).
+  So two thirds of a training step's FLOPs run far below its tf.matMul figure: in Node on this machine, 512³, 17.5
+  GFLOP/s plain against 1.1 with transposeA and 2.4 with transposeB. The harness calls TF.js as a user would
+  (tf.matMul, optimizer.minimize) and does not rewrite its gradients.
 - Each figure: warm-up steps, a calibration run that sizes the window, then timed windows; a window issues its steps and
-  synchronises once at its end (ours: session.flush(); TF.js: awaiting data() of the last layer's bias). Reported: the
-  median window, in samples per second; "window spread" is the slowest and fastest window against it. A calibrated
-  window has at least 3 steps, so on slow configs it lasts longer than asked.
+  synchronises once at its end (ours: session.flush(); TF.js: awaiting data() of the last layer's bias). In the
+  WebAssembly comparisons our windows and TF.js's alternate, so load from other work on the machine falls on both alike.
+  Reported: the median window, in samples per second; "window spread" is the slowest and fastest window against it. A
+  calibrated window has at least 3 steps, so on slow configs it lasts longer than asked.
 - GFLOP/s counts the FLOPs of the products a step computes, 2·B·n_(l−1)·n_l each: forward and weight gradient of every
   layer, input gradient of every layer but the first (both implementations skip ∂L/∂X of the data); nothing else.
   "Of our matmul" divides it by the GFLOP/s of our forward product alone on a square matrix, timed in the same run in the
   variant our trainer's fixed rule picks on the adapter; above 100% the square product ran slower than the training
   products did (other sizes, and a machine whose load moves). Every other product variant that fits the device (those the
   autotuner tries) is timed on the same product and given as a multiple of the rule's.
+  On the CPU, the square product alone is timed for both sides: ours as the forward product of a [size, size] layer over
+  a batch of size (bias included), TF.js's as tf.matMul, each on one thread and on several.
 - Start-up to first step, per runtime and config, in phases: the runtime's start (Chromium: the script's Vite server,
   launching the browser, loading the bench page and the engine's modules into it; Node: loading Dawn and finding an
   adapter, the engine's modules being loaded with the script as in every run), building the dataset, creating the
@@ -269,13 +373,70 @@ async function engineVersion(projectRoot: string): Promise<string> {
   }
 }
 
+/** How every throughput figure is timed. */
+type Timing = Pick<BenchRequest, 'warmupSteps' | 'windows' | 'windowSeconds' | 'windowSteps'>;
+
+/**
+ * Our WebAssembly path against TF.js's wasm backend in two pages of one headless Chromium, on one
+ * thread each and on several, their windows taken in turn; and each side's square product alone.
+ */
+async function measureWasm(options: BenchOptions, timing: Timing, host: ScriptHost): Promise<WasmMeasurements> {
+  const headless = await launchHeadless(host);
+  try {
+    const probe = await headless.open('/scripts/pages/bench.html');
+    const several = options.wasmThreads ?? (await probe.evaluate(() => navigator.hardwareConcurrency));
+    const oneThreadPage = await headless.open('/scripts/pages/bench.html?tfjs-wasm-threads=1');
+    const threadsPage = await headless.open(`/scripts/pages/bench.html?tfjs-wasm-threads=${several}`);
+    const tfjsOnOne = await oneThreadPage.evaluate(() => window.benchTfjsWasmThreads());
+    if (tfjsOnOne !== 1) throw new Error(`TF.js's wasm backend started on ${tfjsOnOne} threads in the page meant for one`);
+    const threads: CpuThreads = { ours: several, tfjs: await threadsPage.evaluate(() => window.benchTfjsWasmThreads()) };
+    if (threads.tfjs < several) host.stdout(`TF.js's wasm backend runs on ${plural(threads.tfjs, 'thread')} of the ${several} asked for: it uses at most half of navigator.hardwareConcurrency\n`);
+    const matmuls: WasmMeasurements['matmuls'] = [];
+    if (options.matmulSize > 0) {
+      for (const [on, count] of [[oneThreadPage, 1], [threadsPage, several]] as const) {
+        for (const implementation of ['ours', 'tfjs'] as const) {
+          await on.bringToFront();
+          const result = await on.evaluate((...args) => window.benchCpuMatmul(...args), implementation, options.matmulSize, count, options.windows, options.seconds);
+          const label = implementation === 'ours' ? 'Our WebAssembly product kernel (as the forward product of a layer)' : "TF.js's wasm backend, tf.matMul";
+          matmuls.push({ label, result });
+          host.stdout(`${label}: ${result.medianGflops.toPrecision(3)} GFLOP/s on ${plural(result.threads, 'thread')}\n`);
+        }
+      }
+    }
+    /** Ours and TF.js on one network and loss in `on` (brought to the front: a background page is throttled). */
+    const pair = async (on: typeof probe, request: BenchPairRequest, label: string) => {
+      await on.bringToFront();
+      const { ours, tfjs } = await on.evaluate((r) => window.benchPair(r), request);
+      host.stdout(
+        `${label}: ours ${fmtRate(ours.medianSamplesPerSecond)} samples/s (${ours.stepsPerWindow} steps/window), ` +
+          `TF.js ${fmtRate(tfjs.medianSamplesPerSecond)} samples/s (${tfjs.stepsPerWindow} steps/window), ratio ${(ours.medianSamplesPerSecond / tfjs.medianSamplesPerSecond).toFixed(2)}\n`,
+      );
+      return { ours, tfjs };
+    };
+    const rows: WasmRow[] = [];
+    for (const config of options.cpuConfigs) {
+      for (const loss of options.losses) {
+        const spec = specFor(config, loss);
+        const request = { backend: 'wasm' as const, spec, dataset: BENCH_CONFIGS[config].dataset, ...timing };
+        const name = `wasm ${config} ${LOSSES[loss].shortLabel}`;
+        const oneThread = await pair(oneThreadPage, { ...request, threads: 1 }, `${name}, 1 thread`);
+        const onThreads = await pair(threadsPage, { ...request, threads: several }, `${name}, ${several} and ${plural(threads.tfjs, 'thread')}`);
+        rows.push({ config, loss, spec, oneThread, threads: onThreads });
+      }
+    }
+    return { rows, threads, matmuls, browser: headless.version };
+  } finally {
+    await headless.close();
+  }
+}
+
 /** Measures our trainer and TF.js's on one runtime, one row per config and loss; a TF.js failure is recorded, not thrown. */
-async function measurePairs(target: BenchTarget, configs: string[], backend: 'webgpu' | 'cpu', losses: LossName[], timing: Omit<BenchRequest, 'implementation' | 'backend' | 'spec' | 'dataset'>, host: ScriptHost): Promise<Row[]> {
+async function measurePairs(target: BenchTarget, configs: string[], backend: 'webgpu' | 'cpu', losses: LossName[], timing: Timing, host: ScriptHost): Promise<Row[]> {
   const rows: Row[] = [];
   for (const config of configs) {
     for (const loss of losses) {
       const spec = specFor(config, loss);
-      const request = { backend, spec, dataset: BENCH_CONFIGS[config].dataset, ...timing };
+      const request = { backend, threads: null, spec, dataset: BENCH_CONFIGS[config].dataset, ...timing };
       const ours = await target.trainer({ ...request, implementation: 'ours' });
       const tfjs = await target.trainer({ ...request, implementation: 'tfjs' }).catch((error: unknown) => ({ error: error instanceof Error ? error.message.split('\n')[0] : String(error) }));
       rows.push({ runtime: target.runtime, config, loss, spec, ours, tfjs });
@@ -348,7 +509,7 @@ async function runBench(options: BenchOptions, args: string[], host: ScriptHost)
         host.stdout(`${runtime} ${config}: first step ${seconds(target.startMs + firstStep.datasetMs + firstStep.sessionMs + firstStep.stepMs)} s after start\n`);
       }
       // The variant our trainer's rule picks on this adapter first (the reference for the fractions), then every other that fits.
-      if (options.matmulSize > 0) {
+      if (options.matmulSize > 0 && options.configs.length > 0) {
         const matmuls: MatmulResult[] = [];
         for (const variant of await target.matmulVariants(options.matmulSize)) {
           const result = await target.matmul(options.matmulSize, variant, options.windows, options.seconds);
@@ -366,26 +527,37 @@ async function runBench(options: BenchOptions, args: string[], host: ScriptHost)
       if (options.tuneMs > 0) tuningRows.push(...(await measureTunings(target, options.configs, options.losses[0], timing, options.tuneMs, host)));
       gpuRows.push(...(await measurePairs(target, options.configs, 'webgpu', options.losses, timing, host)));
       // The CPU path runs in V8 on either runtime: measured once, on the first.
-      if (index === 0) cpuRows = await measurePairs(target, options.cpuConfigs, 'cpu', options.losses, timing, host);
+      if (index === 0) cpuRows = await measurePairs(target, options.referenceConfigs, 'cpu', options.losses, timing, host);
     } finally {
       await target.close();
     }
   }
+  // After the GPU runtimes, so no browser of theirs is still running while the CPU is timed.
+  const wasm = options.cpuConfigs.length > 0 ? await measureWasm(options, timing, host) : null;
   const loadAfter = loadavg();
 
   const tfjsFailures = [...gpuRows, ...cpuRows].flatMap((row) => ('error' in row.tfjs ? [`${row.runtime} ${row.config} ${LOSSES[row.loss].shortLabel}: ${row.tfjs.error}`] : []));
   const machine = [
     `- CPU: ${await cpuModel()}, ${cpus().length} logical cores (nproc); no GPU`,
     ...runtimeLines,
+    ...(wasm
+      ? [
+          `- WebAssembly comparison: ${wasm.browser}, headless, flags of scripts/find-browser.mjs; in its several-thread figures ours ran on ${plural(wasm.threads.ours, 'thread')} and TF.js's wasm backend on ${plural(wasm.threads.tfjs, 'thread')} (its cap: half of navigator.hardwareConcurrency)`,
+        ]
+      : []),
     `- Load average (1 min) before / after: ${loadBefore[0].toFixed(2)} / ${loadAfter[0].toFixed(2)}; other work was running on the machine, so figures are noisy`,
     `- Command: \`npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\`: ${plural(options.windows, 'timed window')} per figure, ${options.steps === null ? `each sized to about ${options.seconds} s` : `${plural(options.steps, 'step')} each`}, after ${plural(options.warmup, 'warm-up step')}`,
   ].join('\n');
-  const gpuSection = gpuTable(gpuRows, matmulByRuntime);
-  const cpuSection = cpuRows.length > 0 ? `Measured on the ${runtimes[0]} runtime.\n\n${cpuTable(cpuRows)}` : 'Not run (--cpu-configs none).';
-  const runtimeSection = runtimeTable(startups, gpuRows);
+  const gpuSection = gpuRows.length > 0 ? gpuTable(gpuRows, matmulByRuntime) : 'Not run (--configs none).';
+  const wasmSection = wasm
+    ? `Our float32 WebAssembly path against TF.js's wasm backend, in headless Chromium.\n\n${cpuMatmulLines(wasm.matmuls)}\n\n${wasmTable(wasm.rows, wasm.threads)}\n\nWindows of each measurement:\n\n${wasmWindowTable(wasm.rows, wasm.threads)}`
+    : 'The WebAssembly path was not run (--cpu-configs none).';
+  const referenceSection = cpuRows.length > 0 ? `Our float64 reference against TF.js's cpu backend, measured on the ${runtimes[0]} runtime.\n\n${cpuTable(cpuRows)}` : 'The float64 reference was not run (--reference-configs none).';
+  const cpuSection = `${wasmSection}\n\n${referenceSection}`;
+  const runtimeSection = startups.length > 0 ? runtimeTable(startups, gpuRows) : 'Not run (--configs none).';
   const tunerSection = tuningSection(tuningRows, options.tuneMs);
   const failuresSection = tfjsFailures.length > 0 ? `\n\nTF.js did not run:\n${tfjsFailures.map((line) => `- ${line}`).join('\n')}` : '';
-  const matmulSection = matmulLines.length > 0 ? matmulLines.join('\n') : 'The matrix-product kernel was not timed (--matmul-size 0).';
+  const matmulSection = matmulLines.length > 0 ? matmulLines.join('\n') : 'The matrix-product kernel was not timed (--matmul-size 0, or --configs none).';
   const runSection = `## Run of ${dateLine(started)}, ${version}
 
 ${machine}

@@ -1,11 +1,11 @@
 /**
- * `npm run train -- --config <file.json | preset> [--backend gpu|cpu] [--runtime node|chromium|auto]
+ * `npm run train -- --config <file.json | preset> [--backend gpu|cpu|wasm] [--runtime node|chromium|auto]
  *   [--steps N] [--seed S] [--switch-loss-at K] [--init FILE] [--test-every N] [--csv] [--out run.json]`
  *
  * Trains one configuration headless and writes one JSON run file (RunRecord in
- * scripts/lib/run-session.ts), and with --csv the per-step metrics as CSV beside it. The CPU path
- * runs here in Node; the GPU path (--runtime) runs here on Node's WebGPU (Dawn) or in headless
- * Chromium on the page scripts/pages/run.html. The test rows are scored at the end (and every
+ * scripts/lib/run-session.ts), and with --csv the per-step metrics as CSV beside it. The CPU and
+ * WebAssembly paths run here in Node; the GPU path (--runtime) runs here on Node's WebGPU (Dawn)
+ * or in headless Chromium on the page scripts/pages/run.html. The test rows are scored at the end (and every
  * --test-every steps).
  * Exit codes: 0 done; 2 bad arguments, config, data or output path, or a network the backend
  * refuses (printed as field: message lines, nothing written); 3 the run stopped at a non-finite
@@ -22,7 +22,7 @@ import type { ScriptHost } from './lib/host';
 import { checkOutputPath, writeOutputs, type InputFile, type OutputFile } from './lib/output-files';
 import { createProgressBar, formatFigure } from './lib/progress';
 import { MAX_STEPS, MAX_STEPS_REASON } from './lib/run-config';
-import { runOnCpu } from './lib/runners';
+import { runOnCpu, runOnWasm } from './lib/runners';
 import { metricsToCsv, type RunRecord, type RunRequest } from './lib/run-session';
 import { withUserErrors } from './lib/user-errors';
 
@@ -34,7 +34,11 @@ const TRAIN_COMMAND = {
   usage: 'npm run train -- --config <file.json | preset> [options]',
   options: {
     config: requiredOption(filePath('<file|preset>'), `a config file or a preset (${PRESET_NAMES.join(', ')})`, `a run config (JSON) or a preset: ${PRESET_NAMES.join(', ')}`),
-    backend: option(oneOf(['gpu', 'cpu']), 'gpu', 'gpu: WebGPU (see --runtime); cpu: the float64 reference in Node'),
+    backend: option(
+      oneOf(['gpu', 'cpu', 'wasm']),
+      'gpu',
+      'gpu: WebGPU (see --runtime); cpu: the float64 reference in Node;\nwasm: float32 WebAssembly SIMD in Node, on one thread',
+    ),
     runtime: runtimeOption(),
     steps: option(wholeNumber(1, MAX_STEPS, 'N', MAX_STEPS_REASON), null, `training steps, at most ${MAX_STEPS} (overrides the config)`),
     seed: option(wholeNumber(0, 0xffffffff, 'S'), null, 'network seed from 0 to 4294967295: initial weights and batch order\n(overrides spec.seed; the dataset keeps its own seed)'),
@@ -134,6 +138,8 @@ export async function main(args: string[], host: ScriptHost): Promise<number> {
     let record: RunRecord;
     if (options.backend === 'cpu') {
       record = await runOnCpu(request, dataset, progress.update);
+    } else if (options.backend === 'wasm') {
+      record = await runOnWasm(request, dataset, progress.update);
     } else {
       const runner = await openGpuRunner(options.runtime, host);
       try {

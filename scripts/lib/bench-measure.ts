@@ -2,13 +2,15 @@
  * The benchmark's measurements, run wherever the engine runs: in the headless page
  * scripts/pages/bench-page.ts (Chromium) or in this Node process on Node's WebGPU. Our trainers and
  * TensorFlow.js's on the same network, batch, learning rate, initial weights and batches; our
- * matrix-product kernel alone; the autotuner's plan against the fixed rule's; and the time from
- * nothing to a first finished step.
+ * matrix-product kernels alone (WebGPU; WebAssembly against TF.js's wasm tf.matMul, in a page); the
+ * autotuner's plan against the fixed rule's; and the time from nothing to a first finished step.
  *
  * Timing: after warm-up, a window issues a number of steps and synchronises once at its end (our
  * trainer: session.flush(); TF.js: awaiting data() of a variable the last step wrote), so queued
  * GPU work is inside the window and no per-step waits are. The step count of a window is chosen
- * from a calibration window to last about `windowSeconds`, unless given.
+ * from a calibration window to last about `windowSeconds`, unless given. A pair (measurePair)
+ * takes its two trainers' windows in turn, so load from other work on the machine, which comes
+ * and goes, falls on both alike.
  */
 import { buildDataset, type DataSource, type DatasetFiles } from '../../src/data/source';
 import { DEFAULT_SPEC, type NetworkSpec } from '../../src/model/spec';
@@ -23,9 +25,10 @@ import { forwardParams } from '../../src/gpu/trainer-layout';
 import { FORWARD_PARAMS, STEP_PARAMS } from '../../src/gpu/uniforms';
 import { packStruct } from '../../src/gpu/wgsl-struct';
 import { parameterLayout } from '../../src/model/layout';
-import type { BenchRequest, BenchResult, FirstStepRequest, FirstStepResult, MatmulResult, TuningRequest, TuningResult } from './bench-types';
 import { LOSS_NAMES } from '../../src/model/losses';
 import { GpuReplicaSession } from '../../src/train/replica-session';
+import { WasmWorkerSession } from '../../src/train/wasm-worker-session';
+import type { BenchPairRequest, BenchRequest, BenchResult, CpuMatmulResult, FirstStepRequest, FirstStepResult, MatmulResult, TuningRequest, TuningResult } from './bench-types';
 import type { ReplicaBenchRequest, ReplicaBenchResult } from './replica-bench-types';
 
 /** Something that can take n training steps and wait for them: one of the four trainers. */
@@ -56,8 +59,8 @@ function cachedDataset(source: DataSource, mnistAsset: () => Promise<Uint8Array>
   return dataset;
 }
 
-async function ourTrainer(spec: NetworkSpec, dataset: Dataset, backend: 'webgpu' | 'cpu'): Promise<TimedTrainer> {
-  const session = await createSession({ spec, dataset, backend });
+async function ourTrainer(spec: NetworkSpec, dataset: Dataset, backend: BenchRequest['backend'], threads: number | null): Promise<TimedTrainer> {
+  const session = await createSession({ spec, dataset, backend, ...(threads === null ? {} : { threads }) });
   const plan = session instanceof GpuSession ? session.trainer.plan : null;
   return {
     async run(steps) {
@@ -69,7 +72,7 @@ async function ourTrainer(spec: NetworkSpec, dataset: Dataset, backend: 'webgpu'
   };
 }
 
-async function tfjsTrainer(spec: NetworkSpec, dataset: Dataset, backend: 'webgpu' | 'cpu'): Promise<TimedTrainer> {
+async function tfjsTrainer(spec: NetworkSpec, dataset: Dataset, backend: BenchRequest['backend']): Promise<TimedTrainer> {
   // Loaded when first measured: a runtime where TF.js does not load still measures our trainers.
   const { createTfjsTrainer } = await import('../pages/tfjs-trainer');
   const trainer = await createTfjsTrainer(spec, dataset, backend);
@@ -102,20 +105,47 @@ async function stepsPerWindowOf(run: (steps: number) => Promise<void>, options: 
   }
 }
 
-/** Options of a timed measurement (BenchRequest's timing fields). */
-type WindowOptions = { warmupSteps: number; windows: number; windowSeconds: number; windowSteps: number | null };
+/** Timed steps: a window runs `windowSteps`, or as many as fit `windowSeconds` when that is null. */
+type WindowTiming = Pick<BenchRequest, 'warmupSteps' | 'windows' | 'windowSeconds' | 'windowSteps'>;
 
-/** Warm-up, calibration, then timed windows of `run`; returns steps per second of each window. */
-async function timeWindows(run: (steps: number) => Promise<void>, options: WindowOptions): Promise<{ stepsPerWindow: number; stepsPerSecond: number[] }> {
-  await run(options.warmupSteps);
-  const stepsPerWindow = await stepsPerWindowOf(run, options);
-  const stepsPerSecond: number[] = [];
+/**
+ * Warm-up, calibration, then timed windows of each of `runs`, taking their windows in turn. Returns
+ * the steps per window and the steps per second of each window, per run.
+ */
+async function timeWindows(runs: ((steps: number) => Promise<void>)[], options: WindowTiming): Promise<{ stepsPerWindow: number; stepsPerSecond: number[] }[]> {
+  for (const run of runs) await run(options.warmupSteps);
+  const stepsPerWindow: number[] = [];
+  for (const run of runs) stepsPerWindow.push(await stepsPerWindowOf(run, options));
+  const stepsPerSecond = runs.map((): number[] => []);
   for (let w = 0; w < options.windows; w++) {
-    const start = performance.now();
-    await run(stepsPerWindow);
-    stepsPerSecond.push((stepsPerWindow * 1000) / (performance.now() - start));
+    for (let i = 0; i < runs.length; i++) {
+      const start = performance.now();
+      await runs[i](stepsPerWindow[i]);
+      stepsPerSecond[i].push((stepsPerWindow[i] * 1000) / (performance.now() - start));
+    }
   }
-  return { stepsPerWindow, stepsPerSecond };
+  return runs.map((_, i) => ({ stepsPerWindow: stepsPerWindow[i], stepsPerSecond: stepsPerSecond[i] }));
+}
+
+/** A measurement's result from the steps per second of its windows. */
+function benchResult(plan: string | null, stepsPerWindow: number, stepsPerSecond: number[], batchSize: number): BenchResult {
+  return {
+    plan,
+    stepsPerWindow,
+    windowSamplesPerSecond: stepsPerSecond.map((rate) => rate * batchSize),
+    medianSamplesPerSecond: median(stepsPerSecond) * batchSize,
+  };
+}
+
+/** A square product's timed windows as GFLOP/s. */
+function productGflops(size: number, { stepsPerWindow, stepsPerSecond }: { stepsPerWindow: number; stepsPerSecond: number[] }): { productsPerWindow: number; windowGflops: number[]; medianGflops: number } {
+  const flopsPerProduct = 2 * size ** 3;
+  return { productsPerWindow: stepsPerWindow, windowGflops: stepsPerSecond.map((rate) => (rate * flopsPerProduct) / 1e9), medianGflops: (median(stepsPerSecond) * flopsPerProduct) / 1e9 };
+}
+
+/** Operands of the products timed alone: fixed values in [−0.5, 0.5) that are not zero-heavy. */
+function operandValues(count: number): Float32Array<ArrayBuffer> {
+  return Float32Array.from({ length: count }, (_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
 }
 
 /**
@@ -127,7 +157,7 @@ async function timeWindows(run: (steps: number) => Promise<void>, options: Windo
 export async function timeAlternatingWindows(
   reference: (steps: number) => Promise<void>,
   contender: (steps: number) => Promise<void>,
-  options: WindowOptions,
+  options: WindowTiming,
 ): Promise<{ stepsPerWindow: number; reference: number[]; contender: number[] }> {
   await reference(options.warmupSteps);
   await contender(options.warmupSteps);
@@ -149,24 +179,13 @@ export async function timeAlternatingWindows(
 /** Steady-state throughput of one trainer on one network: warm-up, calibration, timed windows. */
 export async function measureTrainer(request: BenchRequest, mnistAsset: () => Promise<Uint8Array>): Promise<BenchResult> {
   const dataset = await cachedDataset(request.dataset, mnistAsset);
-  const make = request.implementation === 'ours' ? ourTrainer : tfjsTrainer;
-  const trainer = await make(request.spec, dataset, request.backend);
+  const trainer = request.implementation === 'ours' ? await ourTrainer(request.spec, dataset, request.backend, request.threads) : await tfjsTrainer(request.spec, dataset, request.backend);
   try {
-    const { stepsPerWindow, stepsPerSecond } = await timeWindows((steps) => trainer.run(steps), request);
-    return benchResult(trainer.plan, stepsPerWindow, stepsPerSecond, request.spec.batchSize);
+    const [times] = await timeWindows([(steps) => trainer.run(steps)], request);
+    return benchResult(trainer.plan, times.stepsPerWindow, times.stepsPerSecond, request.spec.batchSize);
   } finally {
     trainer.dispose();
   }
-}
-
-/** A measurement's result from the steps per second of its windows. */
-function benchResult(plan: string | null, stepsPerWindow: number, stepsPerSecond: number[], batchSize: number): BenchResult {
-  return {
-    plan,
-    stepsPerWindow,
-    windowSamplesPerSecond: stepsPerSecond.map((rate) => rate * batchSize),
-    medianSamplesPerSecond: median(stepsPerSecond) * batchSize,
-  };
 }
 
 /** The variants the products of `plan`'s step run in, as "variant ×count", most used first. */
@@ -223,6 +242,26 @@ export async function measureTuning(request: TuningRequest, mnistAsset: () => Pr
   }
 }
 
+/** Steady-state throughput of our trainer and TF.js's on one network, their windows taken in turn. */
+export async function measurePair(request: BenchPairRequest, mnistAsset: () => Promise<Uint8Array>): Promise<{ ours: BenchResult; tfjs: BenchResult }> {
+  const dataset = await cachedDataset(request.dataset, mnistAsset);
+  const ours = await ourTrainer(request.spec, dataset, request.backend, request.threads);
+  try {
+    const tfjs = await tfjsTrainer(request.spec, dataset, request.backend);
+    try {
+      const [oursTimes, tfjsTimes] = await timeWindows([(steps) => ours.run(steps), (steps) => tfjs.run(steps)], request);
+      return {
+        ours: benchResult(ours.plan, oursTimes.stepsPerWindow, oursTimes.stepsPerSecond, request.spec.batchSize),
+        tfjs: benchResult(tfjs.plan, tfjsTimes.stepsPerWindow, tfjsTimes.stepsPerSecond, request.spec.batchSize),
+      };
+    } finally {
+      tfjs.dispose();
+    }
+  } finally {
+    ours.dispose();
+  }
+}
+
 /**
  * The product variants worth timing on size³ on this adapter: the one our trainer's fixed rule picks
  * for a [size, size, size] network at batch size first (the reference of the benchmark's fractions),
@@ -251,9 +290,8 @@ export async function measureMatmul(size: number, variant: MatmulVariant, window
   const parameters = storage('matmul W and b', floats + size, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
   const rowIndex = storage('matmul row index (unused)', 4);
   const output = storage('matmul output', floats);
-  const random = (count: number) => Float32Array.from({ length: count }, (_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
-  device.queue.writeBuffer(input, 0, random(floats));
-  device.queue.writeBuffer(parameters, 0, random(floats + size));
+  device.queue.writeBuffer(input, 0, operandValues(floats));
+  device.queue.writeBuffer(parameters, 0, operandValues(floats + size));
   const uniform = device.createBuffer({ label: 'matmul params', size: FORWARD_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   // The last layer of a [size, size, size] network: a linear output, as the logits are; no batch gather.
   const square = { ...DEFAULT_SPEC, widths: [size, size], hiddenActivations: [] };
@@ -274,11 +312,41 @@ export async function measureMatmul(size: number, variant: MatmulVariant, window
     await device.queue.onSubmittedWorkDone();
   };
   try {
-    const { stepsPerWindow, stepsPerSecond } = await timeWindows(run, { warmupSteps: 1, windows, windowSeconds, windowSteps: null });
-    const flopsPerProduct = 2 * size ** 3;
-    return { size, variant, productsPerWindow: stepsPerWindow, windowGflops: stepsPerSecond.map((rate) => (rate * flopsPerProduct) / 1e9), medianGflops: (median(stepsPerSecond) * flopsPerProduct) / 1e9 };
+    const [times] = await timeWindows([run], { warmupSteps: 1, windows, windowSeconds, windowSteps: null });
+    return { size, variant, ...productGflops(size, times) };
   } finally {
     for (const buffer of [input, parameters, rowIndex, output, uniform, stepParams]) buffer.destroy();
+  }
+}
+
+/**
+ * GFLOP/s of a square product on the CPU, in a page (it needs Web Workers): ours (the WebAssembly
+ * kernel, as the first layer's forward product of a [size, size] network over a batch of `size`,
+ * on `threads` workers) or TF.js's wasm backend (tf.matMul, on the threads of this page's binary).
+ */
+export async function measureCpuMatmul(implementation: 'ours' | 'tfjs', size: number, threads: number, windows: number, windowSeconds: number): Promise<CpuMatmulResult> {
+  let run: (count: number) => Promise<void>;
+  let dispose: () => void;
+  let ranOn: number;
+  if (implementation === 'ours') {
+    const dataset: Dataset = { name: 'square', inputSize: size, outputSize: size, trainX: operandValues(size * size), trainY: operandValues(size * size), trainCount: size, testX: new Float32Array(0), testY: new Float32Array(0), testCount: 0 };
+    const spec: NetworkSpec = { ...DEFAULT_SPEC, widths: [size, size], hiddenActivations: [], outputActivation: 'linear', loss: 'mse', batchSize: size };
+    const session = await WasmWorkerSession.create(spec, dataset, { threads });
+    ranOn = session.threads;
+    run = async (count) => void (await session.timeForwardProducts(count));
+    dispose = () => session.dispose();
+  } else {
+    const { createTfjsWasmMatmul, tfjsWasmThreads } = await import('../pages/tfjs-trainer');
+    const matmul = await createTfjsWasmMatmul(operandValues(size * size), size);
+    ranOn = await tfjsWasmThreads();
+    run = (count) => matmul.run(count);
+    dispose = () => matmul.dispose();
+  }
+  try {
+    const [times] = await timeWindows([run], { warmupSteps: 1, windows, windowSeconds, windowSteps: null });
+    return { size, threads: ranOn, ...productGflops(size, times) };
+  } finally {
+    dispose();
   }
 }
 
@@ -323,7 +391,7 @@ export async function measureReplicas(request: ReplicaBenchRequest, mnistAsset: 
       await session.flush();
       await session.takeMetrics();
     };
-    const { stepsPerWindow, stepsPerSecond } = await timeWindows(run, { ...request, windowSteps: null });
+    const [{ stepsPerWindow, stepsPerSecond }] = await timeWindows([run], { ...request, windowSteps: null });
     return {
       plan: session.trainer.plan.reason,
       stepsPerWindow,

@@ -8,8 +8,10 @@ import type { DataSource } from '../../src/data/source';
 export interface BenchRequest {
   /** Our trainer (createSession) or TensorFlow.js. */
   implementation: 'ours' | 'tfjs';
-  /** WebGPU or the CPU (our float64 path; TF.js's cpu backend). */
-  backend: 'webgpu' | 'cpu';
+  /** WebGPU, the CPU (our float64 path; TF.js's cpu backend), or WebAssembly on the CPU (our float32 path; TF.js's wasm backend). */
+  backend: 'webgpu' | 'cpu' | 'wasm';
+  /** Threads of our WebAssembly path (TF.js's follow the page: see scripts/pages/bench-page.ts); null for the other backends. */
+  threads: number | null;
   spec: NetworkSpec;
   dataset: DataSource;
   /** Steps run and synchronised before anything is timed (pipeline compilation, first uploads). */
@@ -21,6 +23,9 @@ export interface BenchRequest {
   /** Steps per window, or null to calibrate them to `windowSeconds`. */
   windowSteps: number | null;
 }
+
+/** Our trainer and TF.js's on one network and loss, their windows taken in turn. */
+export type BenchPairRequest = Omit<BenchRequest, 'implementation'>;
 
 export interface BenchResult {
   /** How our GPU trainer laid out the step (fused or layered, which matmul variant); null for the other trainers. */
@@ -39,6 +44,20 @@ export interface MatmulResult {
   /** Which of the engine's matmul variants ran. */
   variant: MatmulVariant;
   /** Products dispatched per window, one submission and one wait each window. */
+  productsPerWindow: number;
+  /** GFLOP/s of each window, 2·size³ FLOPs per product. */
+  windowGflops: number[];
+  /** Their median. */
+  medianGflops: number;
+}
+
+/** GFLOP/s of one implementation's square matrix product on the CPU, as the bench page times it. */
+export interface CpuMatmulResult {
+  /** The product is size × size times size × size. */
+  size: number;
+  /** Threads it ran on. */
+  threads: number;
+  /** Products per window. */
   productsPerWindow: number;
   /** GFLOP/s of each window, 2·size³ FLOPs per product. */
   windowGflops: number[];

@@ -78,7 +78,7 @@ export interface RunRecord {
   format: 'mlp-playground-run';
   /** Where the configuration came from: a preset name or a file path. */
   config: string;
-  /** 'webgpu' or 'cpu'. */
+  /** 'webgpu', 'cpu' or 'wasm'. */
   backend: Session['backend'];
   /** Where the run ran: 'node' (this Node process: the CPU path, or WebGPU through Dawn) or 'chromium' (the headless page). */
   runtime: 'node' | 'chromium';

@@ -1,11 +1,15 @@
 /**
- * One configured run on any path: the CPU session here in Node, the GPU session here in Node on
- * Node's WebGPU (Dawn), or the GPU session in the headless page scripts/pages/run.html. All go
- * through recordRun, so their records compare; on all, the engine's refusal of the network becomes
- * a ConfigError naming it. The GPU self-check runs in the same two GPU places.
+ * One configured run on any path: the CPU session or the WebAssembly session here in Node, the GPU
+ * session here in Node on Node's WebGPU (Dawn), or the GPU session in the headless page
+ * scripts/pages/run.html. All go through recordRun, so their records compare; on all, the engine's
+ * refusal of the network becomes a ConfigError naming it. The GPU self-check runs in the same two
+ * GPU places.
  */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'puppeteer';
 import type { Dataset } from '../../src/model/dataset';
+import type { Session } from '../../src/model/session';
 import { createSession, type StoredTuning, type TuningStore } from '../../src/train/create-session';
 import type { SelfCheckReport } from '../../src/train/self-check';
 import { checkOnGpu, trainOnGpu, type CheckOutcome, type CheckRequest, type GpuRunOutcome } from './gpu-run';
@@ -13,17 +17,45 @@ import { decodeFromPage } from './page-transfer';
 import { recordRun, startGuardedSession, type RunProgress, type RunRecord, type RunRequest } from './run-session';
 import { ConfigError } from './user-errors';
 
-/** Trains on the float64 CPU path in this process. */
-export async function runOnCpu(request: RunRequest, dataset: Dataset, onProgress?: (progress: RunProgress) => void): Promise<RunRecord> {
+/** Trains in this process on the session `create` starts from the run's initial parameters; the engine's refusal of the network becomes a ConfigError. */
+async function runHere(
+  request: RunRequest,
+  create: (initialParameters: Float64Array | undefined) => Promise<Session>,
+  onProgress?: (progress: RunProgress) => void,
+): Promise<RunRecord> {
   const setupStart = performance.now();
   const initialParameters = request.initialParameters ? Float64Array.from(request.initialParameters) : undefined;
-  const started = await startGuardedSession(() => createSession({ spec: request.spec, dataset, backend: 'cpu', initialParameters }));
+  const started = await startGuardedSession(() => create(initialParameters));
   if ('refusal' in started) throw new ConfigError(request.config, [{ field: 'spec', message: started.refusal }]);
   try {
     return await recordRun(started.session, { ...request, runtime: 'node', adapter: null, setupMs: performance.now() - setupStart }, onProgress);
   } finally {
     started.session.dispose();
   }
+}
+
+/** Trains on the float64 CPU path in this process. */
+export function runOnCpu(request: RunRequest, dataset: Dataset, onProgress?: (progress: RunProgress) => void): Promise<RunRecord> {
+  return runHere(request, (initialParameters) => createSession({ spec: request.spec, dataset, backend: 'cpu', initialParameters }), onProgress);
+}
+
+/** The compiled single-thread kernel binary (built by scripts/build-wasm.mjs, which `npm run train` runs first). */
+async function nodeKernelModule(): Promise<WebAssembly.Module> {
+  const path = fileURLToPath(new URL('../../asm/build/products.wasm', import.meta.url));
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch {
+    throw new Error(`the WebAssembly kernels are not built (${path} is missing): run \`node scripts/build-wasm.mjs\` or \`npm run build\``);
+  }
+  return WebAssembly.compile(bytes);
+}
+
+/** Trains on the float32 WebAssembly path in this process, on one thread: Node has no Web Workers (the page splits products across them). */
+export async function runOnWasm(request: RunRequest, dataset: Dataset, onProgress?: (progress: RunProgress) => void): Promise<RunRecord> {
+  // Loaded first: kernels that are not built are not a refusal of the network.
+  const wasmModule = await nodeKernelModule();
+  return runHere(request, (initialParameters) => createSession({ spec: request.spec, dataset, backend: 'wasm', wasmModule, initialParameters }), onProgress);
 }
 
 /** The record of a GPU run, or its refusal as a ConfigError under the run's config. */

@@ -1,4 +1,5 @@
-// The benchmark network in TensorFlow.js, for scripts/pages/bench-page.ts.
+// The benchmark network in TensorFlow.js, and its wasm backend's matrix product alone, for
+// scripts/pages/bench-page.ts.
 //
 // Plain JavaScript on purpose: importing @tensorflow/tfjs-core from TypeScript pulls in its type
 // declarations, which need @types/long and carry their own older @webgpu/types, and `tsc` (with
@@ -9,9 +10,71 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-cpu';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import plainWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import simdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import threadedSimdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { BatchSchedule, shuffleSeed } from '../../src/model/batches';
 import { initParameters } from '../../src/model/init';
 import { parameterLayout } from '../../src/model/layout';
+
+// The wasm backend picks one of its three binaries by what the page allows (SIMD; threads when
+// cross-origin isolated); Vite serves each from the package.
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': plainWasmUrl,
+  'tfjs-backend-wasm-simd.wasm': simdWasmUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': threadedSimdWasmUrl,
+});
+
+/**
+ * Sets the threads of the wasm backend in this page, before it starts: 1 runs its one-thread SIMD
+ * binary (what a page without cross-origin isolation gets); more run its threaded binary on up to
+ * that many threads (it never takes more than half of navigator.hardwareConcurrency, counting two
+ * logical cores per physical one, nor more than 8).
+ *
+ * @param {number} count
+ */
+export function setTfjsWasmThreads(count) {
+  if (count === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  else setThreadsCount(count);
+}
+
+/** Starts TF.js on `backend`, or says it could not. */
+async function useBackend(backend) {
+  if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js could not start its ${backend} backend`);
+  await tf.ready();
+}
+
+/** Threads the wasm backend runs on in this page. */
+export async function tfjsWasmThreads() {
+  await useBackend('wasm');
+  return getThreadsCount();
+}
+
+/**
+ * Products of `values` (size × size, row-major) with itself on the wasm backend, the result of the
+ * last product of a run read back, as a training step would.
+ *
+ * @param {Float32Array} values
+ * @param {number} size
+ */
+export async function createTfjsWasmMatmul(values, size) {
+  await useBackend('wasm');
+  const a = tf.tensor2d(values, [size, size]);
+  const b = tf.tensor2d(values, [size, size]);
+  return {
+    async run(count) {
+      for (let i = 0; i < count; i++) {
+        const product = tf.matMul(a, b);
+        if (i === count - 1) await product.data();
+        product.dispose();
+      }
+    },
+    dispose() {
+      tf.dispose([a, b]);
+    },
+  };
+}
 
 /**
  * The same network as our trainer's: tf.variable weights from our initial parameters, sigmoid
@@ -20,14 +83,13 @@ import { parameterLayout } from '../../src/model/layout';
  *
  * @param {import('../../src/model/spec').NetworkSpec} spec
  * @param {import('../../src/model/dataset').Dataset} dataset
- * @param {'webgpu' | 'cpu'} backend
+ * @param {'webgpu' | 'cpu' | 'wasm'} backend
  */
 export async function createTfjsTrainer(spec, dataset, backend) {
   if (spec.hiddenActivations.some((activation) => activation !== 'sigmoid')) {
     throw new Error(`the TF.js side of the benchmark builds sigmoid hidden layers only, got ${spec.hiddenActivations.join(', ')}`);
   }
-  if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js could not start its ${backend} backend`);
-  await tf.ready();
+  await useBackend(backend);
   const initial = initParameters(spec);
   const layers = parameterLayout(spec.widths).layers.map((layer) => ({
     weights: tf.variable(tf.tensor2d(Float32Array.from(initial.subarray(layer.weightOffset, layer.biasOffset)), [layer.fanIn, layer.fanOut])),

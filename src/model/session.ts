@@ -52,8 +52,8 @@ export interface SessionError {
 
 /** A training run over one network and one dataset. */
 export interface Session {
-  /** Which path computes: 'webgpu' or 'cpu'. */
-  readonly backend: 'webgpu' | 'cpu';
+  /** Which path computes: 'webgpu', 'cpu' (the float64 reference) or 'wasm' (float32 WebAssembly SIMD on the CPU). */
+  readonly backend: 'webgpu' | 'cpu' | 'wasm';
   /** The network; `spec.loss` is the loss that will drive the next step. */
   readonly spec: NetworkSpec;
   /** The data it trains on. */

@@ -1,5 +1,6 @@
 /**
- * A Web Worker that runs the float64 CPU trainer off the main thread, for browsers without WebGPU.
+ * A Web Worker that runs the float64 CPU trainer off the main thread: the page's path after a lost GPU,
+ * and where the WebAssembly path cannot start.
  * It holds one CpuSession and exposes it through Comlink to WorkerSession (src/train/worker-session.ts).
  * Comlink calls each method as its message arrives, and every CpuSession method does its work before
  * it returns, so calls are handled in the order they were made: a `takeMetrics` after a `train` sees

@@ -209,7 +209,8 @@ export class MlpPlayground extends LitElement {
     const epoch = config && dataset ? Math.floor((stepCount * config.spec.batchSize) / dataset.trainCount) : 0;
     const loss = this.run.state.loss;
     const output = config?.spec.outputActivation ?? draft.spec.outputActivation;
-    const sweepBase: SweepBase | null = config && dataset && session ? { spec: config.spec, data: config.data, dataset, backend: session.backend } : null;
+    // Replicas train on the GPU or on the float64 CPU loop: without WebGPU the sweep runs on the latter.
+    const sweepBase: SweepBase | null = config && dataset && session ? { spec: config.spec, data: config.data, dataset, backend: session.backend === 'webgpu' ? 'webgpu' : 'cpu' } : null;
     return html`
       <nav aria-label="View">
         ${(Object.keys(VIEWS) as View[]).map(

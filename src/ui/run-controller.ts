@@ -15,6 +15,7 @@ import { cloneSpec, type NetworkSpec } from '../model/spec';
 import { validate, validateForDataset, type ValidationProblem } from '../model/validate';
 import { createSession, describeBackend } from '../train/create-session';
 import { GuardedSession, type GuardEvent, type NonFiniteFault } from '../train/guarded-session';
+import { WasmWorkerSession } from '../train/wasm-worker-session';
 import { scheduledLoss, stepsBeforeSwitch, type LossSchedule } from '../train/loss-schedule';
 import { stepPlanOf, type StepPlanView } from '../train/product-plan';
 import { WorkerSession } from '../train/worker-session';
@@ -30,6 +31,20 @@ import { LocalTuningStore, PAGE_TUNING_BUDGET_MS } from './tuning-store';
 
 /** What the adapter line says when the network trains in the CPU worker. */
 const CPU_ADAPTER = 'CPU (float64, in a Web Worker)';
+
+/** What the banner says while the page has no WebGPU, before the WebAssembly workers report how many they are. */
+const NO_WEBGPU_BANNER =
+  'This browser offers no WebGPU, so the network trains on the CPU in Web Workers: float32 WebAssembly SIMD, checked against the float64 reference. Use a recent Chrome or Edge for the GPU path.';
+
+/** The adapter line and the banner for the WebAssembly path as `session` runs it: how many workers, and why only one. */
+function wasmPath(session: WasmWorkerSession): { adapter: string; banner: string } {
+  const workers = session.threads === 1 ? 'one Web Worker' : `${session.threads} Web Workers`;
+  const alone = session.singleThreadReason ? ` It runs in one Web Worker because ${session.singleThreadReason}.` : '';
+  return {
+    adapter: `CPU (float32 WebAssembly SIMD, in ${workers})`,
+    banner: `This browser offers no WebGPU, so the network trains on the CPU in ${workers}: float32 WebAssembly SIMD, checked against the float64 reference.${alone} Use a recent Chrome or Edge for the GPU path.`,
+  };
+}
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -205,7 +220,8 @@ export class RunController implements ReactiveController {
   private _history: MetricsHistory | null = null;
   /** Every dataset the run trains on is loaded through this. */
   private readonly datasets = new DatasetLoader();
-  private useGpu = false;
+  /** Where new sessions train: WebGPU, the WebAssembly workers without it, or the float64 worker after a GPU could not be recovered. */
+  private pageBackend: Session['backend'] = 'wasm';
   /** Incremented per requested change, so a slow one that finishes after a newer one is dropped. */
   private applyToken = 0;
   /** Changes being applied (see apply). */
@@ -282,15 +298,12 @@ export class RunController implements ReactiveController {
   /** Finds out whether the page trains on WebGPU or in the CPU worker, and says which. */
   async chooseBackend(): Promise<void> {
     const report = await describeBackend().catch(() => null);
-    this.useGpu = report !== null;
+    this.pageBackend = report !== null ? 'webgpu' : 'wasm';
     if (report) {
       const adapter = `WebGPU: ${[report.vendor, report.architecture, report.device, report.description].filter(Boolean).join(' · ') || 'unnamed adapter'}`;
       this._show(report.isCpuAdapter ? { adapter, banner: 'WebGPU runs here on a CPU implementation (no GPU found), so training is slower than on a real GPU.' } : { adapter });
     } else {
-      this._show({
-        adapter: CPU_ADAPTER,
-        banner: 'This browser offers no WebGPU, so the network trains on the CPU in a Web Worker: the same maths in float64, only slower. Use a recent Chrome or Edge for the GPU path.',
-      });
+      this._show({ adapter: 'CPU (float32 WebAssembly SIMD, in Web Workers)', banner: NO_WEBGPU_BANNER });
     }
   }
 
@@ -408,7 +421,7 @@ export class RunController implements ReactiveController {
     if (!snapshot || !this._history) this._history = new MetricsHistory(next.spec.widths.length - 1);
     // Going on from kept weights older than the last recorded step (after a fault) drops what came after them.
     else this._history.trimFrom(snapshot.step);
-    this.loop.setSession(session, session.backend === 'cpu' ? WORKER_FRAME_MS : MAIN_THREAD_FRAME_MS);
+    this.loop.setSession(session, session.backend === 'webgpu' ? MAIN_THREAD_FRAME_MS : WORKER_FRAME_MS);
     this.loop.setSpeed(next.run.speed);
     this.loop.setPauseAt(next.run.pauseAt);
     // Everything now points at the new run; the old one is disposed once its own work is done.
@@ -506,11 +519,14 @@ export class RunController implements ReactiveController {
     const config = this._state.config;
     const guard = this._session;
     if (!config || !guard) return;
-    if (this.useGpu) {
-      this.useGpu = false;
+    // After a lost GPU or a failed WebAssembly worker, the float64 worker: the path with the least that can fail.
+    if (this.pageBackend !== 'cpu') {
+      const lost = this.pageBackend === 'webgpu' ? 'The GPU was lost' : 'The WebAssembly worker failed';
+      const retry = this.pageBackend === 'webgpu' ? 'the GPU' : 'the WebAssembly path';
+      this.pageBackend = 'cpu';
       this._show({
         adapter: CPU_ADAPTER,
-        banner: 'The GPU was lost, so the network now trains on the CPU in a Web Worker: the same maths in float64, only slower. Reload the page to try the GPU again.',
+        banner: `${lost}, so the network now trains on the CPU in a Web Worker: the same maths in float64, only slower. Reload the page to try ${retry} again.`,
       });
     }
     const kept = guard.lastGoodSnapshot;
@@ -787,12 +803,35 @@ export class RunController implements ReactiveController {
    * for a new GPU session; the CPU path is offered only once that fails (the user chooses it).
    */
   private async _openSession(spec: NetworkSpec, dataset: Dataset, tuneGpu: boolean): Promise<GuardedSession> {
-    const onGpu = this.useGpu;
+    const backend = this.pageBackend;
     // Off, a budget of 0: the fixed rule's variants run, and the report still names them.
     const tuning = tuneGpu ? { budgetMs: PAGE_TUNING_BUDGET_MS, store: this.tuningStore } : { budgetMs: 0, store: null };
+    const open = async (): Promise<Session> => {
+      if (backend === 'webgpu') return createSession({ spec, dataset, backend: 'webgpu', tuning });
+      if (backend === 'cpu') return WorkerSession.create(spec, dataset);
+      let session: WasmWorkerSession;
+      try {
+        session = await WasmWorkerSession.create(spec, dataset);
+      } catch (error) {
+        // A browser or a host that refuses WebAssembly (no SIMD, a policy without 'wasm-unsafe-eval')
+        // still trains: on the float64 worker, from now on, and says why. If that worker refuses the
+        // network too, the network is what failed, and the WebAssembly path's reason is the one shown.
+        if (this.pageBackend !== 'wasm') throw error;
+        const fallback = await WorkerSession.create(spec, dataset).catch(() => null);
+        if (!fallback) throw error;
+        this.pageBackend = 'cpu';
+        this._show({
+          adapter: CPU_ADAPTER,
+          banner: `This browser offers no WebGPU, and the WebAssembly path could not start (${errorText(error)}), so the network trains on the CPU in a Web Worker: the same maths in float64, only slower.`,
+        });
+        return fallback;
+      }
+      if (this.pageBackend === 'wasm') this._show(wasmPath(session));
+      return session;
+    };
     let guard: GuardedSession | null = null;
     guard = await GuardedSession.create({
-      createSession: () => (onGpu ? createSession({ spec, dataset, backend: 'webgpu', tuning }) : WorkerSession.create(spec, dataset)),
+      createSession: open,
       // A replaced run's late events (its readbacks failing once disposed) are not news.
       onStatus: (event) => {
         if (guard !== null && guard === this._session) this._onGuardEvent(guard, event);
@@ -832,8 +871,8 @@ export class RunController implements ReactiveController {
       case 'gpu-error':
         this.loop.pause();
         // The status line names the kind; the fault panel carries the backend's own words, said once there.
-        if (guard.backend === 'cpu') {
-          // A CPU session reports an error only when its worker failed (src/train/worker-session.ts): it answers no more.
+        if (guard.backend !== 'webgpu') {
+          // A CPU or WebAssembly session reports an error only when its worker failed (src/train/worker-link.ts): it answers no more.
           this._show({
             status: 'The CPU worker stopped working, so training paused.',
             fault: { kind: 'worker-failed', message: event.error.message, keptStep: guard.lastGoodSnapshot?.step ?? null },

@@ -1,15 +1,16 @@
 /**
- * Checks one GPU run against its CPU reference: forward outputs, the step-0 gradient per layer
- * (W and b separately), every step's metrics, and the parameters after the last step.
+ * Checks one GPU run (or float32 WebAssembly run) against its CPU reference: forward outputs, the
+ * step-0 gradient per layer (W and b separately), every step's metrics, and the parameters after
+ * the last step.
  */
 import { expect } from 'vitest';
 import { parameterLayout } from '../../src/model/layout';
 import { LOSSES, LOSS_NAMES, lossAllows, type LossName } from '../../src/model/losses';
 import { expectClose } from './gpu-compare';
 import type { CpuReference, PreparedCase } from './gpu-cases';
-import { decodeFloat32, decodeFloat64, type HarnessResult } from './gpu-wire';
+import { decodeFloat32, decodeFloat64, type SessionCaseResult } from './gpu-wire';
 
-export function checkAgainstCpu(prepared: PreparedCase, result: HarnessResult, cpu: CpuReference): void {
+export function checkAgainstCpu(prepared: PreparedCase, result: SessionCaseResult, cpu: CpuReference): void {
   const name = prepared.recipe.name;
   if (prepared.recipe.stepKernel) expect(result.stepKernel, `${name}: step layout used`).toBe(prepared.recipe.stepKernel);
   if (prepared.recipe.matmul) expect(result.matmul, `${name}: matrix-product variant used`).toBe(prepared.recipe.matmul);

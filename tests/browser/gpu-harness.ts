@@ -10,8 +10,8 @@ import { selfCheck, type SelfCheckReport } from '../../src/train/self-check';
 import { ForkedRun } from '../../src/train/fork';
 import type { TrainerSnapshot } from '../../src/model/session';
 import type { LossName } from '../../src/model/losses';
-import { datasetOf, openSession, runCase } from './gpu-run-case';
-import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
+import { openSession, runCase } from './gpu-run-case';
+import { datasetOf, decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
 
 /** Tuning stores kept in the page by name, so a second run can find what a first one stored. */
 const tuningStores = new Map<string, Map<string, StoredTuning>>();

@@ -6,26 +6,8 @@
  */
 import { GpuSession } from '../../src/train/gpu-session';
 import type { TuningStore } from '../../src/gpu/tuner';
-import type { Dataset } from '../../src/model/dataset';
-import type { LossName } from '../../src/model/losses';
-import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
-
-/** The case's training data as a Dataset. */
-export function datasetOf(input: HarnessCase): Dataset {
-  const trainX = decodeFloat32(input.trainX);
-  const trainY = decodeFloat32(input.trainY);
-  return {
-    name: input.name,
-    inputSize: input.inputSize,
-    outputSize: input.outputSize,
-    trainX,
-    trainY,
-    trainCount: input.trainCount,
-    testX: new Float32Array(0),
-    testY: new Float32Array(0),
-    testCount: 0,
-  };
-}
+import { datasetOf, decodeFloat64, type HarnessCase, type HarnessResult } from './gpu-wire';
+import { runSessionCase } from './session-case';
 
 /** How a case's products are tuned: within `budgetMs`, with choices kept in `store`. */
 interface CaseTuning {
@@ -50,24 +32,10 @@ export async function runCase(input: HarnessCase, tuning?: CaseTuning): Promise<
   const failures: string[] = [];
   session.onError = (error) => failures.push(`${error.kind}: ${error.message}`);
   try {
-    const outputs = await session.evaluate(decodeFloat32(input.evaluationInputs), input.evaluationRows);
-    await session.train(1);
-    const gradient = await session.trainer.readGradient();
-    const switchAt = input.switchLossAt ?? input.steps;
-    await session.train(Math.max(0, Math.min(switchAt, input.steps) - 1));
-    if (switchAt < input.steps) {
-      session.setLoss(session.spec.loss === 'mse' ? 'cross_entropy' : 'mse');
-      await session.train(input.steps - switchAt);
-    }
-    await session.flush();
-    const metrics = await session.takeMetrics();
-    const snapshot = await session.snapshot();
+    const result = await runSessionCase(session, input, () => session.trainer.readGradient());
     if (failures.length > 0) throw new Error(`the GPU reported: ${failures.join('; ')}`);
     return {
-      outputs: encodeArray(outputs),
-      gradient: encodeArray(gradient),
-      metrics: metrics.map((m) => ({ ...m, losses: Object.fromEntries(Object.entries(m.losses).map(([loss, value]) => [loss, Number.isNaN(value) ? null : value])) as Record<LossName, number | null> })),
-      parameters: encodeArray(snapshot.parameters),
+      ...result,
       dispatchesPerStep: session.trainer.dispatchesPerStep,
       stepsPerSubmission: session.trainer.stepsPerSubmission,
       stepKernel: session.trainer.plan.kernel,

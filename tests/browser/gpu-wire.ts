@@ -3,6 +3,7 @@
  * page.evaluate: plain JSON, with typed arrays as base64 of their bytes (exact, and far smaller
  * than number lists).
  */
+import type { Dataset } from '../../src/model/dataset';
 import type { NetworkSpec } from '../../src/model/spec';
 import type { LossName } from '../../src/model/losses';
 import type { StepMetrics } from '../../src/model/session';
@@ -41,8 +42,8 @@ export interface HarnessCase {
   matmul: MatmulVariant | null;
 }
 
-/** What the page measured for one case. */
-export interface HarnessResult {
+/** What any session computed for one case, the float64 reference's counterpart of each (gpu-check.ts). */
+export interface SessionCaseResult {
   /** Outputs of `evaluationInputs` before any step, base64 of a Float32Array. */
   outputs: string;
   /** Gradient of step 0, base64 of a Float64Array in the flat layout. */
@@ -51,6 +52,14 @@ export interface HarnessResult {
   metrics: (Omit<StepMetrics, 'losses'> & { losses: Record<LossName, number | null> })[];
   /** Parameters after all steps, base64 of a Float64Array. */
   parameters: string;
+  /** The GPU's step layout, where the session has one. */
+  stepKernel?: 'fused' | 'layered';
+  /** The GPU's matrix-product variant, where the session has one. */
+  matmul?: MatmulVariant;
+}
+
+/** What the GPU page measured for one case. */
+export interface HarnessResult extends SessionCaseResult {
   /** Compute dispatches per training step. */
   dispatchesPerStep: number;
   /** Steps per queue submission. */
@@ -89,4 +98,19 @@ export function decodeFloat32(text: string): Float32Array {
 /** The Float64Array that `encodeArray` encoded. */
 export function decodeFloat64(text: string): Float64Array {
   return new Float64Array(decodeBytes(text));
+}
+
+/** The training set a case carries, as a Dataset (no test rows). */
+export function datasetOf(input: HarnessCase): Dataset {
+  return {
+    name: input.name,
+    inputSize: input.inputSize,
+    outputSize: input.outputSize,
+    trainX: decodeFloat32(input.trainX),
+    trainY: decodeFloat32(input.trainY),
+    trainCount: input.trainCount,
+    testX: new Float32Array(0),
+    testY: new Float32Array(0),
+    testCount: 0,
+  };
 }

@@ -23,7 +23,7 @@ export interface PlaygroundSnapshot {
   /** The newest row of the history, or null before the first step. */
   lastRecorded: { step: number; losses: { mse: number }; globalGradNorm: number } | null;
   switches: { step: number; loss: LossName }[];
-  backend: 'webgpu' | 'cpu';
+  backend: 'webgpu' | 'cpu' | 'wasm';
   /** What the run's GuardedSession holds. */
   guard: { condition: GuardCondition; fault: NonFiniteFault | null; lastGoodStep: number | null; lastGoodParameters: number[] | null };
 }

@@ -150,9 +150,17 @@ describe('a scheduled loss switch on the CPU worker', () => {
     for (const switchAt of [90, 233]) {
       const page = await fixture.browser.newPage();
       page.on('pageerror', (error) => console.log(`[page error] ${String(error)}`));
-      // Hide WebGPU before any page script runs, as a browser without it would.
+      // Hide WebGPU before any page script runs, as a browser without it would, and refuse the
+      // WebAssembly worker, so the page falls back to the float64 CPU worker this test is about.
       await page.evaluateOnNewDocument(() => {
         Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
+        const Real = window.Worker;
+        window.Worker = class extends Real {
+          constructor(url: string | URL, options?: WorkerOptions) {
+            if (String(url).includes('wasm-worker')) throw new Error('WebAssembly workers are refused in this test');
+            super(url, options);
+          }
+        };
       });
       await page.goto(`${fixture.baseUrl}/${configToHash(withRun({ switchLossAt: switchAt }))}`, { waitUntil: 'load' });
       await waitForStatus(page, 'from the link');

@@ -11,13 +11,17 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const src = join(root, 'src');
 
-/** What each folder of src/ may import besides itself; shaders/ holds WGSL text, read by src/gpu only. */
+/**
+ * What each folder of src/ may import besides itself; shaders/ holds WGSL text, read by src/gpu
+ * only, and asm/ the AssemblyScript kernels, whose built binaries src/wasm alone loads.
+ */
 const ALLOWED: Record<string, readonly string[]> = {
   model: [],
   cpu: ['model'],
   gpu: ['model', 'shaders'],
+  wasm: ['model', 'asm'],
   data: ['model'],
-  train: ['model', 'cpu', 'gpu', 'data'],
+  train: ['model', 'cpu', 'gpu', 'wasm', 'data'],
   ui: ['model', 'data', 'train'],
   // The page's entry: its stylesheet and the playground element.
   'main.ts': ['ui', 'page.css'],

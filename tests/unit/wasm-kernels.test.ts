@@ -1,0 +1,200 @@
+/**
+ * The WebAssembly product kernel (asm/products.ts) on its own, in Node: every operand layout the
+ * trainer uses, sizes off every grain, a bias or none, sub-ranges that write nothing else, splits
+ * between threads that give the same bits as one call, and the float64 sum of squares.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../../src/model/rng';
+import { instantiateKernels, type WasmKernels } from '../../src/wasm/kernels';
+import { MIN_PARALLEL_MULTIPLY_ADDS, productGrain, runProductPart, splitProduct, type ProductCall, type ProductPart } from '../../src/wasm/products';
+import { MIN_PARALLEL_ELEMENTS, splitTask, type ElementRange } from '../../src/wasm/tasks';
+
+const U = 2 ** -24;
+let kernels: WasmKernels;
+let floats: Float32Array;
+/** First free byte, 64-byte aligned. */
+let free = 0;
+
+beforeAll(async () => {
+  const module = new WebAssembly.Module(readFileSync(new URL('../../asm/build/products.wasm', import.meta.url)));
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 2048 });
+  kernels = await instantiateKernels(module, memory);
+  memory.grow(1024);
+  floats = new Float32Array(memory.buffer);
+});
+
+/** Places `values` in the memory and returns their byte offset. */
+function place(values: Float32Array): number {
+  const at = Math.ceil(Math.max(free, kernels.exports.heapBase()) / 64) * 64;
+  floats.set(values, at / 4);
+  free = at + 4 * values.length;
+  return at;
+}
+
+function randomFloats(count: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: count }, () => rng.normal());
+}
+
+/** A product of rows × depth by depth × columns with A and/or B transposed in memory, as the trainer's three products are. */
+function layoutCall(rows: number, depth: number, columns: number, transposeA: boolean, transposeB: boolean, withBias: boolean, seed: number) {
+  free = 0;
+  const aValues = randomFloats(rows * depth, seed);
+  const bValues = randomFloats(depth * columns, seed + 1);
+  const biasValues = randomFloats(columns, seed + 2);
+  const a = place(aValues);
+  const b = place(bValues);
+  const bias = withBias ? place(biasValues) : 0;
+  const c = place(new Float32Array(rows * columns).fill(NaN));
+  const scratch = place(new Float32Array(kernels.exports.scratchBytes(depth) / 4));
+  const call: ProductCall = {
+    a, aRow: transposeA ? 1 : depth, aCol: transposeA ? rows : 1,
+    b, bRow: transposeB ? 1 : columns, bCol: transposeB ? depth : 1,
+    bias, c, ldc: columns, depth, rows, columns,
+  };
+  const A = (i: number, k: number) => aValues[transposeA ? k * rows + i : i * depth + k];
+  const B = (k: number, j: number) => bValues[transposeB ? j * depth + k : k * columns + j];
+  return { call, scratch, A, B, bias: (j: number) => (withBias ? biasValues[j] : 0) };
+}
+
+function resultOf(call: ProductCall): Float32Array {
+  return floats.slice(call.c / 4, call.c / 4 + call.rows * call.ldc);
+}
+
+const SIZES = [
+  [1, 1, 1],
+  [3, 17, 1],
+  [7, 3, 17],
+  [4, 8, 8],
+  [5, 64, 65],
+  [17, 7, 785],
+  [100, 785, 3],
+] as const;
+
+describe('the product kernel', () => {
+  it('computes bias + A·B within float32 summation error for every layout, size and bias', () => {
+    let checked = 0;
+    for (const [rows, depth, columns] of SIZES) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          for (const withBias of [false, true]) {
+            const { call, scratch, A, B, bias } = layoutCall(rows, depth, columns, transposeA, transposeB, withBias, rows * 1000 + depth);
+            runProductPart(kernels, call, { rowFrom: 0, rowTo: rows, colFrom: 0, colTo: columns }, scratch);
+            const c = resultOf(call);
+            for (let i = 0; i < rows; i++) {
+              for (let j = 0; j < columns; j++) {
+                let exact = bias(j);
+                let magnitude = Math.abs(bias(j));
+                for (let k = 0; k < depth; k++) {
+                  exact += A(i, k) * B(k, j);
+                  magnitude += Math.abs(A(i, k) * B(k, j));
+                }
+                // A sequential float32 sum of depth + 1 rounded terms: at most (depth + 2)·u·Σ|terms| off.
+                const bound = (depth + 2) * U * magnitude;
+                const got = c[i * columns + j];
+                if (!(Math.abs(got - exact) <= bound)) {
+                  expect.fail(`${rows}×${depth}·${depth}×${columns} (A${transposeA ? 'ᵀ' : ''}, B${transposeB ? 'ᵀ' : ''}, ${withBias ? 'bias' : 'no bias'}) C[${i}][${j}] = ${got}, exact ${exact}, bound ${bound}`);
+                }
+                checked++;
+              }
+            }
+          }
+        }
+      }
+    }
+    expect(checked).toBe(8 * SIZES.reduce((sum, [rows, , columns]) => sum + rows * columns, 0));
+  });
+
+  it('writes only the rows and columns asked for', () => {
+    const parts: ProductPart[] = [
+      { rowFrom: 1, rowTo: 6, colFrom: 3, colTo: 70 },
+      { rowFrom: 0, rowTo: 1, colFrom: 64, colTo: 65 },
+      { rowFrom: 4, rowTo: 4, colFrom: 0, colTo: 65 },
+    ];
+    for (const part of parts) {
+      const { call, scratch } = layoutCall(7, 9, 71, false, true, true, 5);
+      runProductPart(kernels, call, part, scratch);
+      const c = resultOf(call);
+      for (let i = 0; i < call.rows; i++) {
+        for (let j = 0; j < call.columns; j++) {
+          const inside = i >= part.rowFrom && i < part.rowTo && j >= part.colFrom && j < part.colTo;
+          expect(Number.isNaN(c[i * call.columns + j]), `part ${JSON.stringify(part)} C[${i}][${j}]`).toBe(!inside);
+        }
+      }
+    }
+  });
+});
+
+describe('splitting a product between threads', () => {
+  it('runs a product below MIN_PARALLEL_MULTIPLY_ADDS, or on one thread, in one part', () => {
+    const grain = productGrain(kernels);
+    const small = layoutCall(7, 3, 17, false, false, true, 1).call;
+    expect(small.rows * small.columns * small.depth).toBeLessThan(MIN_PARALLEL_MULTIPLY_ADDS);
+    expect(splitProduct(small, 4, grain)).toEqual([{ rowFrom: 0, rowTo: 7, colFrom: 0, colTo: 17 }]);
+    const large = { ...small, rows: 100, depth: 785, columns: 785 };
+    expect(splitProduct(large, 1, grain)).toEqual([{ rowFrom: 0, rowTo: 100, colFrom: 0, colTo: 785 }]);
+  });
+
+  it('covers C exactly once, in whole panels or whole row blocks, and gives the bits of one call', () => {
+    const grain = productGrain(kernels);
+    const shapes = [
+      [100, 785, 7, false, false],
+      [100, 7, 785, false, true],
+      [785, 100, 7, true, false],
+      [7, 100, 785, true, false],
+      [1024, 784, 10, false, false],
+    ] as const;
+    for (const [rows, depth, columns, transposeA, transposeB] of shapes) {
+      const { call, scratch } = layoutCall(rows, depth, columns, transposeA, transposeB, true, rows + columns);
+      expect(rows * depth * columns).toBeGreaterThanOrEqual(MIN_PARALLEL_MULTIPLY_ADDS);
+      runProductPart(kernels, call, { rowFrom: 0, rowTo: rows, colFrom: 0, colTo: columns }, scratch);
+      const whole = resultOf(call);
+      for (const threads of [2, 3, 5]) {
+        const parts = splitProduct(call, threads, grain);
+        expect(parts.length, `${rows}×${depth}×${columns} on ${threads} threads`).toBeGreaterThan(1);
+        expect(parts.length).toBeLessThanOrEqual(threads);
+        const covered = new Uint8Array(rows * columns);
+        for (const part of parts) {
+          const byColumns = part.colFrom !== 0 || part.colTo !== columns;
+          if (byColumns) expect(part.colFrom % grain.columns, JSON.stringify(part)).toBe(0);
+          else expect(part.rowFrom % grain.rows, JSON.stringify(part)).toBe(0);
+          for (let i = part.rowFrom; i < part.rowTo; i++) for (let j = part.colFrom; j < part.colTo; j++) covered[i * columns + j]++;
+        }
+        expect(covered.every((count) => count === 1), `${rows}×${depth}×${columns} on ${threads} threads: every element once`).toBe(true);
+        floats.fill(NaN, call.c / 4, call.c / 4 + rows * columns);
+        // One part after another: a thread packs what it needs into its own scratch before using it.
+        parts.forEach((part) => runProductPart(kernels, call, part, scratch));
+        expect(resultOf(call), `${rows}×${depth}×${columns} split ${threads} ways`).toEqual(whole);
+      }
+    }
+  });
+});
+
+describe("splitting the optimizer's update between threads", () => {
+  it('keeps an update below MIN_PARALLEL_ELEMENTS whole, and cuts a larger one into contiguous ranges covering it once', () => {
+    const grain = productGrain(kernels);
+    expect(splitTask({ kind: 'update', count: MIN_PARALLEL_ELEMENTS - 1, stepSize: 0.1 }, 3, grain)).toEqual([{ from: 0, to: MIN_PARALLEL_ELEMENTS - 1 }]);
+    for (const count of [MIN_PARALLEL_ELEMENTS, 78_500, 69_701]) {
+      for (const threads of [1, 2, 3, 5]) {
+        const parts = splitTask({ kind: 'update', count, stepSize: 0.1 }, threads, grain) as ElementRange[];
+        expect(parts, `update of ${count} on ${threads} threads`).toHaveLength(threads);
+        expect(parts[0].from).toBe(0);
+        parts.forEach((part, p) => expect(part.to, `part ${p} of ${count} on ${threads} threads`).toBe(p + 1 < parts.length ? parts[p + 1].from : count));
+        expect(Math.max(...parts.map((part) => part.to - part.from)) - Math.min(...parts.map((part) => part.to - part.from))).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+});
+
+describe('sum of squares', () => {
+  it('equals the float64 sum for lengths around the vector width', () => {
+    for (const count of [0, 1, 3, 4, 5, 17, 785]) {
+      free = 0;
+      const values = randomFloats(count, count);
+      const at = place(values);
+      const exact = values.reduce((sum, x) => sum + x * x, 0);
+      expect(kernels.exports.sumOfSquares(at, count), `${count} values`).toBeCloseTo(exact, 10);
+    }
+  });
+});
