@@ -13,6 +13,7 @@ import './boundary-panel';
 import './curves-panel';
 import './dataset-panel';
 import './fault-panel';
+import './fork-panel';
 import { GpuCheck } from './gpu-check';
 import './gpu-check-panel';
 import './network-panel';
@@ -20,7 +21,7 @@ import './optimizer-panel';
 import type { DataSource } from '../data/source';
 import { configFromHash, saturationDemoConfig } from './playground-config';
 import { RunController, type RunDebugSnapshot } from './run-controller';
-import { RunEvaluation } from './run-evaluation';
+import { RunEvaluation, type BranchViews } from './run-evaluation';
 import { exportCurvesCsv, exportRunJson } from './run-export';
 import type { RunSettings } from './run-settings';
 import './run-stats';
@@ -127,6 +128,7 @@ export class MlpPlayground extends LitElement {
       rewound: (step) => this.evaluation.rewound(step),
       paused: () => void this.evaluation.refreshNow(),
       configSettled: (config) => this.url.write(config),
+      forkChanged: (kept) => this.evaluation.forkChanged(kept),
     },
     configFromHash('').config,
   );
@@ -153,8 +155,8 @@ export class MlpPlayground extends LitElement {
 
   override render() {
     const { config, draft, dataset } = this.run.state;
-    const { session, history, loop } = this.run;
-    const views = this.evaluation;
+    const { session, history, loop, fork } = this.run;
+    const views = this.evaluation.branchViews[0];
     const steps = history?.latest('step');
     const stepCount = steps === null || steps === undefined ? 0 : steps + 1;
     const epoch = config && dataset ? Math.floor((stepCount * config.spec.batchSize) / dataset.trainCount) : 0;
@@ -190,6 +192,8 @@ export class MlpPlayground extends LitElement {
             .switchTo=${nextLoss(loss, output)}
             .measuredSpeed=${loop.stepsPerSecond}
             .problems=${this.run.state.runProblems}
+            .forked=${fork !== null}
+            @fork-run=${this._onFork}
             @run-settings-edit=${this._onRunSettingsEdit}
             @play-toggle=${this._onPlayToggle}
             @step-once=${this._onStepOnce}
@@ -201,22 +205,19 @@ export class MlpPlayground extends LitElement {
           <optimizer-panel .spec=${draft.spec} .problems=${this.run.state.specProblems} @spec-edit=${this._onSpecEdit}></optimizer-panel>
         </div>
         <div class="column">
-          <curves-panel .history=${history} .revision=${this.run.state.revision}></curves-panel>
+          <curves-panel .history=${history} .revision=${this.run.state.revision} .fork=${fork}></curves-panel>
+          ${fork
+            ? html`<fork-panel
+                .branches=${fork.branches.map((branch, b) => ({ loss: branch.loss, label: branch.label, views: this.evaluation.branchViews[b] ?? views }))}
+                .step=${fork.step}
+                .trainingData=${dataset}
+                .output=${output}
+                @keep-branch=${this._onKeepBranch}
+              ></fork-panel>`
+            : nothing}
         </div>
         <div class="column right">
-          <boundary-panel
-            .trainingData=${dataset}
-            .gridOutputs=${views.gridOutputs}
-            .digitOutputs=${views.digitOutputs}
-            .testAccuracy=${views.latestTest?.accuracy ?? Number.NaN}
-          ></boundary-panel>
-          <saturation-panel
-            .output=${config?.spec.outputActivation ?? 'sigmoid'}
-            .loss=${loss}
-            .outputs=${views.saturation?.outputs ?? null}
-            .targets=${views.saturation?.targets ?? null}
-            .outputSize=${dataset?.outputSize ?? 1}
-          ></saturation-panel>
+          ${fork ? nothing : this._views(views)}
           <run-stats
             .spec=${config?.spec ?? null}
             .trainingData=${dataset}
@@ -233,6 +234,26 @@ export class MlpPlayground extends LitElement {
             .ready=${session !== null} @export-json=${this._onExportJson} @export-csv=${this._onExportCsv}></share-panel>
         </div>
       </div>
+    `;
+  }
+
+  /** The decision boundary and saturation views of a run that is not forked (a fork shows each branch's in the fork panel). */
+  private _views(views: BranchViews) {
+    const { config, dataset, loss } = this.run.state;
+    return html`
+      <boundary-panel
+        .trainingData=${dataset}
+        .gridOutputs=${views.gridOutputs}
+        .digitOutputs=${views.digitOutputs}
+        .testAccuracy=${views.latestTest?.accuracy ?? Number.NaN}
+      ></boundary-panel>
+      <saturation-panel
+        .output=${config?.spec.outputActivation ?? 'sigmoid'}
+        .loss=${loss}
+        .outputs=${views.saturation?.outputs ?? null}
+        .targets=${views.saturation?.targets ?? null}
+        .outputSize=${dataset?.outputSize ?? 1}
+      ></saturation-panel>
     `;
   }
 
@@ -256,6 +277,14 @@ export class MlpPlayground extends LitElement {
 
   private _onDemo(): void {
     this.run.loadDemo();
+  }
+
+  private _onFork(): void {
+    void this.run.forkRun();
+  }
+
+  private _onKeepBranch(event: CustomEvent<0 | 1>): void {
+    void this.run.keepBranch(event.detail);
   }
 
   private _onLossChange(event: CustomEvent<LossName>): void {
@@ -295,13 +324,13 @@ export class MlpPlayground extends LitElement {
   }
 
   private _onExportJson(): void {
-    const { session, history } = this.run;
+    const { session, history, fork } = this.run;
     const { config, adapter } = this.run.state;
-    if (session && history && config) void exportRunJson({ session, history, config, adapter });
+    if (session && history && config) void exportRunJson({ session, history, config, adapter, fork });
   }
 
   private _onExportCsv(): void {
-    if (this.run.history) exportCurvesCsv(this.run.history);
+    if (this.run.history) exportCurvesCsv(this.run.history, this.run.fork);
   }
 }
 customElements.define('mlp-playground', MlpPlayground);
