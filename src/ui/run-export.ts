@@ -47,7 +47,7 @@ interface ExportedFork {
 }
 
 /** The sentence that says a run was forked. */
-function forkNote(fork: ExportedFork): string {
+function forkNote(fork: { step: number; branches: readonly Pick<RunBranch, 'label'>[] }): string {
   return (
     `This run was forked at step ${fork.step} into the ${fork.branches.map((branch) => branch.label).join(' and the ')}: ` +
     `steps before ${fork.step} are the same run in every branch; from step ${fork.step} on each branch trained with its own loss, from the same weights, optimizer state and batches.`
@@ -87,7 +87,7 @@ function exportedMetrics(history: MetricsHistory) {
  * branch's own '#' lines (named with the branch), then one header with a first column `branch`,
  * then every row of each branch in turn, named by that column.
  */
-export function forkedCsv(fork: ExportedFork): string {
+export function forkedCsv(fork: { step: number; branches: readonly Pick<RunBranch, 'label' | 'history'>[] }): string {
   const lines = [`# ${forkNote(fork)} The first column names each row's branch.`];
   let header: string | null = null;
   const rows: string[] = [];
