@@ -15,7 +15,7 @@
 import { LitElement, css, html, nothing, unsafeCSS, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
 import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
-import { LOSSES, LOSS_NAMES } from '../model/losses';
+import { LOSSES, LOSS_NAMES, type LossName } from '../model/losses';
 import { CurveSeries, viewRange, WHOLE_RUN, type ChartName, type CurveView, type DrawnCurves } from './curve-series';
 import { BRANCH_LINES } from './fork-branches';
 import { forkCharts } from './fork-curves';
@@ -63,8 +63,8 @@ interface StepMark {
 export interface CurvesFork {
   /** The step both branches started from. */
   step: number;
-  /** The branches in order: the first's history is the panel's `history`. */
-  branches: readonly { label: string; history: MetricsHistory }[];
+  /** The branches in order, each with its name and loss: the first's history is the panel's `history`. */
+  branches: readonly { label: string; loss: LossName; history: MetricsHistory }[];
 }
 
 /** The first index of `switches` (in step order) at `step` or later. */
@@ -382,8 +382,7 @@ export class CurvesPanel extends LitElement {
     this.marksKey = key;
     const switches = history.switches.filter((change) => !fork || change.step < fork.step).map((change) => ({ step: change.step, label: `→ ${LOSSES[change.loss].label}` }));
     if (!fork) return switches;
-    const losses = fork.branches.map((branch) => branch.history.switches.at(-1)?.loss ?? null);
-    return [...switches, { step: fork.step, label: `Fork → ${losses.map((loss) => (loss ? LOSSES[loss].shortLabel : '?')).join(' | ')}` }];
+    return [...switches, { step: fork.step, label: `Fork → ${fork.branches.map((branch) => LOSSES[branch.loss].shortLabel).join(' | ')}` }];
   }
 
   /** The steps shown now (by the last frame, or the view's own before any). */

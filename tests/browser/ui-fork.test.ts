@@ -104,7 +104,7 @@ async function forkAndTrain(page: Page, how: 'key' | 'button'): Promise<ForkSnap
   const shown = await page.evaluate(() =>
     (document.querySelector('mlp-playground')!.shadowRoot!.querySelector('curves-panel') as unknown as { shownSteps(): { switchLabels: { loss: string[] } } }).shownSteps(),
   );
-  expect(shown.switchLabels.loss.some((label) => label.startsWith('Fork') && label.endsWith(`at step ${fork.step}`)), shown.switchLabels.loss.join(' | ')).toBe(true);
+  expect(shown.switchLabels.loss).toContain(`Fork → ${FORK_LOSSES.map((loss) => LOSSES[loss].shortLabel).join(' | ')} at step ${fork.step}`);
   // Each branch's views, side by side, named.
   const views = await page.evaluate(() => [...document.querySelector('mlp-playground')!.shadowRoot!.querySelector('fork-panel')!.shadowRoot!.querySelectorAll('[data-testid=fork-branch]')].map((section) => section.getAttribute('aria-label')));
   expect(views).toEqual(FORK_LOSSES.map(branchLabel));
