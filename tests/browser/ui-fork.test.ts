@@ -3,7 +3,8 @@
  * both branches read back bit-identical parameters at the fork; trained on in lockstep, both are
  * drawn on the same charts, each named in the legend, with the fork step marked; "Keep" each branch
  * in turn goes on with exactly that branch's parameters, as an ordinary run (its loss switch works
- * again). A linear output, which allows no cross-entropy, is refused with the table's reason.
+ * again), on the GPU and on the CPU worker. A linear output, which allows no cross-entropy, is
+ * refused with the table's reason.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
@@ -148,6 +149,19 @@ describe('fork', () => {
     await waitForStatus(page, `Loss switched to ${LOSSES[FORK_LOSSES[0]].label}`);
     await page.close();
   }, 120_000);
+
+  test('on the CPU worker, where the page has no WebGPU: the same fork, keeping the cross-entropy branch', async () => {
+    const page = await fixture.browser.newPage();
+    page.on('pageerror', (error) => console.log(`[page error] ${String(error)}`));
+    await page.evaluateOnNewDocument(() => {
+      Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
+    });
+    await page.goto(`${fixture.baseUrl}/`, { waitUntil: 'load' });
+    await waitForStatus(page, 'press Play');
+    expect((await snapshot(page)).backend).toBe('cpu');
+    await keep(page, await forkAndTrain(page, 'key'), 1);
+    await page.close();
+  }, 60_000);
 
   test('a linear output is refused with the reason', async () => {
     const config = defaultConfig();
