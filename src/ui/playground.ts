@@ -1,6 +1,6 @@
 /**
  * The playground page: renders the panels and wires them to the controllers that do the work.
- * RunController owns the run (configuration, session, training loop, history, faults);
+ * RunController owns the run (configuration, session, training loop, history, faults, a fork);
  * RunEvaluation the throttled test evaluation and views of the outputs; UrlState the link;
  * Shortcuts the keys; GpuCheck the self-check of this GPU. Panels report edits as events, which
  * go to the run. The panels sit in three columns on a wide screen, two on a medium one, and stack

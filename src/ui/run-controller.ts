@@ -3,7 +3,8 @@
  * configuration, opens a guarded session for it (or carries the running weights over when the
  * network stays the same), retires the session it replaces once that one's work is done, drives
  * the training loop at the configured speed, switches the loss and pauses where the run settings
- * schedule it, and turns what the run's guard reports into the status line and the fault panel.
+ * schedule it, forks the run into an MSE and a cross-entropy branch and keeps one of them, and turns
+ * what the run's guards report into the status line and the fault panel.
  * What it shows is `state`; the host re-renders whenever that changes.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
@@ -316,9 +317,10 @@ export class RunController implements ReactiveController {
   }
 
   hostDisconnected(): void {
-    this._fork?.run.dispose();
+    // A fork's first branch is the run's session: disposing the fork disposes it.
+    if (this._fork) this._fork.run.dispose();
+    else this._session?.dispose();
     this._fork = null;
-    this._session?.dispose();
     this._session = null;
   }
 

@@ -12,7 +12,7 @@ import { LOSSES } from '../../src/model/losses';
 import { branchLabel, FORK_ACTION, FORK_LOSSES } from '../../src/ui/fork-branches';
 import { configToHash, defaultConfig } from '../../src/ui/playground-config';
 import { startBrowserFixture, type BrowserFixture } from './browser';
-import { clickByName, openPlayground, snapshot, statusText, waitForRecordedSteps, waitForStatus } from './ui-page';
+import { clickByName, openPlayground, snapshot, statusText, waitForRecordedSteps, waitForStatus, type PlaygroundSnapshot } from './ui-page';
 
 let fixture: BrowserFixture;
 
@@ -25,13 +25,10 @@ afterAll(async () => {
 });
 
 /** What the page's test hook says of a fork. */
-interface ForkSnapshot {
-  step: number;
-  branches: { loss: string; label: string; step: number; parameters: number[]; recordedSteps: number }[];
-}
+type ForkSnapshot = NonNullable<PlaygroundSnapshot['fork']>;
 
 async function forkOf(page: Page): Promise<ForkSnapshot | null> {
-  return ((await snapshot(page)) as unknown as { fork: ForkSnapshot | null }).fork;
+  return (await snapshot(page)).fork;
 }
 
 /** Waits until every branch of the fork has recorded at least `steps` steps. */
@@ -118,7 +115,7 @@ async function keep(page: Page, fork: ForkSnapshot, index: 0 | 1): Promise<void>
   await clickByName(page, `Keep the ${branch.label}`);
   await waitForStatus(page, `Kept the ${branch.label}`);
   const kept = await snapshot(page);
-  expect((kept as unknown as { fork: unknown }).fork).toBeNull();
+  expect(kept.fork).toBeNull();
   expect(kept.loss).toBe(branch.loss);
   expect(kept.step).toBe(branch.step);
   expect(kept.parameters).toEqual(branch.parameters);
