@@ -3,8 +3,9 @@
  * both branches read back bit-identical parameters at the fork; trained on in lockstep, both are
  * drawn on the same charts, each named in the legend, with the fork step marked; "Keep" each branch
  * in turn goes on with exactly that branch's parameters, as an ordinary run (its loss switch works
- * again), on the GPU and on the CPU worker. A linear output, which allows no cross-entropy, is
- * refused with the table's reason.
+ * again), on the GPU and on the CPU worker. A branch that diverges stops the fork and goes on
+ * alone, named in the fault panel. A linear output, which allows no cross-entropy, is refused with
+ * the table's reason.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
@@ -12,7 +13,7 @@ import { LOSSES } from '../../src/model/losses';
 import { branchLabel, FORK_ACTION, FORK_LOSSES } from '../../src/ui/fork-branches';
 import { configToHash, defaultConfig } from '../../src/ui/playground-config';
 import { startBrowserFixture, type BrowserFixture } from './browser';
-import { clickByName, openPlayground, snapshot, statusText, waitForRecordedSteps, waitForStatus, type PlaygroundSnapshot } from './ui-page';
+import { clickByName, openPlayground, snapshot, statusText, waitForFault, waitForRecordedSteps, waitForStatus, type PlaygroundSnapshot } from './ui-page';
 
 let fixture: BrowserFixture;
 
@@ -159,6 +160,30 @@ describe('fork', () => {
     await keep(page, await forkAndTrain(page, 'key'), 1);
     await page.close();
   }, 60_000);
+
+  test('a branch that diverges stops the fork: it goes on alone, named in the fault panel, whose Restore acts on it', async () => {
+    const config = defaultConfig();
+    // Steps this large overflow float32 within a few steps wherever the gradient does not vanish (at least in the cross-entropy branch).
+    config.spec.optimizer = { ...config.spec.optimizer, kind: 'sgd', learningRate: 1e38 };
+    const page = await openPlayground(fixture, `/${configToHash(config)}`);
+    await waitForStatus(page, 'from the link');
+    await page.keyboard.press('f');
+    await waitForStatus(page, 'Forked at step 0');
+    await clickByName(page, 'Play');
+    const shown = await waitForFault(page);
+    const branch = FORK_LOSSES.find((loss) => shown.alert?.startsWith(`${branchLabel(loss)}: Step `));
+    expect(branch, shown.alert ?? 'no alert').toBeDefined();
+    expect(shown.alert).toMatch(/: Step \d+: training diverged/);
+    expect(await statusText(page)).toMatch(new RegExp(`^In the ${branchLabel(branch!)}: .* That stopped the fork: the .* branch was dropped\\.$`));
+    const run = await snapshot(page);
+    expect(run.fork).toBeNull();
+    expect(run.loss).toBe(branch);
+    expect(run.guard.condition).toBe('non-finite');
+    await clickByName(page, 'Restore last good weights');
+    await waitForStatus(page, 'Restored the parameters of step');
+    expect((await snapshot(page)).guard.condition).toBe('ready');
+    await page.close();
+  });
 
   test('a linear output is refused with the reason', async () => {
     const config = defaultConfig();
