@@ -66,6 +66,7 @@ export class BoundaryPanel extends LitElement {
     gridOutputs: { attribute: false },
     digitOutputs: { attribute: false },
     testAccuracy: { type: Number },
+    branchLabel: { type: String },
   };
 
   static override styles = [
@@ -110,6 +111,8 @@ export class BoundaryPanel extends LitElement {
   declare digitOutputs: Float32Array | null;
   /** Latest test accuracy (NaN when not known). */
   declare testAccuracy: number;
+  /** The fork branch whose network this draws ("MSE branch"), named in the heading; empty for a run that is not forked. */
+  declare branchLabel: string;
 
   constructor() {
     super();
@@ -117,15 +120,17 @@ export class BoundaryPanel extends LitElement {
     this.gridOutputs = null;
     this.digitOutputs = null;
     this.testAccuracy = Number.NaN;
+    this.branchLabel = '';
   }
 
   override render() {
     const dataset = this.trainingData;
+    const of = this.branchLabel ? `, ${this.branchLabel}` : '';
     const accuracy = Number.isFinite(this.testAccuracy) ? `${(100 * this.testAccuracy).toFixed(1)} %` : '–';
     if (dataset?.imageShape) {
       const k = dataset.outputSize;
       const count = Math.min(DIGIT_STRIP_COUNT, dataset.testCount);
-      return html`<h2>Test digits and predictions</h2>
+      return html`<h2>Test digits and predictions${of}</h2>
         <p>Test accuracy: <strong>${accuracy}</strong></p>
         <div class="digits">
           ${Array.from({ length: count }, (_, i) => {
@@ -140,11 +145,11 @@ export class BoundaryPanel extends LitElement {
         </div>`;
     }
     if (dataset && dataset.inputSize === 2) {
-      return html`<h2>Decision boundary</h2>
-        <canvas class="plane" width="340" height="340" role="img" aria-label="Network output over the plane with the training points"></canvas>
+      return html`<h2>Decision boundary${of}</h2>
+        <canvas class="plane" width="340" height="340" role="img" aria-label=${`Network output over the plane with the training points${of}`}></canvas>
         <p class="hint">Colour: predicted class, paler where the network is unsure. Test accuracy: <strong>${accuracy}</strong></p>`;
     }
-    return html`<h2>Predictions</h2>
+    return html`<h2>Predictions${of}</h2>
       <p>Test accuracy: <strong>${accuracy}</strong></p>`;
   }
 

@@ -48,7 +48,7 @@ export interface DrawnCurves {
 }
 
 /** A drawn value: a number, null for a gap, undefined where the series has no point (the line runs on). */
-type Point = number | null | undefined;
+export type Point = number | null | undefined;
 
 /** Log axes cannot show 0, negative or missing values: those become gaps. */
 function positiveOrNull(value: number): number | null {
@@ -139,7 +139,7 @@ function rolesOf(history: MetricsHistory, bucket: BucketStats): number {
 }
 
 /** x positions of two downsamplings merged (each already increasing), with each one's series on them: undefined where it has no point. */
-function mergeOnX(a: { x: number[]; series: Point[][] }, b: { x: number[]; series: Point[][] }): { x: number[]; a: Point[][]; b: Point[][] } {
+export function mergeOnX(a: { x: number[]; series: Point[][] }, b: { x: number[]; series: Point[][] }): { x: number[]; a: Point[][]; b: Point[][] } {
   const x: number[] = [];
   const outA: Point[][] = a.series.map(() => []);
   const outB: Point[][] = b.series.map(() => []);

@@ -2,6 +2,9 @@
  * Streaming curves (uPlot): every loss every step, train and test; per-layer gradient norms and the
  * output-delta norm on a log axis; test accuracy and the saturated fraction. The loss that drives
  * training is drawn solid, the other dashed, and every loss switch is a labelled vertical line.
+ * A forked run's branches are overlaid on the same charts, one line style per branch (solid for the
+ * first, dashed for the second), each series named with its branch in the legend, and the fork
+ * step marked like a switch (src/ui/fork-curves.ts).
  *
  * The charts show the whole run, the last N steps as they come, or a range: dragging across a chart
  * zooms on those steps, double-clicking shows the whole run again, and the view menu and buttons
@@ -12,10 +15,12 @@
 import { LitElement, css, html, nothing, unsafeCSS, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
 import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
-import { LOSSES, LOSS_NAMES } from '../model/losses';
+import { LOSSES, LOSS_NAMES, type LossName } from '../model/losses';
 import { CurveSeries, viewRange, WHOLE_RUN, type ChartName, type CurveView, type DrawnCurves } from './curve-series';
+import { BRANCH_LINES } from './fork-branches';
+import { forkCharts } from './fork-curves';
 import { panelStyles } from './form';
-import type { LossSwitch, MetricsHistory } from './metrics-history';
+import type { MetricsHistory } from './metrics-history';
 import { LAYER_COLORS, lossColor } from './palette';
 
 /** Buckets per CSS pixel of plot width: each is drawn as two points (its minimum and maximum). */
@@ -46,8 +51,24 @@ function logTickLabels(_u: uPlot, splits: (number | null)[]): string[] {
   return splits.map((v) => (v === null ? '' : v >= 0.01 ? String(v) : v.toExponential(0)));
 }
 
+/** A labelled vertical line on every chart: a loss switch, or the step a run was forked at. */
+interface StepMark {
+  /** The step it marks. */
+  step: number;
+  /** Its label: "→ Cross-entropy", "Fork → MSE | CE". */
+  label: string;
+}
+
+/** The branches of a forked run, as the panel draws them. */
+export interface CurvesFork {
+  /** The step both branches started from. */
+  step: number;
+  /** The branches in order, each with its name and loss: the first's history is the panel's `history`. */
+  branches: readonly { label: string; loss: LossName; history: MetricsHistory }[];
+}
+
 /** The first index of `switches` (in step order) at `step` or later. */
-function firstSwitchFrom(switches: readonly LossSwitch[], step: number): number {
+function firstSwitchFrom(switches: readonly StepMark[], step: number): number {
   let low = 0;
   let high = switches.length;
   while (low < high) {
@@ -59,17 +80,17 @@ function firstSwitchFrom(switches: readonly LossSwitch[], step: number): number 
 }
 
 /**
- * Draws a vertical line at every loss switch of `history` within the x axis, and its label where
+ * Draws a vertical line at every mark (loss switches, a fork) within the x axis, and its label where
  * there is room: labels that would overlap stack in up to LABEL_ROWS rows. `drawn` gets the labels drawn.
  */
-function switchMarkers(getHistory: () => MetricsHistory | null, drawn: (u: uPlot, labels: string[]) => void): uPlot.Plugin {
+function switchMarkers(getMarks: () => readonly StepMark[] | null, drawn: (u: uPlot, labels: string[]) => void): uPlot.Plugin {
   return {
     hooks: {
       draw: (u: uPlot) => {
-        const history = getHistory();
+        const switches = getMarks();
         const labels: string[] = [];
         const { min, max } = u.scales.x;
-        if (!history || min === undefined || max === undefined) return;
+        if (!switches || min === undefined || max === undefined) return;
         const { ctx } = u;
         const { top, height, left, width } = u.bbox;
         const pad = 2 * devicePixelRatio;
@@ -84,7 +105,6 @@ function switchMarkers(getHistory: () => MetricsHistory | null, drawn: (u: uPlot
         ctx.textBaseline = 'top';
         // uPlot leaves its axis alignment on the shared context.
         ctx.textAlign = 'left';
-        const switches = history.switches;
         for (let i = firstSwitchFrom(switches, min); i < switches.length && switches[i].step <= max; i++) {
           const change = switches[i];
           const x = Math.round(u.valToPos(change.step, 'x', true));
@@ -93,7 +113,7 @@ function switchMarkers(getHistory: () => MetricsHistory | null, drawn: (u: uPlot
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
           ctx.stroke();
-          const label = `→ ${LOSSES[change.loss].label}`;
+          const label = change.label;
           const labelWidth = ctx.measureText(label).width + 2 * pad;
           const row = rowEnds.findIndex((end) => end <= x);
           if (row < 0) continue;
@@ -113,6 +133,12 @@ function switchMarkers(getHistory: () => MetricsHistory | null, drawn: (u: uPlot
   };
 }
 
+/** A series in branch b's line style (BRANCH_LINES): the first branch's, or a run's that is not forked, solid. */
+function branchLine(b: number, series: uPlot.Series): uPlot.Series {
+  const dash = BRANCH_LINES[b]?.dash;
+  return dash ? { ...series, dash } : series;
+}
+
 /** The view menu's value for a view. */
 function viewValue(view: CurveView): string {
   return view.kind === 'whole' ? 'whole' : view.kind === 'follow' ? `follow:${view.steps}` : 'range';
@@ -122,6 +148,7 @@ export class CurvesPanel extends LitElement {
   static override properties = {
     history: { attribute: false },
     revision: { type: Number },
+    fork: { attribute: false },
     _view: { state: true },
   };
 
@@ -160,13 +187,22 @@ export class CurvesPanel extends LitElement {
   declare history: MetricsHistory | null;
   /** Changes whenever the history does (its `revision`), so the panel knows to redraw. */
   declare revision: number;
+  /** The branches while the run is forked (the first one's history is `history`), else null. */
+  declare fork: CurvesFork | null;
   /** Which steps the charts show. */
   declare private _view: CurveView;
 
   private charts: Partial<Record<ChartName, uPlot>> = {};
   private drawFrame = 0;
   private drawnHistory: MetricsHistory | null = null;
+  /** The fork the charts were built for (their series differ), or null. */
+  private drawnFork: CurvesFork | null = null;
   private readonly series = new CurveSeries(MAX_DRAWN_POINTS);
+  /** The second branch's columns while the run is forked. */
+  private readonly branchSeries = new CurveSeries(MAX_DRAWN_POINTS);
+  /** The marks drawn, and what they were made from (the history's trims and switches, the fork). */
+  private marks: readonly StepMark[] = [];
+  private marksKey = '';
   private resizeObserver: ResizeObserver | null = null;
   /** What the last frame drew, for the buttons (which act on the steps shown) and the test hooks. */
   private lastDrawn: DrawnCurves | null = null;
@@ -176,6 +212,7 @@ export class CurvesPanel extends LitElement {
     super();
     this.history = null;
     this.revision = 0;
+    this.fork = null;
     this._view = WHOLE_RUN;
   }
 
@@ -202,6 +239,31 @@ export class CurvesPanel extends LitElement {
       coarsestStepsPerPoint: this.lastDrawn?.coarsestStepsPerPoint ?? 1,
       switchLabels: { loss: labels('loss'), gradients: labels('gradients'), accuracy: labels('accuracy') },
     };
+  }
+
+  /**
+   * Each chart's series as drawn (a test hook): its legend label, how many points it has, and the
+   * step of its last point (NaN when it has none).
+   */
+  drawnSeries(): Record<ChartName, { label: string; points: number; lastStep: number }[]> {
+    const of = (name: ChartName) => {
+      const chart = this.charts[name];
+      if (!chart) return [];
+      const x = chart.data[0] as ArrayLike<number>;
+      return chart.series.slice(1).map((series, i) => {
+        const values = (chart.data[i + 1] ?? []) as ArrayLike<number | null | undefined>;
+        let points = 0;
+        let lastStep = Number.NaN;
+        for (let p = 0; p < values.length; p++) {
+          if (typeof values[p] === 'number' && Number.isFinite(values[p])) {
+            points++;
+            lastStep = x[p];
+          }
+        }
+        return { label: String(series.label ?? ''), points, lastStep };
+      });
+    };
+    return { loss: of('loss'), gradients: of('gradients'), accuracy: of('accuracy') };
   }
 
   override render() {
@@ -243,7 +305,7 @@ export class CurvesPanel extends LitElement {
 
   override updated(changed: PropertyValues): void {
     // Only a new history, new steps or another view need a frame; the frame's own text needs none.
-    if (changed.has('history') || changed.has('revision') || changed.has('_view')) this._scheduleDraw();
+    if (changed.has('history') || changed.has('revision') || changed.has('_view') || changed.has('fork')) this._scheduleDraw();
   }
 
   private _scheduleDraw(): void {
@@ -270,12 +332,26 @@ export class CurvesPanel extends LitElement {
     this.drawFrame = 0;
     const history = this.history;
     if (!history) return;
-    if (history !== this.drawnHistory) {
-      // A zoomed range belongs to the run it was taken from; the whole run or the last N steps go on.
-      if (this._view.kind === 'range' && this.drawnHistory) this._view = WHOLE_RUN;
-      this._build(history);
+    const fork = this.fork && this.fork.branches[0]?.history === history ? this.fork : null;
+    if (history !== this.drawnHistory || fork !== this.drawnFork) {
+      // A zoomed range belongs to the run it was taken from (a fork and its kept branch go on from it); the whole run or the last N steps go on.
+      if (this._view.kind === 'range' && this.drawnHistory && !this._sameRun(history)) this._view = WHOLE_RUN;
+      this._build(history, fork);
     }
-    const drawn = this.series.update(history, this._view, this._maxPoints());
+    this.marks = this._marks(history, fork);
+    const maxPoints = this._maxPoints();
+    const first = this.series.update(history, this._view, maxPoints);
+    const second = fork ? this.branchSeries.update(fork.branches[1].history, this._view, maxPoints) : null;
+    const drawn: DrawnCurves = second
+      ? {
+          ...first,
+          charts: forkCharts([first, second]),
+          from: Math.min(first.from, second.from),
+          to: Math.max(first.to, second.to),
+          finestStepsPerPoint: Math.min(first.finestStepsPerPoint, second.finestStepsPerPoint),
+          coarsestStepsPerPoint: Math.max(first.coarsestStepsPerPoint, second.coarsestStepsPerPoint),
+        }
+      : first;
     this.lastDrawn = drawn;
     for (const name of ['loss', 'gradients', 'accuracy'] as const) {
       const chart = this.charts[name];
@@ -292,6 +368,21 @@ export class CurvesPanel extends LitElement {
           : `each pair of points the min and max of ${stepText(drawn.finestStepsPerPoint)} steps (older steps are kept in buckets of up to ${stepText(drawn.coarsestStepsPerPoint)})`;
     const rangeLine = this.renderRoot.querySelector('[data-testid=curves-range]');
     if (rangeLine) rangeLine.textContent = `Showing steps ${stepText(drawn.from)}–${stepText(drawn.to)}: ${resolution}.`;
+  }
+
+  /** Whether `history` goes on from the run drawn so far: a fork's branch, or the branch kept from it. */
+  private _sameRun(history: MetricsHistory): boolean {
+    return this.drawnFork?.branches.some((branch) => branch.history === history) ?? false;
+  }
+
+  /** The marks to draw: every loss switch, or while forked the switches before the fork and the fork itself. */
+  private _marks(history: MetricsHistory, fork: CurvesFork | null): readonly StepMark[] {
+    const key = `${history.trims}:${history.switches.length}:${fork?.step ?? ''}`;
+    if (key === this.marksKey) return this.marks;
+    this.marksKey = key;
+    const switches = history.switches.filter((change) => !fork || change.step < fork.step).map((change) => ({ step: change.step, label: `→ ${LOSSES[change.loss].label}` }));
+    if (!fork) return switches;
+    return [...switches, { step: fork.step, label: `Fork → ${fork.branches.map((branch) => LOSSES[branch.loss].shortLabel).join(' | ')}` }];
   }
 
   /** The steps shown now (by the last frame, or the view's own before any). */
@@ -353,19 +444,24 @@ export class CurvesPanel extends LitElement {
     this._showRange(from, to);
   }
 
-  /** A new run (new history, maybe another layer count): new charts. */
-  private _build(history: MetricsHistory): void {
+  /** A new run (new history, maybe another layer count), or a fork begun or ended: new charts. */
+  private _build(history: MetricsHistory, fork: CurvesFork | null): void {
     for (const chart of Object.values(this.charts)) chart?.destroy();
     this.switchLabels.clear();
     this.lastDrawn = null;
     this.drawnHistory = history;
+    this.drawnFork = fork;
+    this.marksKey = '';
     const width = this._width();
     const markers = switchMarkers(
-      () => this.drawnHistory,
+      () => (this.drawnHistory ? this.marks : null),
       (u, labels) => this.switchLabels.set(u, labels),
     );
     const root = this.renderRoot;
     const xAxis: uPlot.Axis = { label: 'step' };
+    // Series of every branch in turn, named with the branch ("MSE branch: test accuracy"); once, unnamed, for a run that is not forked.
+    const eachBranch = (series: (b: number, named: (label: string) => string) => uPlot.Series[]): uPlot.Series[] =>
+      fork ? fork.branches.flatMap((branch, b) => series(b, (label) => `${branch.label}: ${label}`)) : series(0, (label) => label);
     const common: Pick<uPlot.Options, 'width' | 'height' | 'plugins' | 'cursor' | 'legend' | 'hooks'> = {
       width,
       height: 190,
@@ -391,11 +487,18 @@ export class CurvesPanel extends LitElement {
         axes: [xAxis, { label: 'loss', values: logTickLabels }],
         series: [
           { label: 'step' },
-          ...LOSS_NAMES.flatMap((loss): uPlot.Series[] => [
-            { label: `${LOSSES[loss].shortLabel} (drives)`, stroke: lossColor(loss), width: 2 },
-            { label: `${LOSSES[loss].shortLabel} (watched)`, stroke: lossColor(loss), width: 1.5, dash: [6, 4] },
-          ]),
-          ...LOSS_NAMES.map((loss): uPlot.Series => ({ label: `test ${LOSSES[loss].shortLabel}`, stroke: lossColor(loss), width: 1, spanGaps: true, points: { show: true, size: 5, fill: '#fff' } })),
+          ...(fork
+            ? fork.branches.flatMap((branch, b): uPlot.Series[] => [
+                ...LOSS_NAMES.map((loss) => branchLine(b, { label: `${branch.label}: ${LOSSES[loss].shortLabel}`, stroke: lossColor(loss), width: 2 })),
+                ...LOSS_NAMES.map((loss) => branchLine(b, { label: `${branch.label}: test ${LOSSES[loss].shortLabel}`, stroke: lossColor(loss), width: 1, spanGaps: true, points: { show: true, size: 5, fill: '#fff' } })),
+              ])
+            : [
+                ...LOSS_NAMES.flatMap((loss): uPlot.Series[] => [
+                  { label: `${LOSSES[loss].shortLabel} (drives)`, stroke: lossColor(loss), width: 2 },
+                  { label: `${LOSSES[loss].shortLabel} (watched)`, stroke: lossColor(loss), width: 1.5, dash: [6, 4] },
+                ]),
+                ...LOSS_NAMES.map((loss): uPlot.Series => ({ label: `test ${LOSSES[loss].shortLabel}`, stroke: lossColor(loss), width: 1, spanGaps: true, points: { show: true, size: 5, fill: '#fff' } })),
+              ]),
         ],
       },
       [[]],
@@ -408,8 +511,10 @@ export class CurvesPanel extends LitElement {
         axes: [xAxis, { label: 'norm', values: logTickLabels }],
         series: [
           { label: 'step' },
-          ...Array.from({ length: history.layerCount }, (_, l) => ({ label: `‖∂L/∂W${l + 1}‖`, stroke: LAYER_COLORS[l % LAYER_COLORS.length], width: 1.5 })),
-          { label: '‖∂L/∂z‖ output', stroke: '#000', width: 2 },
+          ...eachBranch((b, named) => [
+            ...Array.from({ length: history.layerCount }, (_, l) => branchLine(b, { label: named(`‖∂L/∂W${l + 1}‖`), stroke: LAYER_COLORS[l % LAYER_COLORS.length], width: 1.5 })),
+            branchLine(b, { label: named('‖∂L/∂z‖ output'), stroke: '#000', width: 2 }),
+          ]),
         ],
       },
       [[]],
@@ -423,8 +528,10 @@ export class CurvesPanel extends LitElement {
         axes: [xAxis, { label: 'fraction' }],
         series: [
           { label: 'step' },
-          { label: 'test accuracy', stroke: '#2b8a3e', width: 2, spanGaps: true, points: { show: true, size: 5 } },
-          { label: 'saturated outputs', stroke: '#868e96', width: 1.5 },
+          ...eachBranch((b, named) => [
+            branchLine(b, { label: named('test accuracy'), stroke: '#2b8a3e', width: 2, spanGaps: true, points: { show: true, size: 5 } }),
+            branchLine(b, { label: named('saturated outputs'), stroke: '#868e96', width: 1.5 }),
+          ]),
         ],
       },
       [[]],

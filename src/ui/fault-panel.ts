@@ -13,7 +13,13 @@ import { LitElement, css, html, nothing } from 'lit';
 import { emit, panelStyles } from './form';
 
 /** A fault the page shows until the user acts on it; what happened is in the status line, unless said here. */
-export type RunFault =
+export type RunFault = FaultKind & {
+  /** The fork branch it happened in (which then went on alone); absent for a run that was not forked. */
+  branch?: string;
+};
+
+/** What stopped the run. */
+type FaultKind =
   | {
       /** Training stopped at the first non-finite metric; the status line has the guard's diagnosis. */
       kind: 'non-finite';
@@ -94,7 +100,7 @@ export class FaultPanel extends LitElement {
     const fault = this.fault;
     if (!fault) return nothing;
     return html`<div role="alert" data-testid="fault">
-      <h2>${fault.kind === 'non-finite' ? `Step ${fault.step}: ${HEADINGS[fault.kind].toLowerCase()}` : HEADINGS[fault.kind]}</h2>
+      <h2>${fault.branch ? `${fault.branch}: ` : ''}${fault.kind === 'non-finite' ? `Step ${fault.step}: ${HEADINGS[fault.kind].toLowerCase()}` : HEADINGS[fault.kind]}</h2>
       ${fault.kind === 'gpu-error' || fault.kind === 'worker-failed' ? html`<p>${fault.message}</p>` : nothing}
       ${this._actions(fault)}
     </div>`;

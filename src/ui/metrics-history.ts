@@ -250,7 +250,7 @@ export function describeResolution(ranges: readonly ResolutionRange[]): string {
 export class MetricsHistory {
   /** Which pyramid column holds each series. */
   readonly layout: HistoryLayout;
-  private readonly pyramid: MinMaxPyramid;
+  private pyramid: MinMaxPyramid;
   /** The step of row 0 (meaningful once a row is recorded). */
   private first = 0;
   /** The loss that drove the first step; later ones follow from the switches. */
@@ -276,6 +276,21 @@ export class MetricsHistory {
     this.layout = historyLayout(layerCount);
     this.pyramid = new MinMaxPyramid(this.layout.columns, budget);
     this.row = new Float64Array(this.layout.columns);
+  }
+
+  /**
+   * An independent copy: the same steps, switches and test evaluations, growing apart from here on.
+   * A forked run's second branch starts from one, so both branches' curves hold the steps before the fork.
+   */
+  clone(): MetricsHistory {
+    const copy = new MetricsHistory(this.layerCount, this.budget);
+    copy.pyramid = this.pyramid.clone();
+    copy.first = this.first;
+    copy.firstLoss = this.firstLoss;
+    copy.switches.push(...this.switches.map((s) => ({ ...s })));
+    for (const evaluation of this.tests) copy.testColumns.add(evaluation);
+    copy.revision = this.revision;
+    return copy;
   }
 
   /** Steps recorded. */

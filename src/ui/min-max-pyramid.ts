@@ -95,6 +95,16 @@ class BucketLevel {
     clearBucket(this.stats, this.minFirst, this.offset(j), this.columns);
   }
 
+  /** An independent copy of this level. */
+  clone(): BucketLevel {
+    const copy = new BucketLevel(this.columns, 1);
+    copy.stats = this.stats.slice();
+    copy.minFirst = this.minFirst.slice();
+    copy.oldest = this.oldest;
+    copy.started = this.started;
+    return copy;
+  }
+
   private grow(slots: number): void {
     const stats = new Float64Array(slots * this.columns * FIELDS);
     const minFirst = new Uint8Array(slots * this.columns);
@@ -250,6 +260,16 @@ export class MinMaxPyramid {
   /** Bytes of every array the pyramid holds. */
   get bytes(): number {
     return this.rows.byteLength + this.levels.reduce((sum, level) => sum + level.stats.byteLength + level.minFirst.byteLength, 0);
+  }
+
+  /** An independent copy holding the same rows and buckets: both then grow apart (a forked run's two histories). */
+  clone(): MinMaxPyramid {
+    const copy = new MinMaxPyramid(this.columns, this.budget);
+    copy.rows = this.rows.slice();
+    copy.oldestRow = this.oldestRow;
+    copy._length = this._length;
+    copy.levels.push(...this.levels.map((level) => level.clone()));
+    return copy;
   }
 
   /** Appends a row of `columns` numbers (NaN where a column has no value). */

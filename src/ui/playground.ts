@@ -1,6 +1,6 @@
 /**
  * The playground page: renders the panels and wires them to the controllers that do the work.
- * RunController owns the run (configuration, session, training loop, history, faults);
+ * RunController owns the run (configuration, session, training loop, history, faults, a fork);
  * RunEvaluation the throttled test evaluation and views of the outputs; UrlState the link;
  * Shortcuts the keys; GpuCheck the self-check of this GPU. Panels report edits as events, which
  * go to the run. The panels sit in three columns on a wide screen, two on a medium one, and stack
@@ -14,6 +14,7 @@ import './boundary-panel';
 import './curves-panel';
 import './dataset-panel';
 import './fault-panel';
+import './fork-panel';
 import { GpuCheck } from './gpu-check';
 import './gpu-check-panel';
 import './network-panel';
@@ -21,7 +22,7 @@ import './optimizer-panel';
 import type { DataSource } from '../data/source';
 import { configFromHash, saturationDemoConfig } from './playground-config';
 import { RunController, type RunDebugSnapshot } from './run-controller';
-import { RunEvaluation } from './run-evaluation';
+import { RunEvaluation, type BranchViews } from './run-evaluation';
 import { exportCurvesCsv, exportRunJson } from './run-export';
 import type { RunSettings } from './run-settings';
 import './run-stats';
@@ -164,6 +165,7 @@ export class MlpPlayground extends LitElement {
       rewound: (step) => this.evaluation.rewound(step),
       paused: () => void this.evaluation.refreshNow(),
       configSettled: (config) => this.url.write(config),
+      forkChanged: (kept) => this.evaluation.forkChanged(kept),
     },
     configFromHash('').config,
   );
@@ -184,6 +186,7 @@ export class MlpPlayground extends LitElement {
       stepOnce: whenMain(() => this.run.stepOnce()),
       toggleLoss: whenMain(() => this.run.toggleLoss()),
       reset: whenMain(() => this.run.reset()),
+      forkRun: whenMain(() => void this.run.forkRun()),
     });
   }
 
@@ -202,8 +205,8 @@ export class MlpPlayground extends LitElement {
 
   override render() {
     const { config, draft, dataset } = this.run.state;
-    const { session, history, loop } = this.run;
-    const views = this.evaluation;
+    const { session, history, loop, fork } = this.run;
+    const views = this.evaluation.branchViews[0];
     const steps = history?.latest('step');
     const stepCount = steps === null || steps === undefined ? 0 : steps + 1;
     const epoch = config && dataset ? Math.floor((stepCount * config.spec.batchSize) / dataset.trainCount) : 0;
@@ -248,6 +251,8 @@ export class MlpPlayground extends LitElement {
             .switchTo=${nextLoss(loss, output)}
             .measuredSpeed=${loop.stepsPerSecond}
             .problems=${this.run.state.runProblems}
+            .forked=${fork !== null}
+            @fork-run=${this._onFork}
             @run-settings-edit=${this._onRunSettingsEdit}
             @play-toggle=${this._onPlayToggle}
             @step-once=${this._onStepOnce}
@@ -259,22 +264,19 @@ export class MlpPlayground extends LitElement {
           <optimizer-panel .spec=${draft.spec} .problems=${this.run.state.specProblems} @spec-edit=${this._onSpecEdit}></optimizer-panel>
         </div>
         <div class="column">
-          <curves-panel .history=${history} .revision=${this.run.state.revision}></curves-panel>
+          <curves-panel .history=${history} .revision=${this.run.state.revision} .fork=${fork}></curves-panel>
+          ${fork
+            ? html`<fork-panel
+                .branches=${fork.branches.map((branch, b) => ({ loss: branch.loss, label: branch.label, views: this.evaluation.branchViews[b] ?? views }))}
+                .step=${fork.step}
+                .trainingData=${dataset}
+                .output=${output}
+                @keep-branch=${this._onKeepBranch}
+              ></fork-panel>`
+            : nothing}
         </div>
         <div class="column right">
-          <boundary-panel
-            .trainingData=${dataset}
-            .gridOutputs=${views.gridOutputs}
-            .digitOutputs=${views.digitOutputs}
-            .testAccuracy=${views.latestTest?.accuracy ?? Number.NaN}
-          ></boundary-panel>
-          <saturation-panel
-            .output=${config?.spec.outputActivation ?? 'sigmoid'}
-            .loss=${loss}
-            .outputs=${views.saturation?.outputs ?? null}
-            .targets=${views.saturation?.targets ?? null}
-            .outputSize=${dataset?.outputSize ?? 1}
-          ></saturation-panel>
+          ${fork ? nothing : this._views(views)}
           <run-stats
             .spec=${config?.spec ?? null}
             .trainingData=${dataset}
@@ -315,6 +317,26 @@ export class MlpPlayground extends LitElement {
     );
   }
 
+  /** The decision boundary and saturation views of a run that is not forked (a fork shows each branch's in the fork panel). */
+  private _views(views: BranchViews) {
+    const { config, dataset, loss } = this.run.state;
+    return html`
+      <boundary-panel
+        .trainingData=${dataset}
+        .gridOutputs=${views.gridOutputs}
+        .digitOutputs=${views.digitOutputs}
+        .testAccuracy=${views.latestTest?.accuracy ?? Number.NaN}
+      ></boundary-panel>
+      <saturation-panel
+        .output=${config?.spec.outputActivation ?? 'sigmoid'}
+        .loss=${loss}
+        .outputs=${views.saturation?.outputs ?? null}
+        .targets=${views.saturation?.targets ?? null}
+        .outputSize=${dataset?.outputSize ?? 1}
+      ></saturation-panel>
+    `;
+  }
+
   /** Chooses the backend, then starts the setup the address describes. */
   private async _start(): Promise<void> {
     await this.run.chooseBackend();
@@ -335,6 +357,14 @@ export class MlpPlayground extends LitElement {
 
   private _onDemo(): void {
     this.run.loadDemo();
+  }
+
+  private _onFork(): void {
+    void this.run.forkRun();
+  }
+
+  private _onKeepBranch(event: CustomEvent<0 | 1>): void {
+    void this.run.keepBranch(event.detail);
   }
 
   private _onLossChange(event: CustomEvent<LossName>): void {
@@ -374,13 +404,13 @@ export class MlpPlayground extends LitElement {
   }
 
   private _onExportJson(): void {
-    const { session, history } = this.run;
+    const { session, history, fork } = this.run;
     const { config, adapter } = this.run.state;
-    if (session && history && config) void exportRunJson({ session, history, config, adapter });
+    if (session && history && config) void exportRunJson({ session, history, config, adapter, fork });
   }
 
   private _onExportCsv(): void {
-    if (this.run.history) exportCurvesCsv(this.run.history);
+    if (this.run.history) exportCurvesCsv(this.run.history, this.run.fork);
   }
 }
 customElements.define('mlp-playground', MlpPlayground);

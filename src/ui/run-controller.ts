@@ -3,7 +3,8 @@
  * configuration, opens a guarded session for it (or carries the running weights over when the
  * network stays the same), retires the session it replaces once that one's work is done, drives
  * the training loop at the configured speed, switches the loss and pauses where the run settings
- * schedule it, and turns what the run's guard reports into the status line and the fault panel.
+ * schedule it, forks the run into an MSE and a cross-entropy branch and keeps one of them, and turns
+ * what the run's guards report into the status line and the fault panel.
  * What it shows is `state`; the host re-renders whenever that changes.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
@@ -14,6 +15,8 @@ import type { Session, StepMetrics, TrainerSnapshot } from '../model/session';
 import { cloneSpec, type NetworkSpec } from '../model/spec';
 import { validate, validateForDataset, type ValidationProblem } from '../model/validate';
 import { createSession, describeBackend } from '../train/create-session';
+import { ForkedRun } from '../train/fork';
+import { branchLabel, FORK_LOSSES, forkProblem } from './fork-branches';
 import { GuardedSession, type GuardEvent, type NonFiniteFault } from '../train/guarded-session';
 import { WasmWorkerSession } from '../train/wasm-worker-session';
 import { scheduledLoss, stepsBeforeSwitch, type LossSchedule } from '../train/loss-schedule';
@@ -26,7 +29,7 @@ import type { DataSource } from '../data/source';
 import { DatasetLoader, uploadedCsvSource } from './page-datasets';
 import { saturationDemoConfig, type PlaygroundConfig } from './playground-config';
 import { parseRunSettings, speedLabel, type RunSettings } from './run-settings';
-import { MAIN_THREAD_FRAME_MS, TrainingLoop, WORKER_FRAME_MS } from './training-loop';
+import { MAIN_THREAD_FRAME_MS, TrainingLoop, WORKER_FRAME_MS, type LoopTarget } from './training-loop';
 import { LocalTuningStore, PAGE_TUNING_BUDGET_MS } from './tuning-store';
 
 /** What the adapter line says when the network trains in the CPU worker. */
@@ -188,6 +191,30 @@ interface RunHooks {
   paused(): void;
   /** The running configuration after a change, or after a refused one: the link describes it. */
   configSettled(config: PlaygroundConfig): void;
+  /** The run was forked (`kept` null), or a fork ended keeping branch `kept` (the branches' views follow). */
+  forkChanged(kept: number | null): void;
+}
+
+/** One branch of a forked run, as the page shows it. */
+export interface RunBranch {
+  /** The loss it trains with. */
+  loss: LossName;
+  /** Its name: "MSE branch". */
+  label: string;
+  /** Its guarded session. */
+  session: GuardedSession;
+  /** Its history: the steps before the fork (a copy of the run's), then its own. */
+  history: MetricsHistory;
+}
+
+/** A forked run: two branches from one state, trained in lockstep. */
+interface RunFork {
+  /** The engine's fork, which the loop trains. */
+  run: ForkedRun;
+  /** The step both branches started from. */
+  step: number;
+  /** The branches, in FORK_LOSSES order; the first is the session the run had. */
+  branches: readonly [RunBranch, RunBranch];
 }
 
 /** What the playground's test hook reports (MlpPlayground.debugSnapshot). */
@@ -208,6 +235,8 @@ export interface RunDebugSnapshot {
   backend: Session['backend'];
   /** What the run's guard holds: its condition, the fault that stopped it, and the last good weights it kept. */
   guard: { condition: GuardedSession['condition']; fault: NonFiniteFault | null; lastGoodStep: number | null; lastGoodParameters: number[] | null };
+  /** While the run is forked: the fork step and each branch's loss, name, step, parameters and recorded steps; else null. */
+  fork: { step: number; branches: { loss: LossName; label: string; step: number; parameters: number[]; recordedSteps: number }[] } | null;
 }
 
 export class RunController implements ReactiveController {
@@ -218,6 +247,8 @@ export class RunController implements ReactiveController {
   /** The run: every session the page opens is wrapped in a guard against divergence and device loss. */
   private _session: GuardedSession | null = null;
   private _history: MetricsHistory | null = null;
+  /** The fork while the run is forked: its first branch is `_session` with `_history`. */
+  private _fork: RunFork | null = null;
   /** Every dataset the run trains on is loaded through this. */
   private readonly datasets = new DatasetLoader();
   /** Where new sessions train: WebGPU, the WebAssembly workers without it, or the float64 worker after a GPU could not be recovered. */
@@ -258,7 +289,7 @@ export class RunController implements ReactiveController {
     };
     host.addController(this);
     this.loop = new TrainingLoop(host, {
-      onMetrics: (metrics) => this._record(metrics),
+      onMetrics: (branches) => this._record(branches),
       onError: (error) => {
         // A train() refused because the guard stopped the run, or failing with the fault the page
         // shows (a failed worker), adds nothing to what the guard or the fault panel said.
@@ -285,13 +316,27 @@ export class RunController implements ReactiveController {
     return this._history;
   }
 
+  /** The branches while the run is forked (the first is `session` with `history`), else null. */
+  get fork(): { step: number; branches: readonly RunBranch[] } | null {
+    return this._fork;
+  }
+
+  /** What trains and is evaluated: the fork's branches, or the run alone; empty before the first run. */
+  get branches(): readonly Pick<RunBranch, 'session' | 'history'>[] {
+    if (this._fork) return this._fork.branches;
+    return this._session && this._history ? [{ session: this._session, history: this._history }] : [];
+  }
+
   /** GPU device losses the run has seen so far. */
   get deviceLosses(): number {
     return this._deviceLosses;
   }
 
   hostDisconnected(): void {
-    this._session?.dispose();
+    // A fork's first branch is the run's session: disposing the fork disposes it.
+    if (this._fork) this._fork.run.dispose();
+    else this._session?.dispose();
+    this._fork = null;
     this._session = null;
   }
 
@@ -402,6 +447,14 @@ export class RunController implements ReactiveController {
       return [];
     }
     this._session = session;
+    const fork = this._fork;
+    if (fork) {
+      // The new run goes on from the first branch (a live change carried its weights over); the other is retired.
+      this._fork = null;
+      void this._retire(fork.branches[1].session);
+      reason += snapshot ? ` The fork ended: the run goes on from the ${fork.branches[0].label}.` : ' The fork ended.';
+      this.hooks.forkChanged(0);
+    }
     const newDataset = dataset !== this._state.dataset;
     this._show({
       config: { spec: cloneSpec(next.spec), data: { ...next.data } as DataSource, run: { ...next.run } },
@@ -421,7 +474,7 @@ export class RunController implements ReactiveController {
     if (!snapshot || !this._history) this._history = new MetricsHistory(next.spec.widths.length - 1);
     // Going on from kept weights older than the last recorded step (after a fault) drops what came after them.
     else this._history.trimFrom(snapshot.step);
-    this.loop.setSession(session, session.backend === 'webgpu' ? MAIN_THREAD_FRAME_MS : WORKER_FRAME_MS);
+    this._drive(session);
     this.loop.setSpeed(next.run.speed);
     this.loop.setPauseAt(next.run.pauseAt);
     // Everything now points at the new run; the old one is disposed once its own work is done.
@@ -455,7 +508,7 @@ export class RunController implements ReactiveController {
 
   /** The history changed outside the training loop (a test evaluation was added): the curves redraw. */
   historyChanged(): void {
-    if (this._history) this._show({ revision: this._history.revision });
+    if (this._history) this._show({ revision: this._state.revision + 1 });
   }
 
   playToggle(): void {
@@ -538,6 +591,105 @@ export class RunController implements ReactiveController {
     );
   }
 
+  /**
+   * Splits the run into two branches from its current state: the running session goes on with the
+   * first of FORK_LOSSES, and a new session, opened and guarded as the first was and restored to
+   * the same weights, optimizer state and step (so the same batches follow), trains with the
+   * second; the loop then trains both in lockstep at the set speed, up to the pause step. A
+   * scheduled switch is cancelled. Refused, with the reason in the status line, where the output
+   * allows only one of the losses.
+   */
+  async forkRun(): Promise<void> {
+    const session = this._session;
+    const history = this._history;
+    const { config, dataset } = this._state;
+    if (!session || !history || !config || !dataset || this.appliesInFlight > 0) return;
+    if (this._fork) {
+      this._show({ status: 'The run is forked already: keep one branch to fork again.' });
+      return;
+    }
+    const refusal = forkProblem(config.spec.outputActivation);
+    if (refusal) {
+      this._show({ status: `Cannot fork into ${LOSSES[FORK_LOSSES[0]].label} and ${LOSSES[FORK_LOSSES[1]].noun}: ${refusal} The run goes on unforked.` });
+      return;
+    }
+    if (!this._canTrain()) return;
+    const token = this.applyToken;
+    this.appliesInFlight++;
+    if (this.loop.running) this.holdingPlay = true;
+    this.loop.pause();
+    try {
+      await this.loop.idle();
+      await session.flush();
+      if (session !== this._session || token !== this.applyToken) return;
+      this._record([await session.takeMetrics()]);
+      let made: GuardedSession | null = null;
+      const run = await ForkedRun.create(session, async () => (made = await this._openSession(config.spec, dataset, config.run.tuneGpu)), FORK_LOSSES);
+      const second = made as GuardedSession | null;
+      if (!second) throw new Error('the second branch has no session');
+      if (session !== this._session || token !== this.applyToken) {
+        // The run was replaced meanwhile (a reset, an edit): the new branch has nothing to join.
+        second.dispose();
+        return;
+      }
+      const step = run.stepsTaken;
+      const [first, other] = FORK_LOSSES;
+      this._fork = {
+        run,
+        step,
+        branches: [
+          { loss: first, label: branchLabel(first), session, history },
+          { loss: other, label: branchLabel(other), session: second, history: history.clone() },
+        ],
+      };
+      const switchAt = this._state.config?.run.switchLossAt ?? null;
+      if (switchAt !== null) this._showRun({ ...this._state.config!.run, switchLossAt: null });
+      this._showLoss(first);
+      this._drive(run);
+      const cancelled = switchAt !== null && step < switchAt ? ` The switch scheduled for step ${switchAt} is cancelled.` : '';
+      this._show({
+        revision: this._state.revision + 1,
+        status:
+          `Forked at step ${step}: the ${branchLabel(first)} (solid lines) trains with ${LOSSES[first].label} and the ${branchLabel(other)} (dashed) with ${LOSSES[other].noun}, ` +
+          `from the same weights, optimizer state and batches, in lockstep. Keep one branch to go on with it alone.${cancelled}`,
+      });
+      this.hooks.forkChanged(null);
+    } catch (error) {
+      if (session === this._session) this._show({ status: `Could not fork: ${errorText(error)} The run goes on unforked.` });
+    } finally {
+      this.appliesInFlight--;
+      if (this.appliesInFlight === 0) this._resumeHeldPlay();
+    }
+  }
+
+  /**
+   * Ends the fork keeping branch `index`: its session and history go on as the run, the other
+   * branch is dropped, and the page is an ordinary run again (loss switch, fork, link, export).
+   */
+  async keepBranch(index: 0 | 1): Promise<void> {
+    const fork = this._fork;
+    if (!fork || this.appliesInFlight > 0) return;
+    this.appliesInFlight++;
+    if (this.loop.running) this.holdingPlay = true;
+    this.loop.pause();
+    try {
+      await this.loop.idle();
+      await fork.run.flush().catch(() => undefined);
+      if (fork !== this._fork) return;
+      this._record(await fork.run.takeMetrics());
+      // The branch dropped is disposed at once: not under an evaluation.
+      await Promise.allSettled([...this.pendingEvaluations]);
+      if (fork !== this._fork) return;
+      const kept = this._endFork(index);
+      this._show({
+        status: `Kept the ${kept.label}: it goes on alone from step ${kept.session.stepsTaken} with ${LOSSES[kept.loss].label}; the ${fork.branches[1 - index].label} was dropped.`,
+      });
+    } finally {
+      this.appliesInFlight--;
+      if (this.appliesInFlight === 0) this._resumeHeldPlay();
+    }
+  }
+
   /** Switches to the next loss the output allows (the L key). */
   toggleLoss(): void {
     const spec = this._state.config?.spec;
@@ -553,6 +705,11 @@ export class RunController implements ReactiveController {
     const session = this._session;
     const config = this._state.config;
     if (!session || !config || this._state.loss === loss) return;
+    if (this._fork) {
+      this._show({ status: `The run is forked: each branch keeps its loss. Keep one branch (the Keep buttons by the branches' views) to switch its loss.` });
+      this.host.requestUpdate();
+      return;
+    }
     const refusal = lossProblem(loss, config.spec.outputActivation);
     if (refusal) {
       this._show({ status: `${refusal} The loss stays ${LOSSES[this._state.loss].label}.` });
@@ -582,6 +739,13 @@ export class RunController implements ReactiveController {
       return;
     }
     const before = config.run;
+    if (this._fork && settings.switchLossAt !== before.switchLossAt) {
+      this._show({
+        runProblems: [{ field: 'run.switchLossAt', message: 'The run is forked: each branch keeps its loss. Keep one branch first to schedule a switch.' }],
+        status: 'Not applied: fix the run setting shown. Training goes on as before.',
+      });
+      return;
+    }
     this._show({ runProblems: [] });
     if (settings.tuneGpu !== before.tuneGpu && this._session?.backend === 'webgpu') {
       const how = settings.tuneGpu ? 'on: the products are timed on this adapter and the fastest run' : "off: the fixed rule's products run";
@@ -700,6 +864,17 @@ export class RunController implements ReactiveController {
         lastGoodStep: lastGood ? lastGood.step : null,
         lastGoodParameters: lastGood ? Array.from(lastGood.parameters) : null,
       },
+      fork: this._fork
+        ? {
+            step: this._fork.step,
+            branches: await Promise.all(
+              this._fork.branches.map(async (branch) => {
+                const state = await branch.session.snapshot();
+                return { loss: branch.loss, label: branch.label, step: state.step, parameters: Array.from(state.parameters), recordedSteps: branch.history.length };
+              }),
+            ),
+          }
+        : null,
     };
   }
 
@@ -741,7 +916,8 @@ export class RunController implements ReactiveController {
   private _beforeSteps(from: number): number {
     const session = this._session;
     const config = this._state.config;
-    if (!session || !config) return Infinity;
+    // A fork's branches keep their losses: forking cancels the schedule.
+    if (!session || !config || this._fork) return Infinity;
     const schedule = lossSchedule(config);
     const loss = scheduledLoss(schedule, from);
     if (session.spec.loss !== loss) {
@@ -765,7 +941,8 @@ export class RunController implements ReactiveController {
     this.loop.pause();
     await this.loop.idle();
     if (!session || session !== this._session || this.loop.running) return;
-    await session.flush();
+    await (this._fork?.run ?? session).flush();
+    if (session !== this._session) return;
     // A fault found while the last steps finished keeps its own message.
     if (session.condition !== 'ready') return;
     this._show({ status: message ?? `Paused after ${session.stepsTaken} steps.` });
@@ -790,12 +967,34 @@ export class RunController implements ReactiveController {
     return true;
   }
 
-  /** Metrics of finished steps, into the history. */
-  private _record(metrics: StepMetrics[]): void {
-    if (!this._history || metrics.length === 0) return;
-    this._history.append(metrics);
-    this._show({ revision: this._history.revision });
+  /** Metrics of finished steps, one list per branch (one for a run that is not forked), into the histories. */
+  private _record(branches: readonly StepMetrics[][]): void {
+    const histories = this.branches.map((branch) => branch.history);
+    if (histories.length === 0 || branches.every((metrics) => metrics.length === 0)) return;
+    branches.forEach((metrics, b) => histories[b]?.append(metrics));
+    this._show({ revision: this._state.revision + 1 });
     this.hooks.stepsAdded();
+  }
+
+  /** Ends the fork keeping branch `index`: its session and history become the run's, and the other branch is disposed. */
+  private _endFork(index: 0 | 1): RunBranch {
+    const fork = this._fork!;
+    this._fork = null;
+    const kept = fork.branches[index];
+    fork.run.keep(index);
+    this._session = kept.session;
+    this._history = kept.history;
+    this._drive(kept.session);
+    this._showLoss(kept.loss);
+    this._show({ stepPlan: stepPlanOf(kept.session), revision: this._state.revision + 1 });
+    this.hooks.forkChanged(index);
+    return kept;
+  }
+
+  /** Has the loop train `target`, at the frame budget of where it runs. */
+  private _drive(target: LoopTarget): void {
+    const session = target instanceof ForkedRun ? target.branches[0].session : target;
+    this.loop.setSession(target, session.backend === 'webgpu' ? MAIN_THREAD_FRAME_MS : WORKER_FRAME_MS);
   }
 
   /**
@@ -834,7 +1033,7 @@ export class RunController implements ReactiveController {
       createSession: open,
       // A replaced run's late events (its readbacks failing once disposed) are not news.
       onStatus: (event) => {
-        if (guard !== null && guard === this._session) this._onGuardEvent(guard, event);
+        if (guard !== null && (guard === this._session || this._fork?.branches.some((branch) => branch.session === guard))) this._onGuardEvent(guard, event);
       },
     });
     return guard;
@@ -842,6 +1041,17 @@ export class RunController implements ReactiveController {
 
   /** What the run's guard reports, turned into the status line, the fault panel and the loop's state. */
   private _onGuardEvent(guard: GuardedSession, event: GuardEvent): void {
+    const branch = this._fork?.branches.findIndex((candidate) => candidate.session === guard) ?? -1;
+    if (branch >= 0 && event.kind !== 'restored' && event.kind !== 'recovered') {
+      // A fault in one branch stops the fork: that branch goes on alone, so the fault panel's ways out act on it.
+      this.loop.pause();
+      const dropped = this._fork!.branches[1 - branch].label;
+      const kept = this._endFork(branch as 0 | 1);
+      this._onGuardEvent(guard, event);
+      const fault = this._state.fault;
+      this._show({ status: `In the ${kept.label}: ${this._state.status} That stopped the fork: the ${dropped} was dropped.`, fault: fault && { ...fault, branch: kept.label } });
+      return;
+    }
     switch (event.kind) {
       case 'non-finite':
         // The diagnosis goes in the status line only; the fault panel heads it with the step and offers the way back.
@@ -904,7 +1114,7 @@ export class RunController implements ReactiveController {
     try {
       await session.flush();
       if (session.condition !== 'ready') return null;
-      this._record(await session.takeMetrics());
+      this._record([await session.takeMetrics()]);
       return await session.snapshot();
     } catch {
       return null;

@@ -2,7 +2,8 @@
  * The evaluations beside training: the loss and accuracy on test rows (for the test curves), and
  * the views of the network's outputs (the saturation batch, the decision boundary or the digit
  * strip). Each is a ThrottledEvaluator with its own rate rule; both evaluate through the run, which
- * keeps a session alive until they are done.
+ * keeps a session alive until they are done. A forked run has both evaluated for each branch, at
+ * the same steps, each test evaluation going into its branch's history.
  */
 import type { ReactiveControllerHost } from 'lit';
 import type { Dataset } from '../model/dataset';
@@ -30,23 +31,53 @@ const VIEW_REFRESH_MAX_MS = 1000;
 /** Rows of the fixed evaluation batch the saturation view shows. */
 const SATURATION_ROWS = 256;
 
+/**
+ * Whether the branches an evaluation captured are still the run's: the same sessions, and the same
+ * histories when `histories` (a test evaluation belongs to a history; a view only to the weights).
+ */
+function sameBranches(captured: readonly BranchContext[], now: readonly BranchContext[], histories: boolean): boolean {
+  return captured.length === now.length && captured.every((branch, b) => branch.session === now[b].session && (!histories || branch.history === now[b].history));
+}
+
 /** Rows [0, count) of a row-major array of `width` columns. */
 function firstRows(values: Float32Array, width: number, count: number): Float32Array {
   return values.subarray(0, count * width);
 }
 
-/** The run as an evaluation found it when it started. */
-interface RunContext {
+/** One branch as an evaluation found it (the run itself when it is not forked). */
+interface BranchContext {
   /** The session it evaluates. */
   session: GuardedSession;
-  /** Steps that session had taken: the weights evaluated. */
-  step: number;
-  /** The session's dataset. */
-  dataset: Dataset;
-  /** The run's history, where a test evaluation is recorded. */
+  /** The branch's history, where a test evaluation is recorded. */
   history: MetricsHistory;
+}
+
+/** The run as an evaluation found it when it started. */
+interface RunContext {
+  /** What is evaluated: the run, or a fork's branches in order. */
+  branches: BranchContext[];
+  /** Steps the sessions had taken: the weights evaluated. */
+  step: number;
+  /** The sessions' dataset. */
+  dataset: Dataset;
   /** Device losses the run had seen: a failure after another one is the guard's news, not the evaluation's. */
   deviceLosses: number;
+}
+
+/** What the views show of one branch (of the run, when it is not forked). */
+export interface BranchViews {
+  /** The branch's newest test evaluation; null before the first. */
+  latestTest: TestEvaluation | null;
+  /** Outputs and targets of the saturation batch; null until a run's first refresh. */
+  saturation: ViewOutputs['saturation'] | null;
+  /** Outputs on the decision-boundary grid; null until drawn for the current dataset. */
+  gridOutputs: Float32Array | null;
+  /** Outputs for the digit strip; null until drawn for the current dataset. */
+  digitOutputs: Float32Array | null;
+}
+
+function emptyViews(): BranchViews {
+  return { latestTest: null, saturation: null, gridOutputs: null, digitOutputs: null };
 }
 
 /** The network's outputs the views draw. */
@@ -64,23 +95,17 @@ interface ViewOutputs {
  * @lit/task Tasks, which re-render it as each evaluation starts and lands.
  */
 export class RunEvaluation {
-  /** The run's newest test evaluation; null before the first. */
-  latestTest: TestEvaluation | null = null;
-  /** Outputs and targets of the saturation batch; null until a run's first refresh. */
-  saturation: ViewOutputs['saturation'] | null = null;
-  /** Outputs on the decision-boundary grid; null until drawn for the current dataset. */
-  gridOutputs: Float32Array | null = null;
-  /** Outputs for the digit strip; null until drawn for the current dataset. */
-  digitOutputs: Float32Array | null = null;
+  /** What the views show, per branch of a forked run (one entry for a run that is not forked). */
+  branchViews: BranchViews[] = [emptyViews()];
 
-  private readonly test: ThrottledEvaluator<RunContext, TestEvaluation>;
-  private readonly views: ThrottledEvaluator<RunContext, ViewOutputs>;
+  private readonly test: ThrottledEvaluator<RunContext, TestEvaluation[]>;
+  private readonly views: ThrottledEvaluator<RunContext, ViewOutputs[]>;
 
   constructor(
     private readonly host: ReactiveControllerHost,
     private readonly run: RunController,
   ) {
-    const isCurrent = (context: RunContext) => context.session === run.session && context.history === run.history;
+    const isCurrent = (context: RunContext) => sameBranches(context.branches, run.branches, true);
     this.test = new ThrottledEvaluator(host, {
       capture: () => {
         const context = this.capture();
@@ -88,46 +113,57 @@ export class RunEvaluation {
       },
       stepOf: (context) => context.step,
       isDue: (last, step, now) => step - last.step >= TEST_EVERY_STEPS && now - last.time >= TEST_MIN_MS,
-      evaluate: async ({ session, step, dataset }) => {
-        const rows = Math.min(TEST_ROWS, dataset.testCount);
-        const outputs = await run.evaluate(session, firstRows(dataset.testX, dataset.inputSize, rows), rows);
-        return { step, ...scoreOutputs(session.spec.outputActivation, outputs, dataset.testY, rows, dataset.outputSize, dataset.classNames !== undefined) };
-      },
+      evaluate: ({ branches, step, dataset }) =>
+        Promise.all(
+          branches.map(async ({ session }) => {
+            const rows = Math.min(TEST_ROWS, dataset.testCount);
+            const outputs = await run.evaluate(session, firstRows(dataset.testX, dataset.inputSize, rows), rows);
+            return { step, ...scoreOutputs(session.spec.outputActivation, outputs, dataset.testY, rows, dataset.outputSize, dataset.classNames !== undefined) };
+          }),
+        ),
       isCurrent,
-      show: (evaluation, { history }) => {
-        this.latestTest = evaluation;
-        history.addTest(evaluation);
+      show: (evaluations, { branches }) => {
+        evaluations.forEach((evaluation, b) => {
+          this.viewsOf(b).latestTest = evaluation;
+          branches[b].history.addTest(evaluation);
+        });
         run.historyChanged();
       },
-      fail: (error, { session, deviceLosses }) => run.reportFailure('Test evaluation', error, session, deviceLosses),
+      fail: (error, { branches, deviceLosses }) => run.reportFailure('Test evaluation', error, branches[0].session, deviceLosses),
     });
     this.views = new ThrottledEvaluator(host, {
       capture: () => this.capture(),
       stepOf: (context) => context.step,
       isDue: (last, step, now) => step !== last.step && now - last.time >= Math.max(VIEW_REFRESH_MS, Math.min(VIEW_REFRESH_MAX_MS, EVALUATION_DUTY_FACTOR * last.duration)),
-      evaluate: async ({ session, dataset }) => {
-        const rows = Math.min(SATURATION_ROWS, dataset.trainCount);
-        const outputs = await run.evaluate(session, firstRows(dataset.trainX, dataset.inputSize, rows), rows);
-        const saturation = { outputs, targets: firstRows(dataset.trainY, dataset.outputSize, rows) };
-        if (dataset.imageShape) {
-          const count = Math.min(DIGIT_STRIP_COUNT, dataset.testCount);
-          return { saturation, gridOutputs: null, digitOutputs: await run.evaluate(session, firstRows(dataset.testX, dataset.inputSize, count), count) };
-        }
-        if (dataset.inputSize === 2) {
-          const { inputs } = boundaryGrid(dataset);
-          return { saturation, gridOutputs: await run.evaluate(session, inputs, inputs.length / 2), digitOutputs: null };
-        }
-        return { saturation, gridOutputs: null, digitOutputs: null };
-      },
+      evaluate: ({ branches, dataset }) =>
+        Promise.all(
+          branches.map(async ({ session }): Promise<ViewOutputs> => {
+            const rows = Math.min(SATURATION_ROWS, dataset.trainCount);
+            const outputs = await run.evaluate(session, firstRows(dataset.trainX, dataset.inputSize, rows), rows);
+            const saturation = { outputs, targets: firstRows(dataset.trainY, dataset.outputSize, rows) };
+            if (dataset.imageShape) {
+              const count = Math.min(DIGIT_STRIP_COUNT, dataset.testCount);
+              return { saturation, gridOutputs: null, digitOutputs: await run.evaluate(session, firstRows(dataset.testX, dataset.inputSize, count), count) };
+            }
+            if (dataset.inputSize === 2) {
+              const { inputs } = boundaryGrid(dataset);
+              return { saturation, gridOutputs: await run.evaluate(session, inputs, inputs.length / 2), digitOutputs: null };
+            }
+            return { saturation, gridOutputs: null, digitOutputs: null };
+          }),
+        ),
       // The views draw the weights, whatever became of the history since.
-      isCurrent: (context) => context.session === run.session,
+      isCurrent: (context) => sameBranches(context.branches, run.branches, false),
       show: (outputs) => {
-        this.saturation = outputs.saturation;
-        // A dataset draws either a boundary or digits; the other view keeps what it had.
-        this.gridOutputs = outputs.gridOutputs ?? this.gridOutputs;
-        this.digitOutputs = outputs.digitOutputs ?? this.digitOutputs;
+        outputs.forEach((output, b) => {
+          const views = this.viewsOf(b);
+          views.saturation = output.saturation;
+          // A dataset draws either a boundary or digits; the other view keeps what it had.
+          views.gridOutputs = output.gridOutputs ?? views.gridOutputs;
+          views.digitOutputs = output.digitOutputs ?? views.digitOutputs;
+        });
       },
-      fail: (error, { session, deviceLosses }) => run.reportFailure("Drawing the network's outputs", error, session, deviceLosses),
+      fail: (error, { branches, deviceLosses }) => run.reportFailure("Drawing the network's outputs", error, branches[0].session, deviceLosses),
     });
   }
 
@@ -143,16 +179,18 @@ export class RunEvaluation {
    * Then both evaluate the new run's weights.
    */
   runStarted(start: RunStart): void {
+    const views = this.branchViews[0];
+    this.branchViews = [views];
     if (start.newDataset) {
-      this.gridOutputs = null;
-      this.digitOutputs = null;
+      views.gridOutputs = null;
+      views.digitOutputs = null;
     }
     if (start.newHistory) {
-      this.latestTest = null;
-      this.saturation = null;
+      views.latestTest = null;
+      views.saturation = null;
       this.test.forgetFrom();
     } else {
-      this.latestTest = this.run.history?.tests.at(-1) ?? null;
+      views.latestTest = this.run.history?.tests.at(-1) ?? null;
       this.test.forgetFrom(start.step);
     }
     this.views.forgetFrom();
@@ -163,8 +201,20 @@ export class RunEvaluation {
 
   /** The run went back to `step`: the test curve keeps what was evaluated up to there, and both evaluate the weights there. */
   rewound(step: number): void {
-    this.latestTest = this.run.history?.tests.at(-1) ?? null;
+    this.branchViews[0].latestTest = this.run.history?.tests.at(-1) ?? null;
     this.test.forgetFrom(step);
+    this.host.requestUpdate();
+    void this.views.request(true);
+    void this.test.request(true);
+  }
+
+  /**
+   * The run was forked (`kept` null): the second branch shows what the first did until its own
+   * views land (both have the same weights). Or a fork ended keeping branch `kept`: its views stay.
+   * Both evaluations then run for the branches as they are now.
+   */
+  forkChanged(kept: number | null): void {
+    this.branchViews = kept === null ? [this.branchViews[0], { ...this.branchViews[0] }] : [this.viewsOf(kept)];
     this.host.requestUpdate();
     void this.views.request(true);
     void this.test.request(true);
@@ -176,8 +226,13 @@ export class RunEvaluation {
   }
 
   private capture(): RunContext | null {
-    const { session, history } = this.run;
+    const branches = this.run.branches.map(({ session, history }) => ({ session, history }));
     const dataset = this.run.state.dataset;
-    return session && history && dataset ? { session, step: session.stepsTaken, dataset, history, deviceLosses: this.run.deviceLosses } : null;
+    return branches.length > 0 && dataset ? { branches, step: branches[0].session.stepsTaken, dataset, deviceLosses: this.run.deviceLosses } : null;
+  }
+
+  /** The views of branch b, made empty when it has none yet. */
+  private viewsOf(b: number): BranchViews {
+    return (this.branchViews[b] ??= emptyViews());
   }
 }

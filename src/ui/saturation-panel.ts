@@ -43,6 +43,7 @@ export class SaturationPanel extends LitElement {
     outputs: { attribute: false },
     targets: { attribute: false },
     outputSize: { type: Number },
+    branchLabel: { type: String },
   };
 
   static override styles = [
@@ -81,6 +82,8 @@ export class SaturationPanel extends LitElement {
   declare targets: Float32Array | null;
   /** Output columns per row. */
   declare outputSize: number;
+  /** The fork branch whose outputs this shows ("MSE branch"), named in the heading; empty for a run that is not forked. */
+  declare branchLabel: string;
 
   constructor() {
     super();
@@ -89,6 +92,7 @@ export class SaturationPanel extends LitElement {
     this.outputs = null;
     this.targets = null;
     this.outputSize = 1;
+    this.branchLabel = '';
   }
 
   /**
@@ -122,14 +126,14 @@ export class SaturationPanel extends LitElement {
 
   override render() {
     if (this.output === 'linear') {
-      return html`<h2>Saturation</h2>
+      return html`<h2>Saturation${this.branchLabel ? `, ${this.branchLabel}` : ''}</h2>
         <p>A linear output never saturates: its MSE delta is 2(o − t) everywhere. Choose a sigmoid or softmax output to see the effect.</p>`;
     }
     const wrong = this.confidentlyWrong();
     const fmt = (v: number) => (Number.isFinite(v) ? v.toPrecision(2) : '–');
     return html`
-      <h2>Saturation: output activations and |∂L/∂z| against o</h2>
-      <canvas role="img" aria-label="Histogram of outputs and the output delta of each loss against the output"></canvas>
+      <h2>Saturation${this.branchLabel ? `, ${this.branchLabel}` : ''}: output activations and |∂L/∂z| against o</h2>
+      <canvas role="img" aria-label=${`Histogram of outputs and the output delta of each loss against the output${this.branchLabel ? `, ${this.branchLabel}` : ''}`}></canvas>
       <div class="legend hint">
         ${lossesFor('sigmoid').map((loss) => html`<span><i class="swatch ${loss}"></i>${LOSSES[loss].shortLabel} ${SIGMOID_DELTA_CAPTIONS[loss] ?? ''}</span>`)}
         <span>curves: solid target 1, dashed target 0; ● sample with target 1, ○ target 0</span>

@@ -1,6 +1,7 @@
 /**
  * The page's keyboard shortcuts (listed in the transport panel), as a Lit ReactiveController:
- * Space plays or pauses, S steps once, L switches to the next loss, R resets. Keys typed into a
+ * Space plays or pauses, S steps once, L switches to the next loss, F forks the run into MSE and
+ * cross-entropy branches, R resets. Keys typed into a
  * field, and Space on a focused control, keep their usual meaning.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
@@ -13,6 +14,8 @@ interface ShortcutActions {
   stepOnce(): void;
   /** L. */
   toggleLoss(): void;
+  /** F. */
+  forkRun(): void;
   /** R. */
   reset(): void;
 }
@@ -50,6 +53,7 @@ export class Shortcuts implements ReactiveController {
     if (key === ' ') this.actions.playToggle();
     else if (key === 's') this.actions.stepOnce();
     else if (key === 'l') this.actions.toggleLoss();
+    else if (key === 'f') this.actions.forkRun();
     else if (key === 'r') this.actions.reset();
     else return;
     event.preventDefault();

@@ -1,6 +1,7 @@
 /**
  * The training loop: a Lit ReactiveController that, once per animation frame, issues a batch of
- * steps to the Session and collects the metrics of steps that have finished. It never waits for the
+ * steps to the Session (or to both branches of a forked run, in lockstep) and collects the metrics
+ * of steps that have finished. It never waits for the
  * GPU inside a frame: `train` only encodes and submits, `takeMetrics` returns what is ready. The
  * number of steps per frame adapts so the main thread spends a few milliseconds per frame on it;
  * at a set speed the loop issues no more steps than the time since Play allows, and it pauses by
@@ -9,6 +10,7 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { Session, StepMetrics } from '../model/session';
+import { ForkedRun } from '../train/fork';
 import type { Speed } from './run-settings';
 
 /** Main-thread time per frame the loop aims at, leaving the rest of the frame to drawing and input. */
@@ -34,9 +36,15 @@ const RATE_WINDOW_MS = 1000;
  */
 const MAX_OWED_SECONDS = 0.5;
 
+/** What the loop trains: one session, or the two branches of a forked run in lockstep. */
+export type LoopTarget = Session | ForkedRun;
+
 export interface TrainingLoopCallbacks {
-  /** Metrics of finished steps, in step order (called at most once per frame). */
-  onMetrics(metrics: StepMetrics[]): void;
+  /**
+   * Metrics of finished steps, in step order, one list per branch (one list for a session, two for
+   * a fork; a list may be empty when its branch finished nothing new). Called at most once per frame.
+   */
+  onMetrics(metrics: StepMetrics[][]): void;
   /** An error from the session; the loop has paused. */
   onError(error: unknown): void;
   /**
@@ -57,7 +65,7 @@ export class TrainingLoop implements ReactiveController {
   /** Finished steps per second over the last second. */
   stepsPerSecond = 0;
 
-  private session: Session | null = null;
+  private session: LoopTarget | null = null;
   /** Steps per second to keep to, or null for as many as fit each frame. */
   private speedLimit: number | null = null;
   /** At a set speed: steps owed since the last frame (a fraction carries over), and when that was counted. */
@@ -73,7 +81,10 @@ export class TrainingLoop implements ReactiveController {
   /** The train() call in progress, so a caller can wait for it before retiring the session. */
   private trainingDone: Promise<unknown> = Promise.resolve();
   private takingMetrics = false;
+  /** The newest step every branch has finished: what the back-pressure and the rate count. */
   private lastFinishedStep = -1;
+  /** Per branch, the newest step it has finished (a branch missing here has finished lastFinishedStep). */
+  private branchFinished: number[] = [];
   private readonly finishTimes: { time: number; steps: number }[] = [];
 
   constructor(
@@ -84,13 +95,15 @@ export class TrainingLoop implements ReactiveController {
   }
 
   /**
-   * The session to drive, and how long one frame's train() may take (MAIN_THREAD_FRAME_MS, or
-   * WORKER_FRAME_MS when the steps run in a worker). Replacing it forgets the rate measurements.
+   * The session (or forked run) to drive, and how long one frame's train() may take
+   * (MAIN_THREAD_FRAME_MS, or WORKER_FRAME_MS when the steps run in a worker). Replacing it forgets
+   * the rate measurements.
    */
-  setSession(session: Session | null, targetFrameMs = MAIN_THREAD_FRAME_MS): void {
+  setSession(session: LoopTarget | null, targetFrameMs = MAIN_THREAD_FRAME_MS): void {
     this.session = session;
     this.targetFrameMs = targetFrameMs;
     this.lastFinishedStep = session ? session.stepsTaken - 1 : -1;
+    this.branchFinished = [];
     this.finishTimes.length = 0;
     this.stepsPerSecond = 0;
     this.stepsPerFrame = 1;
@@ -119,6 +132,7 @@ export class TrainingLoop implements ReactiveController {
    */
   rewound(): void {
     this.lastFinishedStep = this.session ? this.session.stepsTaken - 1 : -1;
+    this.branchFinished = [];
     this.finishTimes.length = 0;
     this.stepsPerSecond = 0;
     this.armPause();
@@ -223,7 +237,7 @@ export class TrainingLoop implements ReactiveController {
   }
 
   /** Issues this frame's steps, at most `allowed` (the speed's share), up to the pause step and the schedule's next change. */
-  private issue(session: Session, allowed: number): void {
+  private issue(session: LoopTarget, allowed: number): void {
     const from = session.stepsTaken;
     const untilPause = this.pauseArmed && this.pauseAt !== null ? this.pauseAt - from : Infinity;
     const count = Math.max(1, Math.min(this.stepsPerFrame, allowed, untilPause, this.callbacks.beforeSteps(from)));
@@ -253,16 +267,21 @@ export class TrainingLoop implements ReactiveController {
     else if (elapsedMs > target * 1.5) this.stepsPerFrame = Math.max(1, Math.floor(count / 1.5));
   }
 
-  private collect(session: Session): void {
+  private collect(session: LoopTarget): void {
     if (this.takingMetrics) return;
     this.takingMetrics = true;
-    session.takeMetrics().then(
-      (metrics) => {
+    const taken = session instanceof ForkedRun ? session.takeMetrics() : session.takeMetrics().then((metrics) => [metrics]);
+    taken.then(
+      (branches) => {
         this.takingMetrics = false;
-        if (session !== this.session || metrics.length === 0) return;
-        this.lastFinishedStep = metrics[metrics.length - 1].step;
-        this.measureRate(metrics.length);
-        this.callbacks.onMetrics(metrics);
+        if (session !== this.session || branches.every((metrics) => metrics.length === 0)) return;
+        const before = this.lastFinishedStep;
+        branches.forEach((metrics, b) => {
+          if (metrics.length > 0) this.branchFinished[b] = metrics[metrics.length - 1].step;
+        });
+        this.lastFinishedStep = Math.min(...branches.map((_, b) => this.branchFinished[b] ?? before));
+        if (this.lastFinishedStep > before) this.measureRate(this.lastFinishedStep - before);
+        this.callbacks.onMetrics(branches);
         this.schedule();
       },
       (error: unknown) => {

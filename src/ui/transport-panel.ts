@@ -1,6 +1,6 @@
 /**
- * Play/Pause, Step, Reset, the speed, the loss switch and a switch and a pause scheduled at a step,
- * with the keyboard shortcuts listed. The loss switch acts on the running session: it never resets
+ * Play/Pause, Step, Reset, the speed, the loss switch, the fork into MSE and cross-entropy, and a
+ * switch and a pause scheduled at a step, with the keyboard shortcuts listed. The loss switch acts on the running session: it never resets
  * the network. Run settings are reported whole ('run-settings-edit'); the playground checks them.
  */
 import { LitElement, css, html } from 'lit';
@@ -8,6 +8,7 @@ import type { OutputActivation } from '../model/activations';
 import { LOSSES, LOSS_NAMES, lossAllows, type LossName } from '../model/losses';
 import { DEFAULT_SPEC } from '../model/spec';
 import type { ValidationProblem } from '../model/validate';
+import { FORK_ACTION } from './fork-branches';
 import { emit, fieldProblems, numberValue, panelStyles } from './form';
 import { DEFAULT_RUN_SETTINGS, SPEEDS, speedLabel, type RunSettings } from './run-settings';
 
@@ -16,6 +17,7 @@ const SHORTCUTS: readonly { key: string; action: string }[] = [
   { key: 'Space', action: 'play / pause' },
   { key: 'S', action: 'one step' },
   { key: 'L', action: 'switch to the next loss' },
+  { key: 'F', action: FORK_ACTION.charAt(0).toLowerCase() + FORK_ACTION.slice(1) },
   { key: 'R', action: 'reset' },
 ];
 
@@ -31,6 +33,7 @@ export class TransportPanel extends LitElement {
     switchTo: { type: String },
     measuredSpeed: { type: Number },
     problems: { attribute: false },
+    forked: { type: Boolean },
   };
 
   static override styles = [
@@ -94,6 +97,8 @@ export class TransportPanel extends LitElement {
   declare measuredSpeed: number;
   /** What is wrong with an edited run setting, shown under its control. */
   declare problems: ValidationProblem[];
+  /** Whether the run is forked (the loss switch and Fork then wait for a branch to be kept). */
+  declare forked: boolean;
 
   constructor() {
     super();
@@ -107,6 +112,7 @@ export class TransportPanel extends LitElement {
     this.switchTo = DEFAULT_SPEC.loss;
     this.measuredSpeed = 0;
     this.problems = [];
+    this.forked = false;
   }
 
   override render() {
@@ -134,6 +140,10 @@ export class TransportPanel extends LitElement {
         )}
       </fieldset>
       ${LOSS_NAMES.filter((loss) => !lossAllows(loss, this.output)).map((loss) => html`<p class="hint">${LOSSES[loss].refusal}</p>`)}
+      <div class="row"><button type="button" ?disabled=${!this.ready || this.forked} aria-describedby="fork-hint" @click=${this._onFork}>${FORK_ACTION}</button></div>
+      <p class="hint" id="fork-hint">
+        ${this.forked ? 'The run is forked: keep one branch (under the curves) to switch its loss or fork again.' : 'Two branches from this very state, in lockstep: one per loss, their curves overlaid.'}
+      </p>
       ${this._renderSettings()}
       <div class="hint">
         Keys (not while typing in a field):
@@ -219,6 +229,10 @@ export class TransportPanel extends LitElement {
 
   private _onReset(): void {
     emit(this, 'reset-run', null);
+  }
+
+  private _onFork(): void {
+    emit(this, 'fork-run', null);
   }
 
   private _onLossChange(event: Event): void {

@@ -1,8 +1,9 @@
 /**
  * Narrow screens: at 420 × 900 CSS pixels the panels stack and no element of the page, through
  * every shadow root, is wider than the viewport or reaches past its edges, whatever the page shows:
- * a run that has drawn its curves, the saturation demo, the GPU check's report table, a link notice
- * with a long unbroken word, and a dataset with three classes.
+ * a run that has drawn its curves, the saturation demo, the saturation demo forked (both branches'
+ * views), the GPU check's report table, a link notice with a long unbroken word, and a dataset with
+ * three classes.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
@@ -91,6 +92,25 @@ describe('at 420 × 900', () => {
     await waitForRecordedSteps(page, 30);
     expect((await snapshot(page)).recordedSteps).toBeGreaterThanOrEqual(30);
     expect(await overflowing(page)).toEqual([]);
+    await page.close();
+  });
+
+  test('the saturation demo forked while it plays: the branches\' views stack', async () => {
+    const page = await narrowPage('/', 'press Play');
+    await clickByName(page, 'Load the saturation demo');
+    await waitForStatus(page, 'Saturation demo loaded');
+    await clickByName(page, 'Play');
+    await waitForRecordedSteps(page, 20);
+    await page.keyboard.press('f');
+    await waitForStatus(page, 'Forked at step');
+    const forkedAt = (await snapshot(page)).recordedSteps;
+    await waitForRecordedSteps(page, forkedAt + 20);
+    expect(await overflowing(page)).toEqual([]);
+    const branchLefts = await page.evaluate(() =>
+      [...document.querySelector('mlp-playground')!.shadowRoot!.querySelector('fork-panel')!.shadowRoot!.querySelectorAll('[data-testid=fork-branch]')].map((section) => Math.round(section.getBoundingClientRect().left)),
+    );
+    expect(branchLefts).toHaveLength(2);
+    expect(new Set(branchLefts).size).toBe(1);
     await page.close();
   });
 

@@ -26,6 +26,8 @@ export interface PlaygroundSnapshot {
   backend: 'webgpu' | 'cpu' | 'wasm';
   /** What the run's GuardedSession holds. */
   guard: { condition: GuardCondition; fault: NonFiniteFault | null; lastGoodStep: number | null; lastGoodParameters: number[] | null };
+  /** While the run is forked: the fork step and each branch's loss, name, step, parameters and recorded steps; else null. */
+  fork: { step: number; branches: { loss: LossName; label: string; step: number; parameters: number[]; recordedSteps: number }[] } | null;
 }
 
 export function snapshot(page: Page): Promise<PlaygroundSnapshot> {
