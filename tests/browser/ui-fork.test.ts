@@ -3,7 +3,7 @@
  * both branches read back bit-identical parameters at the fork; trained on in lockstep, both are
  * drawn on the same charts, each named in the legend, with the fork step marked; "Keep" each branch
  * in turn goes on with exactly that branch's parameters, as an ordinary run (its loss switch works
- * again), on the GPU and on the CPU worker. A branch that diverges stops the fork and goes on
+ * again), on the GPU, on the WebAssembly workers and on the float64 CPU worker. A branch that diverges stops the fork and goes on
  * alone, named in the fault panel. A linear output, which allows no cross-entropy, is refused with
  * the table's reason.
  */
@@ -148,15 +148,27 @@ describe('fork', () => {
     await page.close();
   }, 120_000);
 
-  test('on the CPU worker, where the page has no WebGPU: the same fork, keeping the cross-entropy branch', async () => {
+  // Without WebGPU the page trains on the WebAssembly workers, and on the float64 worker where those are refused.
+  test.each([
+    { backend: 'wasm', refuseWasm: false },
+    { backend: 'cpu', refuseWasm: true },
+  ])('without WebGPU, on the $backend worker: the same fork, keeping the cross-entropy branch', async ({ backend, refuseWasm }) => {
     const page = await fixture.browser.newPage();
     page.on('pageerror', (error) => console.log(`[page error] ${String(error)}`));
-    await page.evaluateOnNewDocument(() => {
+    await page.evaluateOnNewDocument((refuse: boolean) => {
       Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
-    });
+      if (!refuse) return;
+      const Real = window.Worker;
+      window.Worker = class extends Real {
+        constructor(url: string | URL, options?: WorkerOptions) {
+          if (String(url).includes('wasm-worker')) throw new Error('WebAssembly workers are refused in this test');
+          super(url, options);
+        }
+      };
+    }, refuseWasm);
     await page.goto(`${fixture.baseUrl}/`, { waitUntil: 'load' });
     await waitForStatus(page, 'press Play');
-    expect((await snapshot(page)).backend).toBe('cpu');
+    expect((await snapshot(page)).backend).toBe(backend);
     await keep(page, await forkAndTrain(page, 'key'), 1);
     await page.close();
   }, 60_000);
