@@ -336,7 +336,8 @@ export async function measureCpuMatmul(implementation: 'ours' | 'tfjs', size: nu
     run = async (count) => void (await session.timeForwardProducts(count));
     dispose = () => session.dispose();
   } else {
-    const { createTfjsWasmMatmul, tfjsWasmThreads } = await import('../pages/tfjs-trainer');
+    const { createTfjsWasmMatmul } = await import('../pages/tfjs-trainer');
+    const { tfjsWasmThreads } = await import('../pages/tfjs-wasm');
     const matmul = await createTfjsWasmMatmul(operandValues(size * size), size);
     ranOn = await tfjsWasmThreads();
     run = (count) => matmul.run(count);

@@ -13,7 +13,7 @@ import type { BenchPairRequest, BenchRequest, BenchResult, CpuMatmulResult, Firs
 import { matmulVariants, measureCpuMatmul, measureFirstStep, measureMatmul, measurePair, measureReplicas, measureTrainer, measureTuning } from '../lib/bench-measure';
 import type { ReplicaBenchRequest, ReplicaBenchResult } from '../lib/replica-bench-types';
 import { adapterLabel } from './adapter';
-import { setTfjsWasmThreads, tfjsWasmThreads } from './tfjs-trainer';
+import { setTfjsWasmThreads, tfjsWasmThreads } from './tfjs-wasm';
 
 declare global {
   interface Window {

@@ -13,15 +13,6 @@ export interface TfjsTrainer {
 /** The benchmark network (sigmoid hidden layers) in TensorFlow.js on `backend`. */
 export function createTfjsTrainer(spec: NetworkSpec, dataset: Dataset, backend: 'webgpu' | 'cpu' | 'wasm'): Promise<TfjsTrainer>;
 
-/**
- * Sets the threads of TF.js's wasm backend in this page, before the backend starts: 1 runs its
- * one-thread SIMD binary, more its threaded binary on up to that many threads.
- */
-export function setTfjsWasmThreads(count: number): void;
-
-/** Threads TF.js's wasm backend runs on in this page (starting the backend if needed). */
-export function tfjsWasmThreads(): Promise<number>;
-
 /** Products of two fixed size × size matrices on TF.js's wasm backend. */
 export interface TfjsMatmul {
   /** Computes `count` products and waits for the last one's values. */

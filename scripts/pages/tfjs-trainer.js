@@ -10,45 +10,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-cpu';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import plainWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import simdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import threadedSimdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { BatchSchedule, shuffleSeed } from '../../src/model/batches';
 import { initParameters } from '../../src/model/init';
 import { parameterLayout } from '../../src/model/layout';
 
-// The wasm backend picks one of its three binaries by what the page allows (SIMD; threads when
-// cross-origin isolated); Vite serves each from the package.
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': plainWasmUrl,
-  'tfjs-backend-wasm-simd.wasm': simdWasmUrl,
-  'tfjs-backend-wasm-threaded-simd.wasm': threadedSimdWasmUrl,
-});
-
-/**
- * Sets the threads of the wasm backend in this page, before it starts: 1 runs its one-thread SIMD
- * binary (what a page without cross-origin isolation gets); more run its threaded binary on up to
- * that many threads (it never takes more than half of navigator.hardwareConcurrency, counting two
- * logical cores per physical one, nor more than 8).
- *
- * @param {number} count
- */
-export function setTfjsWasmThreads(count) {
-  if (count === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  else setThreadsCount(count);
-}
-
 /** Starts TF.js on `backend`, or says it could not. */
 async function useBackend(backend) {
+  // The wasm backend loads only when asked for: its CommonJS build does not load in Node, where the
+  // benchmark's WebGPU and cpu figures also run (scripts/pages/tfjs-wasm.js).
+  if (backend === 'wasm') await import('./tfjs-wasm.js');
   if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js could not start its ${backend} backend`);
   await tf.ready();
-}
-
-/** Threads the wasm backend runs on in this page. */
-export async function tfjsWasmThreads() {
-  await useBackend('wasm');
-  return getThreadsCount();
 }
 
 /**

@@ -51,6 +51,8 @@ describe('npm run bench: the square product in every product variant that fits, 
     const variants = await expectedVariants();
     expect(variants.length, 'variants that fit this device').toBeGreaterThan(2);
     const written = readFileSync(out, 'utf8');
+    // TF.js's toy rows ran on both runtimes.
+    expect(written.match(/TF\.js did not run:[^#]*/)?.[0] ?? '', 'TF.js rows').toBe('');
     for (const runtime of RUNTIMES) {
       const lines = written.split('\n').filter((line) => line.startsWith(`- ${runtime}: our forward matrix-product kernel alone, `));
       expect(lines.map((line) => /alone, (\S+) variant/.exec(line)?.[1]), `${runtime}: the variants timed, in order`).toEqual(variants);
