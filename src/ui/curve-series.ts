@@ -339,3 +339,21 @@ export class CurveSeries {
     return downsampleMinMax(tests.step.subarray(start, end), columns(start), maxPoints);
   }
 }
+
+/**
+ * Fewest CSS pixels of plot width per marker of a sparse series (the test evaluations). Past that
+ * density the series is drawn as its line alone: a filled circle per evaluation on every draw made
+ * the curves' work per frame (curves-panel.ts) grow over a long run until the series reached its cap (BENCHMARKS.md,
+ * the 10-minute page run).
+ */
+const MIN_PIXELS_PER_MARKER = 8;
+
+/** Whether the non-null values of `values[from..to]` are few enough for `plotPixels` of width to mark each one. */
+export function markersFit(values: ArrayLike<number | null | undefined>, from: number, to: number, plotPixels: number): boolean {
+  const most = Math.floor(plotPixels / MIN_PIXELS_PER_MARKER);
+  let count = 0;
+  for (let i = Math.max(0, from); i <= to && i < values.length; i++) {
+    if (values[i] != null && ++count > most) return false;
+  }
+  return true;
+}

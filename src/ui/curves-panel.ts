@@ -16,7 +16,7 @@ import { LitElement, css, html, nothing, unsafeCSS, type PropertyValues } from '
 import uPlot from 'uplot';
 import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
 import { LOSSES, LOSS_NAMES, type LossName } from '../model/losses';
-import { CurveSeries, viewRange, WHOLE_RUN, type ChartName, type CurveView, type DrawnCurves } from './curve-series';
+import { CurveSeries, markersFit, viewRange, WHOLE_RUN, type ChartName, type CurveView, type DrawnCurves } from './curve-series';
 import { BRANCH_LINES } from './fork-branches';
 import { forkCharts } from './fork-curves';
 import { panelStyles } from './form';
@@ -130,6 +130,15 @@ function switchMarkers(getMarks: () => readonly StepMark[] | null, drawn: (u: uP
         drawn(u, labels);
       },
     },
+  };
+}
+
+/** Markers for the test evaluations, drawn while markersFit says they are sparse enough to tell apart. */
+function testMarkers(fill?: string): uPlot.Series.Points {
+  return {
+    size: 5,
+    ...(fill ? { fill } : {}),
+    show: (u, seriesIdx, idx0, idx1) => markersFit(u.data[seriesIdx] as ArrayLike<number | null>, idx0, idx1, u.bbox.width / devicePixelRatio),
   };
 }
 
@@ -490,14 +499,14 @@ export class CurvesPanel extends LitElement {
           ...(fork
             ? fork.branches.flatMap((branch, b): uPlot.Series[] => [
                 ...LOSS_NAMES.map((loss) => branchLine(b, { label: `${branch.label}: ${LOSSES[loss].shortLabel}`, stroke: lossColor(loss), width: 2 })),
-                ...LOSS_NAMES.map((loss) => branchLine(b, { label: `${branch.label}: test ${LOSSES[loss].shortLabel}`, stroke: lossColor(loss), width: 1, spanGaps: true, points: { show: true, size: 5, fill: '#fff' } })),
+                ...LOSS_NAMES.map((loss) => branchLine(b, { label: `${branch.label}: test ${LOSSES[loss].shortLabel}`, stroke: lossColor(loss), width: 1, spanGaps: true, points: testMarkers('#fff') })),
               ])
             : [
                 ...LOSS_NAMES.flatMap((loss): uPlot.Series[] => [
                   { label: `${LOSSES[loss].shortLabel} (drives)`, stroke: lossColor(loss), width: 2 },
                   { label: `${LOSSES[loss].shortLabel} (watched)`, stroke: lossColor(loss), width: 1.5, dash: [6, 4] },
                 ]),
-                ...LOSS_NAMES.map((loss): uPlot.Series => ({ label: `test ${LOSSES[loss].shortLabel}`, stroke: lossColor(loss), width: 1, spanGaps: true, points: { show: true, size: 5, fill: '#fff' } })),
+                ...LOSS_NAMES.map((loss): uPlot.Series => ({ label: `test ${LOSSES[loss].shortLabel}`, stroke: lossColor(loss), width: 1, spanGaps: true, points: testMarkers('#fff') })),
               ]),
         ],
       },
@@ -529,7 +538,7 @@ export class CurvesPanel extends LitElement {
         series: [
           { label: 'step' },
           ...eachBranch((b, named) => [
-            branchLine(b, { label: named('test accuracy'), stroke: '#2b8a3e', width: 2, spanGaps: true, points: { show: true, size: 5 } }),
+            branchLine(b, { label: named('test accuracy'), stroke: '#2b8a3e', width: 2, spanGaps: true, points: testMarkers() }),
             branchLine(b, { label: named('saturated outputs'), stroke: '#868e96', width: 1.5 }),
           ]),
         ],
