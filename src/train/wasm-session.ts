@@ -3,78 +3,25 @@
  * Node (the scripts, the unit tests) and inside the page's wasm worker (src/train/wasm-worker.ts),
  * which WasmWorkerSession drives from the page.
  */
-import type { Dataset } from '../model/dataset';
-import type { LossName } from '../model/losses';
-import type { NetworkSpec } from '../model/spec';
-import type { Session, StepMetrics, TrainerSnapshot } from '../model/session';
+import type { Session } from '../model/session';
 import { WasmTrainer, type WasmTrainerOptions } from '../wasm/trainer';
+import { InThreadSession } from './in-thread-session';
 
-export class WasmSession implements Session {
+export class WasmSession extends InThreadSession<WasmTrainer> implements Session {
   readonly backend = 'wasm' as const;
-  private pendingMetrics: StepMetrics[] = [];
-  private disposed = false;
 
-  private constructor(
-    /** The trainer doing the work. */
-    private readonly trainer: WasmTrainer,
-  ) {}
+  private constructor(trainer: WasmTrainer) {
+    super(trainer, 'this WebAssembly session was disposed; create a new one to keep training');
+  }
 
   /** Starts a run (WasmTrainer.create); rejects listing every problem with the spec. */
   static async create(options: WasmTrainerOptions): Promise<WasmSession> {
     return new WasmSession(await WasmTrainer.create(options));
   }
 
-  /** The network; its `loss` follows `setLoss`. Treat it as read-only. */
-  get spec(): NetworkSpec {
-    return this.trainer.spec;
-  }
-
-  get dataset(): Dataset {
-    return this.trainer.dataset;
-  }
-
-  get stepsTaken(): number {
-    return this.trainer.stepsTaken;
-  }
-
   /** Threads computing the products, this one included. */
   get threads(): number {
     return this.trainer.threads;
-  }
-
-  async train(steps: number): Promise<void> {
-    this.checkAlive();
-    if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`train() takes a whole number of steps, got ${steps}`);
-    for (let s = 0; s < steps; s++) this.pendingMetrics.push(this.trainer.step());
-  }
-
-  setLoss(loss: LossName): void {
-    this.checkAlive();
-    this.trainer.setLoss(loss);
-  }
-
-  async takeMetrics(): Promise<StepMetrics[]> {
-    this.checkAlive();
-    const taken = this.pendingMetrics;
-    this.pendingMetrics = [];
-    return taken;
-  }
-
-  async flush(): Promise<void> {
-    // Steps run to completion inside train(), so every issued step's metrics are already waiting.
-    this.checkAlive();
-  }
-
-  async snapshot(): Promise<TrainerSnapshot> {
-    this.checkAlive();
-    return this.trainer.snapshot();
-  }
-
-  async restore(snapshot: TrainerSnapshot): Promise<void> {
-    this.checkAlive();
-    this.trainer.restore(snapshot);
-    // Metrics of steps before the restore belong to a history that no longer continues.
-    this.pendingMetrics = [];
   }
 
   async evaluate(inputs: Float32Array, count: number): Promise<Float32Array> {
@@ -95,13 +42,6 @@ export class WasmSession implements Session {
   }
 
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.pendingMetrics = [];
-    this.trainer.dispose();
-  }
-
-  private checkAlive(): void {
-    if (this.disposed) throw new Error('this WebAssembly session was disposed; create a new one to keep training');
+    if (this.markDisposed()) this.trainer.dispose();
   }
 }
