@@ -237,6 +237,52 @@ function storeRow(c: usize, low: v128, high: v128, columns: i32): void {
   if (columns > 2) store<f32>(c, f32x4.extract_lane(low, 2), 8);
 }
 
+/**
+ * out[j] = Σ_r values[r·ldc + j] for colFrom ≤ j < colTo, over rows 0 … rows − 1: each sum taken in
+ * float64, row after row, then rounded to float32 (the bias gradient of a layer from its delta).
+ * Eight or two columns at a time, one per float64 lane, so every column's sum is the sequential one.
+ */
+export function columnSums(values: usize, rows: i32, ldc: i32, colFrom: i32, colTo: i32, out: usize): void {
+  const rowBytes = <usize>ldc * 4;
+  let j = colFrom;
+  for (; j + 8 <= colTo; j += 8) {
+    let s01 = f64x2.splat(0), s23 = f64x2.splat(0), s45 = f64x2.splat(0), s67 = f64x2.splat(0);
+    let source = values + <usize>j * 4;
+    for (let r = 0; r < rows; r++) {
+      const low = v128.load(source);
+      const high = v128.load(source, 16);
+      s01 = f64x2.add(s01, f64x2.promote_low_f32x4(low));
+      s23 = f64x2.add(s23, f64x2.promote_low_f32x4(v128.shuffle<f32>(low, low, 2, 3, 0, 1)));
+      s45 = f64x2.add(s45, f64x2.promote_low_f32x4(high));
+      s67 = f64x2.add(s67, f64x2.promote_low_f32x4(v128.shuffle<f32>(high, high, 2, 3, 0, 1)));
+      source += rowBytes;
+    }
+    v128.store64_lane(out + <usize>j * 4, f32x4.demote_f64x2_zero(s01), 0);
+    v128.store64_lane(out + <usize>j * 4, f32x4.demote_f64x2_zero(s23), 0, 8);
+    v128.store64_lane(out + <usize>j * 4, f32x4.demote_f64x2_zero(s45), 0, 16);
+    v128.store64_lane(out + <usize>j * 4, f32x4.demote_f64x2_zero(s67), 0, 24);
+  }
+  for (; j + 2 <= colTo; j += 2) {
+    let sum = f64x2.splat(0);
+    let source = values + <usize>j * 4;
+    for (let r = 0; r < rows; r++) {
+      sum = f64x2.add(sum, f64x2.promote_low_f32x4(v128.load64_zero(source)));
+      source += rowBytes;
+    }
+    store<f32>(out + <usize>j * 4, <f32>f64x2.extract_lane(sum, 0));
+    store<f32>(out + <usize>j * 4, <f32>f64x2.extract_lane(sum, 1), 4);
+  }
+  for (; j < colTo; j++) {
+    let sum: f64 = 0;
+    let source = values + <usize>j * 4;
+    for (let r = 0; r < rows; r++) {
+      sum += <f64>load<f32>(source);
+      source += rowBytes;
+    }
+    store<f32>(out + <usize>j * 4, <f32>sum);
+  }
+}
+
 /** Σ x² over `count` floats at `values`, each square and the sum in float64 (squares of float32 are exact there). */
 export function sumOfSquares(values: usize, count: i32): f64 {
   let low = f64x2.splat(0);

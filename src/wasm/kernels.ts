@@ -27,6 +27,11 @@ export interface ProductExports {
     rowFrom: number, rowTo: number, colFrom: number, colTo: number,
     scratch: number,
   ): void;
+  /**
+   * out[j] = Σ_r values[r·ldc + j] over `rows` rows for colFrom ≤ j < colTo: each sum in float64,
+   * row after row, rounded to float32 once.
+   */
+  columnSums(values: number, rows: number, ldc: number, colFrom: number, colTo: number, out: number): void;
   /** Σ x² of `count` floats from `values`, in float64. */
   sumOfSquares(values: number, count: number): number;
   /** First byte past the module's own static data. */

@@ -10,11 +10,13 @@ import type { TrainerViews } from './views';
 
 /**
  * What follows a product on each part of it: TrainerViews.activate (the product was Z of weight
- * layer `layer`) or TrainerViews.derive (it was dZ·Wᵀ of weight layer `layer`).
+ * layer `layer`), TrainerViews.derive (it was dZ·Wᵀ of weight layer `layer`) or
+ * TrainerViews.sumBiasGradient (it was Aᵀ·dZ of weight layer `layer`: the part that starts at row 0
+ * also sums its columns of dZ into the bias gradient).
  */
 export interface ElementwiseStep {
   /** Which one. */
-  kind: 'activate' | 'derive';
+  kind: 'activate' | 'derive' | 'sumBias';
   /** The weight layer it belongs to. */
   layer: number;
 }
@@ -67,6 +69,7 @@ export function runTaskPart(context: TaskContext, task: Task, part: TaskPart): v
     runProductPart(context.kernels, task.call, block, context.scratch);
     if (task.then?.kind === 'activate') context.views.activate(task.then.layer, block);
     else if (task.then?.kind === 'derive') context.views.derive(task.then.layer, block);
+    else if (task.then?.kind === 'sumBias' && block.rowFrom === 0) context.views.sumBiasGradient(task.then.layer, block, context.kernels);
     return;
   }
   const { from, to } = part as ElementRange;

@@ -4,10 +4,10 @@
  * that memory, wakes the helpers with Atomics.notify, does its own part, and waits until the last
  * helper has finished. Nothing but the control block passes between threads: operands and results
  * are already in the shared memory. A step hands out a dozen tasks of a millisecond or less, so
- * each side first spins briefly on the control block before it sleeps in Atomics.wait: a woken
- * thread takes tens of microseconds to run again, a spinning one none. How a helper thread is
- * started (a Web Worker in a page) is the caller's business; this file only needs one that runs
- * `serveTasks`.
+ * each side first spins on the control block for up to SPIN_MS before it sleeps in Atomics.wait:
+ * a woken thread takes tens to hundreds of microseconds to run again, a spinning one none. How a
+ * helper thread is started (a Web Worker in a page) is the caller's business; this file only needs
+ * one that runs `serveTasks`.
  */
 import type { NetworkSpec } from '../model/spec';
 import { instantiateKernels } from './kernels';
@@ -32,19 +32,26 @@ const SLOT_INTS = 17;
 
 /** The numbers a slot gives each kind of task, and each element-wise step after a product (0: none). */
 const KINDS: readonly Task['kind'][] = ['product', 'update'];
-const THEN: readonly (ElementwiseStep['kind'] | null)[] = [null, 'activate', 'derive'];
+const THEN: readonly (ElementwiseStep['kind'] | null)[] = [null, 'activate', 'derive', 'sumBias'];
 
 /**
- * Checks of the control block a waiting thread makes before it sleeps, some microseconds: longer
- * than the gap between two tasks of a step while both threads run, and short, since on a machine
- * busy with other work the thread being waited for may not be running at all, and a spinning
- * thread then only keeps a core from it.
+ * Milliseconds a waiting thread keeps checking the control block before it sleeps: longer than the
+ * gaps between the tasks of a step (the output layer, the batch gather), so that within a step no
+ * thread sleeps and none has to be woken, and short, since on a machine busy with other work the
+ * thread being waited for may not be running at all, and a spinning thread then only keeps a core
+ * from it. Measured in time, not in checks: a check costs from one to tens of nanoseconds
+ * depending on the engine.
  */
-const SPINS = 1 << 12;
+const SPIN_MS = 1;
+/** Checks made between two looks at the clock. */
+const CHECKS_PER_LOOK = 256;
 
 /** Waits until control[index] is no longer `value`: spins a while, then sleeps. */
 function waitWhile(control: Int32Array, index: number, value: number): void {
-  for (let spin = 0; spin < SPINS; spin++) if (Atomics.load(control, index) !== value) return;
+  const until = performance.now() + SPIN_MS;
+  do {
+    for (let check = 0; check < CHECKS_PER_LOOK; check++) if (Atomics.load(control, index) !== value) return;
+  } while (performance.now() < until);
   while (Atomics.load(control, index) === value) Atomics.wait(control, index, value);
 }
 

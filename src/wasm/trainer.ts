@@ -1,12 +1,12 @@
 /**
- * The float32 CPU trainer: the matrix products in WebAssembly SIMD (asm/products.ts), and
- * everything else in TypeScript over Float32Array views of the same memory, from the tables of
+ * The float32 CPU trainer: the matrix products and the bias gradients' column sums in WebAssembly
+ * SIMD (asm/products.ts), and everything else in TypeScript over Float32Array views of the same memory, from the tables of
  * src/model: each hidden activation's forward and derivative, each output function's row, each
  * loss's row sum and row delta, each optimizer's update. A new table entry is therefore trained
  * here with no change to this folder. On several threads over shared memory, the products (each with
- * the hidden activation or the derivative that follows it) and the optimizer's update are split
- * between them (src/wasm/tasks.ts); the output layer, the batch gather and the bias sums stay on
- * this thread.
+ * the hidden activation, the derivative or the bias sums that follow it) and the optimizer's update
+ * are split between them (src/wasm/tasks.ts); the output layer and the batch gather stay on this
+ * thread.
  *
  * It visits the same batches (BatchSchedule) from the same initial weights (initParameters) as the
  * float64 reference and the GPU trainer, so the three compare step by step.
@@ -51,8 +51,6 @@ export class WasmTrainer {
   private readonly layers: LayerLayout[];
   private readonly parameterCount: number;
   private readonly batchIndices: Uint32Array;
-  /** Column sums of a delta in float64, before they are stored as a bias gradient. */
-  private readonly biasSums: Float64Array;
   /** Optimizer updates applied so far; the next step is step `updates`. */
   private updates = 0;
 
@@ -72,7 +70,6 @@ export class WasmTrainer {
     this.parameterCount = parameterLayout(spec.widths).totalParameters;
     this.schedule = new BatchSchedule(dataset.trainCount, spec.batchSize, shuffleSeed(spec.seed));
     this.batchIndices = new Uint32Array(spec.batchSize);
-    this.biasSums = new Float64Array(Math.max(...spec.widths));
     if (initialParameters) this.checkParameterCount(initialParameters.length);
     this.views.parameters.set(initialParameters ?? initParameters(spec));
   }
@@ -303,7 +300,7 @@ export class WasmTrainer {
     const { batchSize } = this.currentSpec;
     const { activations, deltas, gradient, parameters } = this.memoryLayout;
     for (let l = this.layers.length - 1; l >= 0; l--) {
-      const { fanIn, fanOut, weightOffset, biasOffset } = this.layers[l];
+      const { fanIn, fanOut, weightOffset } = this.layers[l];
       // A_lᵀ: A(i, k) = A_l[k][i]; dZ_l as it lies.
       this.tasks.run({
         kind: 'product',
@@ -314,12 +311,8 @@ export class WasmTrainer {
           c: gradient + 4 * weightOffset, ldc: fanOut,
           depth: batchSize, rows: fanIn, columns: fanOut,
         },
-        then: null,
+        then: { kind: 'sumBias', layer: l },
       });
-      const delta = this.views.deltas[l];
-      this.biasSums.fill(0, 0, fanOut);
-      for (let r = 0; r < batchSize; r++) for (let j = 0; j < fanOut; j++) this.biasSums[j] += delta[r * fanOut + j];
-      this.views.gradient.set(this.biasSums.subarray(0, fanOut), biasOffset);
       if (l === 0) break;
       // W_lᵀ: B(k, j) = W_l[j][k]; then the factor f′ of the layer below, on the same part.
       this.tasks.run({

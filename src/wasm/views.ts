@@ -11,6 +11,7 @@ import { parameterLayout } from '../model/layout';
 import { OPTIMIZERS } from '../model/optimizers';
 import type { NetworkSpec } from '../model/spec';
 import type { WasmMemoryLayout } from './memory-layout';
+import type { WasmKernels } from './kernels';
 import type { ProductPart } from './products';
 
 export class TrainerViews {
@@ -28,6 +29,8 @@ export class TrainerViews {
   readonly deltas: Float32Array[];
   /** The batch's targets, [batch, K]. */
   readonly targets: Float32Array;
+  /** Where each weight layer's biases start in the flat layout. */
+  private readonly biasOffsets: number[];
 
   constructor(
     /** The network: its hidden activations and optimizer decide what the element-wise work computes. */
@@ -36,7 +39,8 @@ export class TrainerViews {
     buffer: ArrayBufferLike,
   ) {
     const { widths, batchSize } = spec;
-    const count = parameterLayout(widths).totalParameters;
+    const { layers, totalParameters: count } = parameterLayout(widths);
+    this.biasOffsets = layers.map((layer) => layer.biasOffset);
     const view = (offset: number, length: number) => new Float32Array(buffer, offset, length);
     this.parameters = view(layout.parameters, count);
     this.gradient = view(layout.gradient, count);
@@ -71,6 +75,16 @@ export class TrainerViews {
     for (let r = block.rowFrom; r < block.rowTo; r++) {
       for (let i = r * width + block.colFrom, end = r * width + block.colTo; i < end; i++) delta[i] *= derivative(z[i], a[i]);
     }
+  }
+
+  /**
+   * db_l = Σ_rows dZ_l for columns block.colFrom … block.colTo − 1 of weight layer l, into the
+   * gradient: each sum in float64 over the whole batch, row after row (the kernel's columnSums).
+   */
+  sumBiasGradient(layer: number, block: ProductPart, kernels: WasmKernels): void {
+    const width = this.spec.widths[layer + 1];
+    const bias = this.gradient.byteOffset + 4 * this.biasOffsets[layer];
+    kernels.exports.columnSums(this.deltas[layer].byteOffset, this.spec.batchSize, width, block.colFrom, block.colTo, bias);
   }
 
   /**

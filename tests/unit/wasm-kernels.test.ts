@@ -198,3 +198,35 @@ describe('sum of squares', () => {
     }
   });
 });
+
+describe('column sums (the bias gradient)', () => {
+  it('gives, for every column asked for and no other, the float64 sum down the rows rounded once to float32', () => {
+    for (const [rows, width, colFrom, colTo] of [
+      [1, 1, 0, 1],
+      [7, 3, 0, 3],
+      [100, 17, 0, 17],
+      [256, 256, 0, 256],
+      [5, 785, 3, 781],
+      [33, 24, 8, 16],
+      [9, 10, 2, 9],
+    ]) {
+      free = 0;
+      // Values of very different magnitudes, so a sum in float32 or in another order would differ.
+      const rng = createRng(rows * 1000 + width);
+      const values = Float32Array.from({ length: rows * width }, () => rng.normal() * 2 ** Math.floor(rng.next() * 40 - 20));
+      const at = place(values);
+      const out = place(new Float32Array(width).fill(NaN));
+      kernels.exports.columnSums(at, rows, width, colFrom, colTo, out);
+      const got = floats.subarray(out / 4, out / 4 + width);
+      for (let j = 0; j < width; j++) {
+        if (j < colFrom || j >= colTo) {
+          expect(got[j], `column ${j} outside ${colFrom}…${colTo - 1} of ${rows}×${width}`).toBeNaN();
+          continue;
+        }
+        let sum = 0;
+        for (let r = 0; r < rows; r++) sum += values[r * width + j];
+        expect(got[j], `column ${j} of ${rows}×${width}`).toBe(Math.fround(sum));
+      }
+    }
+  });
+});
