@@ -144,6 +144,8 @@ interface WasmRow {
   oneThread: { ours: BenchResult; tfjs: BenchResult };
   /** Several threads each (CpuThreads). */
   threads: { ours: BenchResult; tfjs: BenchResult };
+  /** Ours on one thread and on several, in alternating windows of one page. */
+  scaling: { one: BenchResult; several: BenchResult };
 }
 
 /** How many threads each side of the several-thread comparison ran on. */
@@ -213,14 +215,14 @@ function pairCells(pair: { ours: BenchResult; tfjs: BenchResult }): string {
 function wasmTable(rows: WasmRow[], threads: CpuThreads): string {
   const header =
     `| config | loss | batch | ours wasm, 1 thread | TF.js wasm, 1 thread | ours / TF.js | ours wasm, ${plural(threads.ours, 'thread')} | TF.js wasm, ${plural(threads.tfjs, 'thread')} | ours / TF.js | ` +
-    `ours ${plural(threads.ours, 'thread')} / 1 | ours GFLOP/s, 1 thread and ${threads.ours} | TF.js GFLOP/s, 1 thread and ${threads.tfjs} |`;
+    `ours ${plural(threads.ours, 'thread')} / 1, alternating windows | ours GFLOP/s, 1 thread and ${threads.ours} | TF.js GFLOP/s, 1 thread and ${threads.tfjs} |`;
   const rule = '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|';
-  const lines = rows.map(({ config, loss, spec, oneThread, threads: several }) => {
+  const lines = rows.map(({ config, loss, spec, oneThread, threads: several, scaling }) => {
     const perSample = flopsPerStep(spec) / spec.batchSize;
     const gflops = (result: BenchResult) => ((result.medianSamplesPerSecond * perSample) / 1e9).toPrecision(3);
     return (
       `| ${config} [${spec.widths.join('-')}] | ${LOSSES[loss].shortLabel} | ${spec.batchSize} | ${pairCells(oneThread)} | ${pairCells(several)} | ` +
-      `${(several.ours.medianSamplesPerSecond / oneThread.ours.medianSamplesPerSecond).toFixed(2)} | ${gflops(oneThread.ours)}, ${gflops(several.ours)} | ${gflops(oneThread.tfjs)}, ${gflops(several.tfjs)} |`
+      `${(scaling.several.medianSamplesPerSecond / scaling.one.medianSamplesPerSecond).toFixed(2)} (${fmtRate(scaling.one.medianSamplesPerSecond)} and ${fmtRate(scaling.several.medianSamplesPerSecond)}) | ${gflops(oneThread.ours)}, ${gflops(several.ours)} | ${gflops(oneThread.tfjs)}, ${gflops(several.tfjs)} |`
     );
   });
   return [header, rule, ...lines].join('\n');
@@ -230,12 +232,13 @@ function wasmTable(rows: WasmRow[], threads: CpuThreads): string {
 function wasmWindowTable(rows: WasmRow[], threads: CpuThreads): string {
   const header = '| config | loss | measurement | steps per window ours, TF.js | window spread ours, TF.js |';
   const rule = '|---|---|---|---|---|';
-  const lines = rows.flatMap(({ config, loss, oneThread, threads: several }) =>
-    [
+  const lines = rows.flatMap(({ config, loss, oneThread, threads: several, scaling }) => [
+    ...[
       { what: '1 thread', pair: oneThread },
       { what: `${threads.ours} and ${plural(threads.tfjs, 'thread')}`, pair: several },
     ].map(({ what, pair }) => `| ${config} | ${LOSSES[loss].shortLabel} | ${what} | ${pair.ours.stepsPerWindow}, ${pair.tfjs.stepsPerWindow} | ${spread(pair.ours)}, ${spread(pair.tfjs)} |`),
-  );
+    `| ${config} | ${LOSSES[loss].shortLabel} | ours on 1 and ${plural(threads.ours, 'thread')} | ${scaling.one.stepsPerWindow}, (no TF.js) | ${spread(scaling.one)} and ${spread(scaling.several)}, (no TF.js) |`,
+  ]);
   return [header, rule, ...lines].join('\n');
 }
 
@@ -302,7 +305,10 @@ so the spread between runs on the same machine stays in view.
   bench.html?tfjs-wasm-threads=1 (TF.js's one-thread SIMD binary; ours on one worker) and bench.html?tfjs-wasm-threads=N
   (TF.js's threaded binary, which caps itself at half of navigator.hardwareConcurrency; ours split across N workers,
   N = navigator.hardwareConcurrency unless --wasm-threads says otherwise). The pages are cross-origin isolated (the dev
-  server's COOP/COEP headers).
+  server's COOP/COEP headers). "Ours N threads / 1" comes from a third measurement in the second page: ours on one
+  worker against ours on N, in alternating windows, so both figures come from the same stretch of the run.
+- Several threads need the machine's cores to be free. On a shared or virtual machine they may not be: the square
+  products on 1 and on N threads, timed alone in the same run, show how much of the N cores the run got.
 - TF.js's wasm backend runs a product through XNNPACK only when neither operand is transposed; the products of
   tf.matMul's gradient (dZ·Wᵀ and Aᵀ·dZ) go to its plain scalar loop (slow_batch_matmul in its batch_mat_mul_impl.cc).
   So two thirds of a training step's FLOPs run far below its tf.matMul figure: in Node on this machine, 512³, 17.5
@@ -421,7 +427,13 @@ async function measureWasm(options: BenchOptions, timing: Timing, host: ScriptHo
         const name = `wasm ${config} ${LOSSES[loss].shortLabel}`;
         const oneThread = await pair(oneThreadPage, { ...request, threads: 1 }, `${name}, 1 thread`);
         const onThreads = await pair(threadsPage, { ...request, threads: several }, `${name}, ${several} and ${plural(threads.tfjs, 'thread')}`);
-        rows.push({ config, loss, spec, oneThread, threads: onThreads });
+        await threadsPage.bringToFront();
+        const scaling = await threadsPage.evaluate((r) => window.benchThreadScaling(r), { ...request, threads: several });
+        host.stdout(
+          `${name}, ours on 1 and ${plural(several, 'thread')} in alternating windows: ${fmtRate(scaling.one.medianSamplesPerSecond)} and ` +
+            `${fmtRate(scaling.several.medianSamplesPerSecond)} samples/s, ratio ${(scaling.several.medianSamplesPerSecond / scaling.one.medianSamplesPerSecond).toFixed(2)}\n`,
+        );
+        rows.push({ config, loss, spec, oneThread, threads: onThreads, scaling });
       }
     }
     return { rows, threads, matmuls, browser: headless.version };

@@ -263,6 +263,32 @@ export async function measurePair(request: BenchPairRequest, mnistAsset: () => P
 }
 
 /**
+ * Our WebAssembly path on one thread against itself on `request.threads`, in alternating windows of
+ * one page (timeAlternatingWindows, the window sized on one thread): the speed-up of the threads
+ * from the same stretch of the run. Taken from two separate runs instead, it would also carry
+ * whatever else the machine did in between.
+ */
+export async function measureThreadScaling(request: BenchPairRequest, mnistAsset: () => Promise<Uint8Array>): Promise<{ one: BenchResult; several: BenchResult }> {
+  if (request.backend !== 'wasm' || request.threads === null) throw new Error('thread scaling is measured on the WebAssembly path with a thread count');
+  const dataset = await cachedDataset(request.dataset, mnistAsset);
+  const one = await ourTrainer(request.spec, dataset, 'wasm', 1);
+  try {
+    const several = await ourTrainer(request.spec, dataset, 'wasm', request.threads);
+    try {
+      const timed = await timeAlternatingWindows((steps) => one.run(steps), (steps) => several.run(steps), request);
+      return {
+        one: benchResult(null, timed.stepsPerWindow, timed.reference, request.spec.batchSize),
+        several: benchResult(null, timed.stepsPerWindow, timed.contender, request.spec.batchSize),
+      };
+    } finally {
+      several.dispose();
+    }
+  } finally {
+    one.dispose();
+  }
+}
+
+/**
  * The product variants worth timing on size³ on this adapter: the one our trainer's fixed rule picks
  * for a [size, size, size] network at batch size first (the reference of the benchmark's fractions),
  * then every other variant that fits the device, as the autotuner would try them.

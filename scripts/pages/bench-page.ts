@@ -10,7 +10,7 @@
 import { fetchMnistAsset } from '../../src/data/mnist';
 import type { MatmulVariant } from '../../src/gpu/kernels';
 import type { BenchPairRequest, BenchRequest, BenchResult, CpuMatmulResult, FirstStepRequest, FirstStepResult, MatmulResult, TuningRequest, TuningResult } from '../lib/bench-types';
-import { matmulVariants, measureCpuMatmul, measureFirstStep, measureMatmul, measurePair, measureReplicas, measureTrainer, measureTuning } from '../lib/bench-measure';
+import { matmulVariants, measureCpuMatmul, measureFirstStep, measureMatmul, measurePair, measureReplicas, measureThreadScaling, measureTrainer, measureTuning } from '../lib/bench-measure';
 import type { ReplicaBenchRequest, ReplicaBenchResult } from '../lib/replica-bench-types';
 import { adapterLabel } from './adapter';
 import { setTfjsWasmThreads, tfjsWasmThreads } from './tfjs-wasm';
@@ -21,6 +21,8 @@ declare global {
     benchAdapter(): Promise<string>;
     benchTrainer(request: BenchRequest): Promise<BenchResult>;
     benchPair(request: BenchPairRequest): Promise<{ ours: BenchResult; tfjs: BenchResult }>;
+    /** Our WebAssembly path on one thread against request.threads, in alternating windows. */
+    benchThreadScaling(request: BenchPairRequest): Promise<{ one: BenchResult; several: BenchResult }>;
     benchMatmulVariants(size: number): Promise<MatmulVariant[]>;
     benchMatmul(size: number, variant: MatmulVariant, windows: number, windowSeconds: number): Promise<MatmulResult>;
     benchFirstStep(request: FirstStepRequest): Promise<FirstStepResult>;
@@ -41,6 +43,7 @@ const mnistAsset = () => fetchMnistAsset();
 window.benchAdapter = adapterLabel;
 window.benchTrainer = (request) => measureTrainer(request, mnistAsset);
 window.benchPair = (request) => measurePair(request, mnistAsset);
+window.benchThreadScaling = (request) => measureThreadScaling(request, mnistAsset);
 window.benchMatmulVariants = matmulVariants;
 window.benchMatmul = measureMatmul;
 window.benchFirstStep = (request) => measureFirstStep(request, mnistAsset);
