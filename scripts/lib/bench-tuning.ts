@@ -172,12 +172,23 @@ export function tuningProgressLine(row: TuningRow): string {
   );
 }
 
+/** How the runs' candidates were timed, in words; per runtime when they differ. */
+function clockPhrase(rows: readonly TuningRow[]): string {
+  const words = (clock: string) => (clock === 'timestamp-query' ? "by the GPU's timestamp queries around each pass" : 'from submission to completion on the host clock');
+  const byRuntime = new Map<string, string>();
+  for (const row of rows) if (row.result.report) byRuntime.set(row.runtime, row.result.report.clock);
+  const clocks = new Set(byRuntime.values());
+  if (clocks.size <= 1) return words([...clocks][0] ?? 'submission');
+  return [...byRuntime].map(([runtime, clock]) => `${words(clock)} on ${runtime}`).join(', ');
+}
+
 /** The BENCHMARKS.md subsection: what was asked, both tables, the fused configs and any candidate that failed. */
 export function tuningSection(rows: readonly TuningRow[], budgetMs: number): string {
   if (rows.length === 0) return 'Not run (--tune-ms 0).';
   const notes = [...fusedConfigLines(rows), ...candidateFailureLines(rows)];
   return [
-    `Tuned afresh in this run (no cached choice read or written), with a budget of ${budgetMs} ms per config; both plans trained on ${LOSSES[rows[0].loss].shortLabel}.`,
+    `Tuned afresh in this run (no cached choice read or written), with a budget of ${budgetMs} ms per config; both plans trained on ${LOSSES[rows[0].loss].shortLabel}. ` +
+      `Candidates timed ${clockPhrase(rows)}.`,
     candidatesTable(rows),
     tunedAgainstRuleTable(rows),
     ...(notes.length > 0 ? [notes.join('\n')] : []),

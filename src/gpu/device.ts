@@ -82,8 +82,10 @@ async function createContext(): Promise<GpuContext> {
     throw new Error(`WebGPU is not available here (${name} gave no adapter); ${remedy}`);
   }
   // The defaults (128 MiB per binding, 256 MiB per buffer) are far below what adapters offer; ask for all of it.
+  // Timestamp queries where the adapter offers them: the autotuner times products with them (src/gpu/product-timer.ts).
   const device = await adapter.requestDevice({
     label: 'mlp trainer',
+    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,

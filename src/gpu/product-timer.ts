@@ -1,16 +1,17 @@
 /**
  * Times one matrix product of a given shape and variant on the device, for the autotuner: the
  * product's own kernel, bound by name to buffers of the shape's sizes, dispatched once to warm up,
- * then as many times in one submission as fill about TIMED_MS, timed from submit to
- * onSubmittedWorkDone (best of two). Wall-clock
- * timing rather than timestamp queries: SwiftShader offers none, and the shared device is not
- * requested with the feature.
+ * then as many times in one submission as fill about TIMED_MS (best of two). Each timed pass is
+ * timed by the GPU itself, with timestamp queries at its start and end, where the device has the
+ * feature (src/gpu/device.ts asks for it wherever the adapter offers it); otherwise, or when the
+ * timestamps come back unusable (zero or not increasing), from submit to onSubmittedWorkDone on the
+ * host's clock, which also counts the submission and the wait for it.
  */
 import { ACTIVATIONS } from '../model/activations';
 import type { GpuContext } from './device';
 import { bindGroupFor, matmulGrid, matmulKernels, type MatmulVariant } from './kernels';
 import type { ProductShape } from './step-plan';
-import type { ProductTimer } from './tuner';
+import type { ProductClock, ProductTimer } from './tuner';
 import { FORWARD_PARAMS, INPUT_GRAD_PARAMS, STEP_PARAMS, WEIGHT_GRAD_PARAMS } from './uniforms';
 import { packStruct, type WgslStruct } from './wgsl-struct';
 
@@ -27,9 +28,51 @@ interface ShapeBuffers {
   stepParams: GPUBuffer;
 }
 
-/** A product timer over `context`'s device, and a way to free what it made. */
-export function createProductTimer(context: GpuContext): { time: ProductTimer; dispose(): void } {
+/** What one timed submission took, by each clock the timer read. */
+export interface PassTiming {
+  /** Between the pass's start and end timestamps; null when the timer does not use them. */
+  gpuMs: number | null;
+  /** From submit to onSubmittedWorkDone, on the host's clock. */
+  hostMs: number;
+}
+
+/** A product timer over one device. */
+export interface ProductTimerHandle {
+  time: ProductTimer;
+  /** How it measures: timestamp queries, or the host's clock when the device lacks them or they proved unusable. */
+  readonly clock: ProductClock;
+  /** Frees what it made. */
+  dispose(): void;
+}
+
+/** The query set of a pass's two timestamps and the buffers that bring them to the host. */
+interface PassStamps {
+  querySet: GPUQuerySet;
+  resolved: GPUBuffer;
+  readable: GPUBuffer;
+}
+
+/**
+ * A product timer over `context`'s device. `options.timestamps: false` times on the host's clock
+ * even where the device has timestamp queries; `options.onTiming` hears every timed submission.
+ */
+export function createProductTimer(context: GpuContext, options: { timestamps?: boolean; onTiming?: (timing: PassTiming) => void } = {}): ProductTimerHandle {
   const { device, pipelines } = context;
+  let stamps: PassStamps | null = null;
+  if (options.timestamps !== false && device.features.has('timestamp-query')) {
+    stamps = {
+      querySet: device.createQuerySet({ label: 'tuning timestamps', type: 'timestamp', count: 2 }),
+      resolved: device.createBuffer({ label: 'tuning timestamps resolved', size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }),
+      readable: device.createBuffer({ label: 'tuning timestamps read', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+    };
+  }
+  /** Nanoseconds between the pass's two timestamps, or null when they are not usable. */
+  const readStamps = async (pass: PassStamps): Promise<number | null> => {
+    await pass.readable.mapAsync(GPUMapMode.READ);
+    const [begin, end] = new BigUint64Array(pass.readable.getMappedRange().slice(0));
+    pass.readable.unmap();
+    return begin > 0n && end > begin ? Number(end - begin) : null;
+  };
   const made = new Map<string, ShapeBuffers>();
   const all: GPUBuffer[] = [];
   const storage = (floats: number): GPUBuffer => {
@@ -99,17 +142,28 @@ export function createProductTimer(context: GpuContext): { time: ProductTimer; d
         : null;
       const [x, y] = matmulGrid(shape.rows, shape.cols, variant);
       const run = async (dispatches: number): Promise<number> => {
+        const timed = stamps;
         const encoder = device.createCommandEncoder({ label: `tuning ${variant}` });
-        const pass = encoder.beginComputePass();
+        const pass = encoder.beginComputePass(timed ? { timestampWrites: { querySet: timed.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
         pass.setPipeline(compiled.pipeline);
         pass.setBindGroup(0, group0);
         if (group1) pass.setBindGroup(1, group1, [0]);
         for (let i = 0; i < dispatches; i++) pass.dispatchWorkgroups(x, y);
         pass.end();
+        if (timed) {
+          encoder.resolveQuerySet(timed.querySet, 0, 2, timed.resolved, 0);
+          encoder.copyBufferToBuffer(timed.resolved, 0, timed.readable, 0, 16);
+        }
         const start = performance.now();
         device.queue.submit([encoder.finish()]);
         await device.queue.onSubmittedWorkDone();
-        return performance.now() - start;
+        const hostMs = performance.now() - start;
+        const nanoseconds = timed ? await readStamps(timed) : null;
+        // Timestamps that come back unusable once are not trusted again: the rest is timed on the host.
+        if (timed && nanoseconds === null) stamps = null;
+        const gpuMs = nanoseconds === null ? null : nanoseconds / 1e6;
+        options.onTiming?.({ gpuMs, hostMs });
+        return gpuMs ?? hostMs;
       };
       const warmUp = await run(1);
       repeats = Math.max(1, Math.min(MAX_REPEATS, Math.round(TIMED_MS / Math.max(warmUp, 0.01))));
@@ -125,11 +179,20 @@ export function createProductTimer(context: GpuContext): { time: ProductTimer; d
     return (2 * shape.rows * shape.cols * shape.inner * repeats) / (best * 1e6);
   };
 
+  const created = stamps;
   return {
     time,
+    get clock(): ProductClock {
+      return stamps ? 'timestamp-query' : 'submission';
+    },
     dispose() {
       for (const buffer of all) buffer.destroy();
       made.clear();
+      if (created) {
+        created.querySet.destroy();
+        created.resolved.destroy();
+        created.readable.destroy();
+      }
     },
   };
 }

@@ -89,7 +89,12 @@ async function tuneIfAsked(context: GpuContext, spec: NetworkSpec, plan: StepPla
   if (!options.tuning || options.overrides?.matmul || plan.kernel === 'fused') return { plan, tuning: null };
   const timer = createProductTimer(context);
   try {
-    const tuned = await tunePlan(plan, spec, { adapter: context.report, limits: context.device.limits }, { budgetMs: options.tuning.budgetMs, store: options.tuning.store, timer: timer.time });
+    const tuned = await tunePlan(plan, spec, { adapter: context.report, limits: context.device.limits }, {
+      budgetMs: options.tuning.budgetMs,
+      store: options.tuning.store,
+      timer: timer.time,
+      timerClock: () => timer.clock,
+    });
     return { plan: tuned.plan, tuning: tuned.report };
   } finally {
     timer.dispose();

@@ -16,12 +16,21 @@ import { productShapes, type ProductShape, type StepPlan } from './step-plan';
 /** Bump when the variants or their timing change meaning, so stored choices are measured again. */
 const STORE_VERSION = 2;
 
+/**
+ * How a product was timed: by the GPU's timestamp queries around its pass, or on the host's clock
+ * from submit to onSubmittedWorkDone (src/gpu/product-timer.ts). Timings on different clocks are
+ * never compared: the host's also counts the submission.
+ */
+export type ProductClock = 'timestamp-query' | 'submission';
+
 /** One candidate as timed on this adapter. */
 export interface CandidateTiming {
   /** The variant. */
   variant: MatmulVariant;
   /** Measured GFLOP/s (2·rows·cols·inner per product), or null when it could not run. */
   gflops: number | null;
+  /** The clock it was timed on; absent in choices stored before timestamps were used, which were timed on the host's. */
+  clock?: ProductClock;
   /** Why it could not run (its pipeline failed to build, or the GPU reported an error); absent when it ran. */
   error?: string;
 }
@@ -46,6 +55,8 @@ export interface TuningReport {
   shapes: ShapeTuning[];
   /** Wall-clock milliseconds spent timing. */
   elapsedMs: number;
+  /** The clock this run times products on (each stored candidate keeps its own). */
+  clock: ProductClock;
   /** The budget it had. */
   budgetMs: number;
 }
@@ -70,8 +81,12 @@ export function isStoredTuning(value: unknown): value is StoredTuning {
     Array.isArray(candidates) &&
     candidates.every((candidate: unknown) => {
       if (typeof candidate !== 'object' || candidate === null) return false;
-      const { variant, gflops } = candidate as Record<string, unknown>;
-      return typeof variant === 'string' && (gflops === null || (typeof gflops === 'number' && Number.isFinite(gflops)));
+      const { variant, gflops, clock } = candidate as Record<string, unknown>;
+      return (
+        typeof variant === 'string' &&
+        (gflops === null || (typeof gflops === 'number' && Number.isFinite(gflops))) &&
+        (clock === undefined || clock === 'timestamp-query' || clock === 'submission')
+      );
     })
   );
 }
@@ -95,6 +110,8 @@ export interface TuneOptions {
   store: TuningStore | null;
   /** Times a product on the device. */
   timer: ProductTimer;
+  /** The clock `timer` times on now ('submission' when omitted); stored timings on another clock are timed again. */
+  timerClock?: () => ProductClock;
   /** The clock the budget is counted on (performance.now). */
   clock?: () => number;
 }
@@ -134,7 +151,8 @@ export async function tunePlan(
 ): Promise<{ plan: StepPlan; report: TuningReport }> {
   const clock = options.clock ?? (() => performance.now());
   const adapter = adapterKey(device.adapter);
-  const report: TuningReport = { adapter, shapes: [], elapsedMs: 0, budgetMs: options.budgetMs };
+  const timerClock = options.timerClock ?? (() => 'submission' as const);
+  const report: TuningReport = { adapter, shapes: [], elapsedMs: 0, budgetMs: options.budgetMs, clock: timerClock() };
   if (plan.kernel === 'fused') return { plan, report };
   if (options.budgetMs <= 0) {
     // Tuning is off: the rule's plan, without looking at the store.
@@ -148,15 +166,16 @@ export async function tunePlan(
   for (const shape of distinctShapes(network.widths, network.batchSize)) {
     const key = storeKey(adapter, shape);
     const stored = options.store ? await options.store.load(key) : null;
-    // Timings of variants that no longer exist are dropped; the rest need not be taken again.
-    const timings: CandidateTiming[] = (stored?.candidates ?? []).filter((timing) => candidates.includes(timing.variant));
+    // Timings of variants that no longer exist, or taken on another clock, are dropped; the rest need not be taken again.
+    const timings: CandidateTiming[] = (stored?.candidates ?? []).filter((timing) => candidates.includes(timing.variant) && (timing.clock ?? 'submission') === timerClock());
     const missing = candidates.filter((variant) => !timings.some((timing) => timing.variant === variant));
     let timedNow = 0;
     for (const variant of missing) {
       if (spent() >= options.budgetMs) break;
       timedNow++;
       try {
-        timings.push({ variant, gflops: await options.timer(shape, variant) });
+        const gflops = await options.timer(shape, variant);
+        timings.push({ variant, gflops, clock: timerClock() });
       } catch (error) {
         timings.push({ variant, gflops: null, error: error instanceof Error ? error.message : String(error) });
       }
@@ -173,6 +192,7 @@ export async function tunePlan(
     if (options.store && timedNow > 0) await options.store.save(key, { chosen, candidates: sorted, complete: timings.length === candidates.length });
   }
   report.elapsedMs = spent();
+  report.clock = timerClock();
   const measured = report.shapes.filter((shape) => shape.source !== 'rule').length;
   const reason = `${plan.reason}; ${measured} of ${report.shapes.length} product shapes tuned on this adapter in ${Math.round(report.elapsedMs)} ms (budget ${options.budgetMs} ms)`;
   return { plan: { ...plan, tuned, reason }, report };

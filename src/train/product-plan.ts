@@ -7,7 +7,7 @@
  */
 import type { MatmulVariant } from '../gpu/kernels';
 import { productShapes, variantFor, type ProductName } from '../gpu/step-plan';
-import type { TuningReport } from '../gpu/tuner';
+import type { ProductClock, TuningReport } from '../gpu/tuner';
 import type { Session } from '../model/session';
 import { GpuSession } from './gpu-session';
 import { GuardedSession } from './guarded-session';
@@ -38,8 +38,8 @@ export interface StepPlanView {
   reason: string;
   /** Every product of a layered step, layer by layer; empty for a fused one. */
   products: ProductChoice[];
-  /** How long tuning took and what it was allowed, or null when it did not run (fused, forced or off without a budget). */
-  tuning: { elapsedMs: number; budgetMs: number } | null;
+  /** How long tuning took, what it was allowed and what it timed on, or null when it did not run (fused, forced or off without a budget). */
+  tuning: { elapsedMs: number; budgetMs: number; clock: ProductClock } | null;
 }
 
 /** Why the rule's variant runs a shape the tuner left to it. */
@@ -65,5 +65,5 @@ export function stepPlanOf(session: Session): StepPlanView | null {
     const gflops = choice?.candidates.find((candidate) => candidate.variant === variant)?.gflops ?? null;
     return { layer: shape.layer + 1, product: shape.product, shape: shape.key, variant, source, gflops, ruleReason: source === 'rule' ? ruleReason(tuning, choice) : '' };
   });
-  return { kernel: 'layered', reason: plan.reason, products, tuning: tuning && tuning.budgetMs > 0 ? { elapsedMs: tuning.elapsedMs, budgetMs: tuning.budgetMs } : null };
+  return { kernel: 'layered', reason: plan.reason, products, tuning: tuning && tuning.budgetMs > 0 ? { elapsedMs: tuning.elapsedMs, budgetMs: tuning.budgetMs, clock: tuning.clock } : null };
 }

@@ -147,7 +147,9 @@ export class RunStats extends LitElement {
       ? "Not tuned: the fixed rule's variants run."
       : plan.products.every((choice) => choice.source === 'stored')
         ? 'Every product runs the variant timed fastest on an earlier visit, kept in this browser: nothing was timed now.'
-        : `Tuned on this adapter in ${Math.round(plan.tuning.elapsedMs)} ms (budget ${plan.tuning.budgetMs} ms).`;
+        : `Tuned on this adapter in ${Math.round(plan.tuning.elapsedMs)} ms (budget ${plan.tuning.budgetMs} ms), ${
+            plan.tuning.clock === 'timestamp-query' ? "each product timed by the GPU's timestamp queries" : 'each product timed from submission to completion (this GPU offers no timestamp queries)'
+          }.`;
     return html`
       <table class="products" aria-label="Matrix products of a training step">
         <thead>

@@ -76,6 +76,36 @@ describe('the autotuner', () => {
     expect(new Set(otherShape.calls.map((c) => c.shape)).size).toBe(distinct);
   });
 
+  it('times again what was stored on another clock, and reports the clock each timing and the run used', async () => {
+    const store = memoryStore();
+    const onHost = fakeTimer({ 'tiled-64-k8-double': 9 });
+    const first = await tunePlan(rule, network, { adapter, limits }, { budgetMs: 1e9, store, timer: onHost.timer, clock: onHost.clock });
+    expect(first.report.clock).toBe('submission');
+    expect([...store.entries.values()].every((entry) => entry.candidates.every((timing) => timing.clock === 'submission'))).toBe(true);
+    const onHostEntries = new Map(store.entries);
+
+    // The same adapter now times with timestamp queries: the host's figures also count the submission, so none is reused.
+    const onGpu = fakeTimer({ registers: 40 });
+    const second = await tunePlan(rule, network, { adapter, limits }, { budgetMs: 1e9, store, timer: onGpu.timer, clock: onGpu.clock, timerClock: () => 'timestamp-query' });
+    expect(onGpu.calls).toHaveLength(distinct * candidateVariants(rule.matmul, limits).length);
+    expect(second.report.clock).toBe('timestamp-query');
+    expect(second.report.shapes.every((s) => s.source === 'measured' && s.chosen === 'registers' && s.candidates.every((timing) => timing.clock === 'timestamp-query'))).toBe(true);
+
+    // A choice stored before timings named their clock counts as timed on the host's: used as it is there, timed again with timestamps.
+    const oldStyle = (): ReturnType<typeof memoryStore> => {
+      const copy = memoryStore();
+      for (const [key, value] of onHostEntries) copy.entries.set(key, { ...value, candidates: value.candidates.map(({ variant, gflops }) => ({ variant, gflops })) });
+      return copy;
+    };
+    const onHostAgain = fakeTimer({});
+    const reused = await tunePlan(rule, network, { adapter, limits }, { budgetMs: 1e9, store: oldStyle(), timer: onHostAgain.timer, clock: onHostAgain.clock });
+    expect(onHostAgain.calls).toEqual([]);
+    expect(reused.report.shapes.every((s) => s.source === 'stored' && s.chosen === 'tiled-64-k8-double')).toBe(true);
+    const onGpuAgain = fakeTimer({});
+    await tunePlan(rule, network, { adapter, limits }, { budgetMs: 1e9, store: oldStyle(), timer: onGpuAgain.timer, clock: onGpuAgain.clock, timerClock: () => 'timestamp-query' });
+    expect(onGpuAgain.calls).toHaveLength(distinct * candidateVariants(rule.matmul, limits).length);
+  });
+
   it('gives the fixed rule\'s plan with a budget of 0, timing nothing', async () => {
     const fake = fakeTimer({ registers: 1000 });
     const store = memoryStore();
