@@ -8,10 +8,9 @@
  */
 import * as Comlink from 'comlink';
 import type { Dataset } from '../model/dataset';
-import type { LossName } from '../model/losses';
 import type { NetworkSpec } from '../model/spec';
-import type { StepMetrics, TrainerSnapshot } from '../model/session';
 import { CpuSession } from './cpu-session';
+import { sessionCalls } from './worker-calls';
 
 let session: CpuSession | null = null;
 
@@ -27,30 +26,7 @@ const cpuWorker = {
     session?.dispose();
     session = new CpuSession(spec, dataset);
   },
-  train(steps: number): Promise<void> {
-    return current().train(steps);
-  },
-  setLoss(loss: LossName): void {
-    current().setLoss(loss);
-  },
-  takeMetrics(): Promise<StepMetrics[]> {
-    return current().takeMetrics();
-  },
-  flush(): Promise<void> {
-    return current().flush();
-  },
-  async snapshot(): Promise<TrainerSnapshot> {
-    // The trainer hands out copies, so the page can own them without a second copy.
-    const snapshot = await current().snapshot();
-    return Comlink.transfer(snapshot, [snapshot.parameters.buffer, ...snapshot.optimizerSlots.map((slot) => slot.buffer)]);
-  },
-  restore(snapshot: TrainerSnapshot): Promise<void> {
-    return current().restore(snapshot);
-  },
-  async evaluate(inputs: Float32Array, count: number): Promise<Float32Array> {
-    const outputs = await current().evaluate(inputs, count);
-    return Comlink.transfer(outputs, [outputs.buffer]);
-  },
+  ...sessionCalls(current),
 };
 
 /** The worker's calls as WorkerSession sees them (Comlink.Remote of this type). */
