@@ -117,6 +117,22 @@ async function createContext(): Promise<GpuContext> {
   return context;
 }
 
+/**
+ * Subscribes a trainer to its context's failures: `onLost` hears a device loss (the trainer then
+ * refuses further work); every failure goes to `onFailure`, or to the console when there is none.
+ * Returns the listener, which the trainer removes from context.failureListeners when it is disposed
+ * and may call itself with a failure it finds on its own (a readback that fails).
+ */
+export function listenForFailures(context: GpuContext, onLost: (failure: GpuFailure) => void, onFailure: ((failure: GpuFailure) => void) | undefined): (failure: GpuFailure) => void {
+  const listener = (failure: GpuFailure): void => {
+    if (failure.kind === 'device-lost') onLost(failure);
+    if (onFailure) onFailure(failure);
+    else console.error(`WebGPU ${failure.kind}: ${failure.message}`);
+  };
+  context.failureListeners.add(listener);
+  return listener;
+}
+
 /** The shared GPU context, created on first use and again after a device loss. */
 export function acquireGpu(): Promise<GpuContext> {
   if (!sharedContext) {

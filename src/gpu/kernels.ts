@@ -414,6 +414,11 @@ export function bindGroupFor(device: GPUDevice, compiled: CompiledKernel, label:
   });
 }
 
+/** The group-1 bind group of the per-step uniform (StepParams in `buffer`, one block per step, read at a dynamic offset). */
+export function stepParamsBindGroup(device: GPUDevice, pipelines: PipelineCache, buffer: GPUBuffer, label: string): GPUBindGroup {
+  return device.createBindGroup({ label, layout: pipelines.stepLayout, entries: [{ binding: 0, resource: { buffer, size: STEP_PARAMS.size } }] });
+}
+
 /** The bind-group layout type of a declared access. */
 const LAYOUT_TYPE: Record<BindingDeclaration['access'], GPUBufferBindingType> = { uniform: 'uniform', read: 'read-only-storage', read_write: 'storage' };
 

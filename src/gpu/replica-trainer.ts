@@ -15,8 +15,8 @@ import { OPTIMIZERS, type HyperparameterValues } from '../model/optimizers';
 import { emptyReplicaStep, replicaSpec, validateReplicas, type ReplicaSettings, type ReplicaStepMetrics } from '../model/replicas';
 import { cloneSpec, layerCount, type NetworkSpec } from '../model/spec';
 import { formatProblems, validateForDataset } from '../model/validate';
-import { acquireGpu, type GpuContext, type GpuFailure } from './device';
-import { bindGroupFor, type CompiledKernel, type ReplicaForm } from './kernels';
+import { acquireGpu, listenForFailures, type GpuContext, type GpuFailure } from './device';
+import { bindGroupFor, stepParamsBindGroup, type CompiledKernel, type ReplicaForm } from './kernels';
 import { OUTPUT_DELTA_SQUARES_OFFSET, SATURATED_COUNT_OFFSET, layerNormOffset, lossSumOffset } from './metrics-layout';
 import { StagingPool } from './readback';
 import { REPLICA_STEP } from './replica-uniforms';
@@ -206,17 +206,8 @@ export class GpuReplicaTrainer {
     const named = Object.fromEntries(Object.entries(layout.step.buffers).map(([binding, buffer]) => [binding, buffers.get(buffer)]));
     this.bindGroup = bindGroupFor(this.device, compiled, layout.step.label, named);
     this.pipeline = compiled.pipeline;
-    this.stepBindGroup = this.device.createBindGroup({
-      label: 'replica step params',
-      layout: context.pipelines.stepLayout,
-      entries: [{ binding: 0, resource: { buffer: buffers.get(layout.buffers.stepParams), size: STEP_PARAMS.size } }],
-    });
-    this.failureListener = (failure) => {
-      if (failure.kind === 'device-lost') this.failure = failure;
-      if (onFailure) onFailure(failure);
-      else console.error(`WebGPU ${failure.kind}: ${failure.message}`);
-    };
-    context.failureListeners.add(this.failureListener);
+    this.stepBindGroup = stepParamsBindGroup(this.device, context.pipelines, buffers.get(layout.buffers.stepParams), 'replica step params');
+    this.failureListener = listenForFailures(context, (failure) => (this.failure = failure), onFailure);
   }
 
   /**

@@ -16,8 +16,8 @@ import type { StepMetrics, TrainerSnapshot } from '../model/session';
 import { cloneSpec, layerCount, type NetworkSpec } from '../model/spec';
 import { formatProblems, validate, validateForDataset } from '../model/validate';
 import { checkCapacity } from './capacity';
-import { acquireGpu, type GpuContext, type GpuFailure } from './device';
-import { bindGroupFor, matmulGrid, type CompiledKernel, type MatmulVariant } from './kernels';
+import { acquireGpu, listenForFailures, type GpuContext, type GpuFailure } from './device';
+import { bindGroupFor, matmulGrid, stepParamsBindGroup, type CompiledKernel, type MatmulVariant } from './kernels';
 import { OUTPUT_DELTA_SQUARES_OFFSET, SATURATED_COUNT_OFFSET, layerNormOffset, lossSumOffset, metricsStride } from './metrics-layout';
 import { createProductTimer } from './product-timer';
 import { StagingPool } from './readback';
@@ -201,17 +201,8 @@ export class GpuTrainer {
     this.stepDispatches = trainerLayout.step.map(record);
     this.evaluationDispatches = trainerLayout.evaluation.map((plan) => ({ ...record(plan), variant: plan.variant }));
     this.dispatchesPerStep = this.stepDispatches.length;
-    this.stepBindGroup = this.device.createBindGroup({
-      label: 'step params',
-      layout: context.pipelines.stepLayout,
-      entries: [{ binding: 0, resource: { buffer: buffers.get(trainerLayout.buffers.stepParams), size: STEP_PARAMS.size } }],
-    });
-    this.failureListener = (failure) => {
-      if (failure.kind === 'device-lost') this.failure = failure;
-      if (onFailure) onFailure(failure);
-      else console.error(`WebGPU ${failure.kind}: ${failure.message}`);
-    };
-    context.failureListeners.add(this.failureListener);
+    this.stepBindGroup = stepParamsBindGroup(this.device, context.pipelines, buffers.get(trainerLayout.buffers.stepParams), 'step params');
+    this.failureListener = listenForFailures(context, (failure) => (this.failure = failure), onFailure);
   }
 
   /**
