@@ -9,7 +9,7 @@ import { LOSS_NAMES, lossAllows } from '../../src/model/losses';
 import { MATMUL_VARIANT_NAMES } from '../../src/gpu/kernels';
 import { OPTIMIZER_KINDS } from '../../src/model/optimizers';
 import { startBrowserFixture, openPage, type BrowserFixture } from './browser';
-import { cpuReference, prepareCase, type CaseRecipe, type PreparedCase } from './gpu-cases';
+import { cpuReference, prepareCase, type CaseRecipe, type CpuReference, type PreparedCase } from './gpu-cases';
 import { checkAgainstCpu } from './gpu-check';
 import { formatErrorReport } from './gpu-compare';
 import { decodeFloat32, decodeFloat64, encodeArray, type HarnessCase, type HarnessResult } from './gpu-wire';
@@ -26,10 +26,28 @@ async function runOnGpu(cases: PreparedCase[]): Promise<HarnessResult[]> {
   return page.evaluate((input) => window.gpuHarness.runCases(input), wire);
 }
 
+/**
+ * The CPU references computed so far, by everything one depends on: the recipe but its name and the
+ * GPU layout it forces. A network checked in several layouts is computed on the CPU once (an
+ * MNIST-shaped one takes seconds).
+ */
+const references = new Map<string, CpuReference>();
+
+function referenceFor(prepared: PreparedCase): CpuReference {
+  const { name: _name, stepKernel: _stepKernel, matmul: _matmul, ...inputs } = prepared.recipe;
+  const key = JSON.stringify(inputs);
+  let reference = references.get(key);
+  if (!reference) {
+    reference = cpuReference(prepared);
+    references.set(key, reference);
+  }
+  return reference;
+}
+
 async function checkCases(recipes: CaseRecipe[]): Promise<HarnessResult[]> {
   const prepared = recipes.map(prepareCase);
   const results = await runOnGpu(prepared);
-  prepared.forEach((c, i) => checkAgainstCpu(c, results[i], cpuReference(c)));
+  prepared.forEach((c, i) => checkAgainstCpu(c, results[i], referenceFor(c)));
   return results;
 }
 
