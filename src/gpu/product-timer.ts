@@ -3,9 +3,10 @@
  * product's own kernel, bound by name to buffers of the shape's sizes, dispatched once to warm up,
  * then as many times in one submission as fill about TIMED_MS (best of two). Each timed pass is
  * timed by the GPU itself, with timestamp queries at its start and end, where the device has the
- * feature (src/gpu/device.ts asks for it wherever the adapter offers it); otherwise, or when the
- * timestamps come back unusable (zero or not increasing), from submit to onSubmittedWorkDone on the
- * host's clock, which also counts the submission and the wait for it.
+ * feature (src/gpu/device.ts asks for it wherever the adapter offers it); otherwise, or once the
+ * timestamps come back unusable (never written, or going back), or for a pass shorter than they
+ * resolve, from submit to onSubmittedWorkDone on the host's clock, which also counts the
+ * submission and the wait for it.
  */
 import { ACTIVATIONS } from '../model/activations';
 import type { GpuContext } from './device';
@@ -66,12 +67,17 @@ export function createProductTimer(context: GpuContext, options: { timestamps?: 
       readable: device.createBuffer({ label: 'tuning timestamps read', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
     };
   }
-  /** Nanoseconds between the pass's two timestamps, or null when they are not usable. */
-  const readStamps = async (pass: PassStamps): Promise<number | null> => {
+  /**
+   * Nanoseconds between the pass's two timestamps; 'unusable' when they cannot be a pass's (never
+   * written, or going back), 'unresolved' when the pass was shorter than their resolution (a browser
+   * may round them to 100 µs).
+   */
+  const readStamps = async (pass: PassStamps): Promise<number | 'unusable' | 'unresolved'> => {
     await pass.readable.mapAsync(GPUMapMode.READ);
     const [begin, end] = new BigUint64Array(pass.readable.getMappedRange().slice(0));
     pass.readable.unmap();
-    return begin > 0n && end > begin ? Number(end - begin) : null;
+    if (begin === 0n || end < begin) return 'unusable';
+    return end === begin ? 'unresolved' : Number(end - begin);
   };
   const made = new Map<string, ShapeBuffers>();
   const all: GPUBuffer[] = [];
@@ -158,10 +164,11 @@ export function createProductTimer(context: GpuContext, options: { timestamps?: 
         device.queue.submit([encoder.finish()]);
         await device.queue.onSubmittedWorkDone();
         const hostMs = performance.now() - start;
-        const nanoseconds = timed ? await readStamps(timed) : null;
+        const read = timed ? await readStamps(timed) : null;
         // Timestamps that come back unusable once are not trusted again: the rest is timed on the host.
-        if (timed && nanoseconds === null) stamps = null;
-        const gpuMs = nanoseconds === null ? null : nanoseconds / 1e6;
+        // A pass too short for them to resolve is timed on the host alone.
+        if (read === 'unusable') stamps = null;
+        const gpuMs = typeof read === 'number' ? read / 1e6 : null;
         options.onTiming?.({ gpuMs, hostMs });
         return gpuMs ?? hostMs;
       };
