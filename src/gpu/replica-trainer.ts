@@ -69,12 +69,17 @@ const REPLICAS_PER_WORKGROUP = { cpuAdapter: 4, gpu: 64 } as const;
 
 /**
  * The one place the form is chosen: a workgroup per replica, whose invocations share each phase
- * of the fused step, on every adapter. Measured on SwiftShader (2-8-8-1, batch 32, R = 256, one
- * run each on 2 shared cores at load average 7-10): a workgroup per replica 9,043 replica-steps/s,
- * an invocation per replica 4,659 to 6,117 (4, 16 or 64 replicas per workgroup): SwiftShader runs
- * a 4-invocation workgroup as one SIMD group, so its barriers cost little, while lanes that each
- * step their own replica gather from four places at every load. The invocation form is kept for
- * the tests and the benchmark to compare on other adapters; nothing here has measured a GPU.
+ * of the fused step, on every adapter. Measured on SwiftShader (2-8-8-1, batch 32, replica-steps/s):
+ * - on 2 cores shared with other work (load average 7-10), R = 256: a workgroup per replica 9,043,
+ *   an invocation per replica 4,659 to 6,117 (4, 16 or 64 replicas per workgroup);
+ * - on 2 quiet cores (npm run bench:sweep), R = 16, 64 and 256: a workgroup per replica 11,052,
+ *   11,393 and 13,001, an invocation per replica 13,763, 13,090 and 14,151; at R = 1 the
+ *   workgroup form is 3.4× faster (6,010 against 1,751).
+ * The invocation form wins by 9-25% on a quiet machine and loses by 1.5-1.9× on a busy one, so the
+ * rule keeps the form that never loses by much. SwiftShader runs a small workgroup as one SIMD
+ * group, so its barriers cost little, while lanes that each step their own replica gather from
+ * four places at every load. The invocation form is kept for the tests and the benchmark to
+ * compare on other adapters; nothing here has measured a GPU.
  */
 export function chooseReplicaForm(shape: NetworkSpec, isCpuAdapter: boolean, forced?: ReplicaForm): ReplicaPlan {
   const form = forced ?? 'workgroup';
