@@ -1,7 +1,8 @@
 /**
  * The Session bookkeeping shared by the trainers that step to completion in the thread that calls
- * them (the float64 CpuTrainer, the WebAssembly WasmTrainer): train() runs the steps at once and
- * keeps their metrics until takeMetrics(), so flush() has nothing to wait for.
+ * them (the float64 CpuTrainer, the WebAssembly WasmTrainer; InThreadSteps also serves the CPU
+ * replica session): train() runs the steps at once and keeps their metrics until takeMetrics(), so
+ * flush() has nothing to wait for.
  */
 import type { Dataset } from '../model/dataset';
 import type { LossName } from '../model/losses';
@@ -26,16 +27,65 @@ export interface InThreadTrainer {
   restore(snapshot: TrainerSnapshot): void;
 }
 
-export abstract class InThreadSession<Trainer extends InThreadTrainer> {
-  private pendingMetrics: StepMetrics[] = [];
+/**
+ * Steps run in the calling thread and their metrics kept until taken, and whether the session that
+ * owns them was disposed: every call but dispose() throws `disposedMessage` after it.
+ */
+export class InThreadSteps<Metrics> {
+  private pending: Metrics[] = [];
   private disposed = false;
+
+  constructor(
+    /** Takes one step and returns its metrics. */
+    private readonly step: () => Metrics,
+    /** What a call after dispose() says. */
+    private readonly disposedMessage: string,
+  ) {}
+
+  /** Runs `steps` steps at once, keeping their metrics. */
+  train(steps: number): void {
+    this.checkAlive();
+    if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`train() takes a whole number of steps, got ${steps}`);
+    for (let s = 0; s < steps; s++) this.pending.push(this.step());
+  }
+
+  /** The metrics kept since the last call, in step order. */
+  take(): Metrics[] {
+    this.checkAlive();
+    const taken = this.pending;
+    this.pending = [];
+    return taken;
+  }
+
+  /** Forgets the metrics kept (they belong to a history that no longer continues). */
+  drop(): void {
+    this.pending = [];
+  }
+
+  /** Marks the owner disposed and drops the metrics kept; true the first time. */
+  dispose(): boolean {
+    if (this.disposed) return false;
+    this.disposed = true;
+    this.pending = [];
+    return true;
+  }
+
+  checkAlive(): void {
+    if (this.disposed) throw new Error(this.disposedMessage);
+  }
+}
+
+export abstract class InThreadSession<Trainer extends InThreadTrainer> {
+  private readonly steps: InThreadSteps<StepMetrics>;
 
   protected constructor(
     /** The trainer doing the work. */
     protected readonly trainer: Trainer,
     /** What a call after dispose() says. */
-    private readonly disposedMessage: string,
-  ) {}
+    disposedMessage: string,
+  ) {
+    this.steps = new InThreadSteps(() => trainer.step(), disposedMessage);
+  }
 
   /** The network; its `loss` follows `setLoss`. Treat it as read-only. */
   get spec(): NetworkSpec {
@@ -51,9 +101,7 @@ export abstract class InThreadSession<Trainer extends InThreadTrainer> {
   }
 
   async train(steps: number): Promise<void> {
-    this.checkAlive();
-    if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`train() takes a whole number of steps, got ${steps}`);
-    for (let s = 0; s < steps; s++) this.pendingMetrics.push(this.trainer.step());
+    this.steps.train(steps);
   }
 
   setLoss(loss: LossName): void {
@@ -62,10 +110,7 @@ export abstract class InThreadSession<Trainer extends InThreadTrainer> {
   }
 
   async takeMetrics(): Promise<StepMetrics[]> {
-    this.checkAlive();
-    const taken = this.pendingMetrics;
-    this.pendingMetrics = [];
-    return taken;
+    return this.steps.take();
   }
 
   async flush(): Promise<void> {
@@ -82,18 +127,15 @@ export abstract class InThreadSession<Trainer extends InThreadTrainer> {
     this.checkAlive();
     this.trainer.restore(snapshot);
     // Metrics of steps before the restore belong to a history that no longer continues.
-    this.pendingMetrics = [];
+    this.steps.drop();
   }
 
   /** Marks the session disposed and drops its waiting metrics; true the first time. */
   protected markDisposed(): boolean {
-    if (this.disposed) return false;
-    this.disposed = true;
-    this.pendingMetrics = [];
-    return true;
+    return this.steps.dispose();
   }
 
   protected checkAlive(): void {
-    if (this.disposed) throw new Error(this.disposedMessage);
+    this.steps.checkAlive();
   }
 }

@@ -12,6 +12,7 @@ import { CpuReplicaTrainer, checkCpuReplicas } from '../cpu/replica-trainer';
 import { describeGpuAdapter, type GpuContext } from '../gpu/device';
 import type { ReplicaForm } from '../gpu/kernels';
 import { GpuReplicaTrainer } from '../gpu/replica-trainer';
+import { InThreadSteps } from './in-thread-session';
 
 /** What to start. */
 export interface ReplicaSessionOptions {
@@ -32,12 +33,13 @@ export interface ReplicaSessionOptions {
 class CpuReplicaSession implements ReplicaSession {
   readonly backend = 'cpu' as const;
   private readonly trainer: CpuReplicaTrainer;
-  private pendingMetrics: ReplicaStepMetrics[] = [];
-  private disposed = false;
+  private readonly steps: InThreadSteps<ReplicaStepMetrics>;
 
   /** Starts every replica from its seeded initial weights; throws listing every problem. */
   constructor(shape: NetworkSpec, replicas: readonly ReplicaSettings[], dataset: Dataset) {
-    this.trainer = new CpuReplicaTrainer(shape, replicas, dataset);
+    const trainer = new CpuReplicaTrainer(shape, replicas, dataset);
+    this.trainer = trainer;
+    this.steps = new InThreadSteps(() => trainer.step(), 'this CPU replica session was disposed; start a new one to keep training');
   }
 
   get shape(): NetworkSpec {
@@ -57,40 +59,30 @@ class CpuReplicaSession implements ReplicaSession {
   }
 
   async train(steps: number): Promise<void> {
-    this.checkAlive();
-    if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`train() takes a whole number of steps, got ${steps}`);
-    for (let s = 0; s < steps; s++) this.pendingMetrics.push(this.trainer.step());
+    this.steps.train(steps);
   }
 
   setLoss(replica: number, loss: LossName): void {
-    this.checkAlive();
+    this.steps.checkAlive();
     this.trainer.setLoss(replica, loss);
   }
 
   async takeMetrics(): Promise<ReplicaStepMetrics[]> {
-    this.checkAlive();
-    const taken = this.pendingMetrics;
-    this.pendingMetrics = [];
-    return taken;
+    return this.steps.take();
   }
 
   async flush(): Promise<void> {
     // Steps run to completion inside train().
-    this.checkAlive();
+    this.steps.checkAlive();
   }
 
   async parameters(replica: number): Promise<Float64Array> {
-    this.checkAlive();
+    this.steps.checkAlive();
     return this.trainer.parameters(replica);
   }
 
   dispose(): void {
-    this.disposed = true;
-    this.pendingMetrics = [];
-  }
-
-  private checkAlive(): void {
-    if (this.disposed) throw new Error('this CPU replica session was disposed; start a new one to keep training');
+    this.steps.dispose();
   }
 }
 
