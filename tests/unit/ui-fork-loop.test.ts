@@ -4,8 +4,8 @@
  * step once and in order; and a branch whose steps lag holds the loop back (its back-pressure
  * counts the slowest branch), however fast the other one is.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { describe, expect, it } from 'vitest';
+import { host, runFrames, useFakeFrames } from './fake-frames';
 import { DEFAULT_SPEC } from '../../src/model/spec';
 import type { Session, StepMetrics } from '../../src/model/session';
 import { ForkedRun } from '../../src/train/fork';
@@ -56,27 +56,9 @@ function fakeSession(): Session & { held: boolean } {
   return session;
 }
 
-const host: ReactiveControllerHost = {
-  addController(_controller: ReactiveController) {},
-  removeController() {},
-  requestUpdate() {},
-  updateComplete: Promise.resolve(true),
-};
 
-async function runFrames(seconds: number): Promise<void> {
-  for (let frame = 0; frame < Math.round(seconds * 60); frame++) await vi.advanceTimersByTimeAsync(1000 / 60);
-}
 
-beforeEach(() => {
-  vi.stubGlobal('requestAnimationFrame', () => 0);
-  vi.stubGlobal('cancelAnimationFrame', () => undefined);
-  vi.useFakeTimers({ toFake: ['requestAnimationFrame', 'cancelAnimationFrame', 'performance', 'setTimeout', 'clearTimeout'] });
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllGlobals();
-});
+useFakeFrames();
 
 describe('the training loop on a forked run', () => {
   it('trains both branches in lockstep, reports each branch apart, and waits for a lagging branch', async () => {

@@ -5,8 +5,8 @@
  * it pauses itself with exactly the pause step's count issued, and only when that step lay ahead;
  * and no batch crosses the step the owner's beforeSteps names.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { describe, expect, it } from 'vitest';
+import { host, runFrames, useFakeFrames } from './fake-frames';
 import { DEFAULT_SPEC } from '../../src/model/spec';
 import type { Session, StepMetrics } from '../../src/model/session';
 import { TrainingLoop } from '../../src/ui/training-loop';
@@ -44,12 +44,6 @@ function instantSession(): Session & { calls: { from: number; count: number }[] 
   };
 }
 
-const host: ReactiveControllerHost = {
-  addController(_controller: ReactiveController) {},
-  removeController() {},
-  requestUpdate() {},
-  updateComplete: Promise.resolve(true),
-};
 
 /** A loop over a fresh instant session, with its pauses and its beforeSteps calls recorded. */
 function loopWith(beforeSteps: (from: number) => number = () => Infinity) {
@@ -73,22 +67,8 @@ function loopWith(beforeSteps: (from: number) => number = () => Infinity) {
   return { loop, session, pauses, asked };
 }
 
-/** Lets `seconds` of 60 Hz frames pass, with the promises of each frame settled before the next. */
-async function runFrames(seconds: number): Promise<void> {
-  for (let frame = 0; frame < Math.round(seconds * 60); frame++) await vi.advanceTimersByTimeAsync(1000 / 60);
-}
 
-beforeEach(() => {
-  // Node has no animation frames: placeholders, which the fake clock then replaces with its own 60 Hz ones.
-  vi.stubGlobal('requestAnimationFrame', () => 0);
-  vi.stubGlobal('cancelAnimationFrame', () => undefined);
-  vi.useFakeTimers({ toFake: ['requestAnimationFrame', 'cancelAnimationFrame', 'performance', 'setTimeout', 'clearTimeout'] });
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllGlobals();
-});
+useFakeFrames();
 
 describe('the training loop', () => {
   it('issues the steps a set speed allows, within a step and a frame\'s worth, over several seconds', async () => {
