@@ -365,13 +365,7 @@ export class RunController implements ReactiveController {
    */
   async apply(next: PlaygroundConfig, how: ApplyOptions): Promise<ValidationProblem[]> {
     const token = ++this.applyToken;
-    this.appliesInFlight++;
-    try {
-      return await this._apply(token, next, how);
-    } finally {
-      this.appliesInFlight--;
-      if (this.appliesInFlight === 0) this._resumeHeldPlay();
-    }
+    return this._asChange(() => this._apply(token, next, how));
   }
 
   /** Whether Play is on: training, or held paused by a change that is being applied and will train on. */
@@ -417,9 +411,7 @@ export class RunController implements ReactiveController {
     const old = this._session;
     // The old run stands still while the new one is built, so nothing is issued to it in between
     // and a live change can carry its exact state over. Play is held until the last change in flight is done.
-    if (this.loop.running) this.holdingPlay = true;
-    this.loop.pause();
-    await this.loop.idle();
+    await this._standStill();
     let snapshot = how.from ?? null;
     let reason = fitted.length === 0 ? how.reason : (how.adjustedReason ?? [how.reason, ...fitted.filter((change) => !isWidthChange(change)).map((change) => change.message)].join(' '));
     if (liveChange && old && !how.from) {
@@ -615,11 +607,15 @@ export class RunController implements ReactiveController {
     }
     if (!this._canTrain()) return;
     const token = this.applyToken;
-    this.appliesInFlight++;
-    if (this.loop.running) this.holdingPlay = true;
-    this.loop.pause();
+    await this._asChange(async () => {
+      await this._standStill();
+      await this._forkFrom(session, history, config, dataset, token);
+    });
+  }
+
+  /** The fork itself, once the run stands still; says why in the status line when it fails. */
+  private async _forkFrom(session: GuardedSession, history: MetricsHistory, config: PlaygroundConfig, dataset: Dataset, token: number): Promise<void> {
     try {
-      await this.loop.idle();
       await session.flush();
       if (session !== this._session || token !== this.applyToken) return;
       this._record([await session.takeMetrics()]);
@@ -656,9 +652,6 @@ export class RunController implements ReactiveController {
       this.hooks.forkChanged(null);
     } catch (error) {
       if (session === this._session) this._show({ status: `Could not fork: ${errorText(error)} The run goes on unforked.` });
-    } finally {
-      this.appliesInFlight--;
-      if (this.appliesInFlight === 0) this._resumeHeldPlay();
     }
   }
 
@@ -669,11 +662,8 @@ export class RunController implements ReactiveController {
   async keepBranch(index: 0 | 1): Promise<void> {
     const fork = this._fork;
     if (!fork || this.appliesInFlight > 0) return;
-    this.appliesInFlight++;
-    if (this.loop.running) this.holdingPlay = true;
-    this.loop.pause();
-    try {
-      await this.loop.idle();
+    await this._asChange(async () => {
+      await this._standStill();
       await fork.run.flush().catch(() => undefined);
       if (fork !== this._fork) return;
       this._record(await fork.run.takeMetrics());
@@ -684,10 +674,7 @@ export class RunController implements ReactiveController {
       this._show({
         status: `Kept the ${kept.label}: it goes on alone from step ${kept.session.stepsTaken} with ${LOSSES[kept.loss].label}; the ${fork.branches[1 - index].label} was dropped.`,
       });
-    } finally {
-      this.appliesInFlight--;
-      if (this.appliesInFlight === 0) this._resumeHeldPlay();
-    }
+    });
   }
 
   /** Switches to the next loss the output allows (the L key). */
@@ -1119,6 +1106,27 @@ export class RunController implements ReactiveController {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Runs `change` (a new configuration, a fork, keeping a branch) counted among the changes in
+   * flight: once the last of them is done, whatever each did, Play goes on if a change held it.
+   */
+  private async _asChange<T>(change: () => Promise<T>): Promise<T> {
+    this.appliesInFlight++;
+    try {
+      return await change();
+    } finally {
+      this.appliesInFlight--;
+      if (this.appliesInFlight === 0) this._resumeHeldPlay();
+    }
+  }
+
+  /** Stops the loop, holding Play on if it was on, and waits until nothing it issued is in flight. */
+  private async _standStill(): Promise<void> {
+    if (this.loop.running) this.holdingPlay = true;
+    this.loop.pause();
+    await this.loop.idle();
   }
 
   /** Once the changes in flight are done: Play again if it was held on, unless the run cannot train. */
