@@ -1,6 +1,7 @@
 // The matrix products of the float32 CPU trainer (src/wasm), in AssemblyScript compiled to
-// WebAssembly with 128-bit SIMD by scripts/build-wasm.mjs. Everything else the trainer computes
-// (activations, losses, optimizers, metrics) is TypeScript over the same memory.
+// WebAssembly with 128-bit SIMD by scripts/build-wasm.mjs; the module also exports the element-wise
+// kernels of asm/elementwise.ts. Everything else the trainer computes (the output layer, the
+// losses, the metrics, any activation or optimizer without a kernel) is TypeScript over the same memory.
 //
 // One kernel serves the three products of a training step, because each operand is read through
 // a row stride and a column stride (in elements): A(i, k) = a[i·aRow + k·aCol] and
@@ -302,6 +303,8 @@ export function sumOfSquares(values: usize, count: i32): f64 {
   }
   return sum;
 }
+
+export * from './elementwise';
 
 /** Where the first byte past this module's own static data lies: the host places its buffers from here on. */
 export function heapBase(): usize {

@@ -5,7 +5,7 @@
  * Node API here: a page fetches the binary, Node reads it from disk, and both hand in the module.
  */
 
-/** What asm/products.ts exports; every pointer is a byte offset into the memory, every stride counts floats. */
+/** What asm/products.ts (with asm/elementwise.ts) exports; every pointer is a byte offset into the memory, every stride counts floats. */
 export interface ProductExports {
   /** Columns of one packed panel of B: a thread's share of columns is best a whole number of them. */
   readonly PANEL_COLUMNS: WebAssembly.Global;
@@ -36,6 +36,22 @@ export interface ProductExports {
   sumOfSquares(values: number, count: number): number;
   /** First byte past the module's own static data. */
   heapBase(): number;
+  /** The codes `activate` and `derive` take for sigmoid and tanh. */
+  readonly ACTIVATION_SIGMOID: WebAssembly.Global;
+  readonly ACTIVATION_TANH: WebAssembly.Global;
+  /**
+   * a[i] = f(z[i]) for rowFrom ≤ r < rowTo and colFrom ≤ j < colTo of row-major matrices of `width`
+   * floats a row, in float32 (within a few units in the last place of f, not its bits).
+   */
+  activate(kind: number, z: number, a: number, width: number, rowFrom: number, rowTo: number, colFrom: number, colTo: number): void;
+  /** delta[i] ← delta[i]·f′(a[i]) over such a block: the bits of the activation table's derivative. */
+  derive(kind: number, a: number, delta: number, width: number, rowFrom: number, rowTo: number, colFrom: number, colTo: number): void;
+  /** The sgd update of `count` parameters from p: the bits of the optimizer table's rule. */
+  sgdUpdate(p: number, g: number, count: number, learningRate: number): void;
+  /** The momentum update of `count` parameters from p, velocity from `velocity`: the table rule's bits. */
+  momentumUpdate(p: number, g: number, velocity: number, count: number, learningRate: number, momentum: number): void;
+  /** The adam update of `count` parameters from p, moments from m and v: the table rule's bits. */
+  adamUpdate(p: number, g: number, m: number, v: number, count: number, stepSize: number, beta1: number, beta2: number, epsilon: number): void;
 }
 
 /** The kernels over one memory. */

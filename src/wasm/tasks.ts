@@ -69,7 +69,7 @@ export function runTaskPart(context: TaskContext, task: Task, part: TaskPart): v
     runProductPart(context.kernels, task.call, block, context.scratch);
     if (task.then?.kind === 'activate') context.views.activate(task.then.layer, block);
     else if (task.then?.kind === 'derive') context.views.derive(task.then.layer, block);
-    else if (task.then?.kind === 'sumBias' && block.rowFrom === 0) context.views.sumBiasGradient(task.then.layer, block, context.kernels);
+    else if (task.then?.kind === 'sumBias' && block.rowFrom === 0) context.views.sumBiasGradient(task.then.layer, block);
     return;
   }
   const { from, to } = part as ElementRange;

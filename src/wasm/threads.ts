@@ -119,7 +119,7 @@ function decode(slot: Int32Array, stepSize: number): { task: Task; part: TaskPar
 export async function serveTasks(setup: HelperSetup, ready: () => void): Promise<void> {
   const kernels = await instantiateKernels(setup.module, setup.memory);
   const buffer = setup.memory.buffer;
-  const context: TaskContext = { kernels, views: new TrainerViews(setup.spec, setup.layout, buffer), scratch: setup.layout.scratch[setup.helper + 1] };
+  const context: TaskContext = { kernels, views: new TrainerViews(setup.spec, setup.layout, kernels), scratch: setup.layout.scratch[setup.helper + 1] };
   const control = new Int32Array(buffer, setup.layout.control, HEADER_INTS + SLOT_INTS * (setup.helper + 1));
   const header = new Float64Array(buffer, setup.layout.control, HEADER_INTS / 2);
   const slot = control.subarray(HEADER_INTS + SLOT_INTS * setup.helper, HEADER_INTS + SLOT_INTS * (setup.helper + 1));

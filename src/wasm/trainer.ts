@@ -98,7 +98,7 @@ export class WasmTrainer {
       );
     }
     memory.grow(Math.ceil(memoryLayout.bytes / PAGE_BYTES) - memory.buffer.byteLength / PAGE_BYTES);
-    const views = new TrainerViews(spec, memoryLayout, memory.buffer);
+    const views = new TrainerViews(spec, memoryLayout, kernels);
     const context = { kernels, views, scratch: memoryLayout.scratch[0] };
     let tasks: TaskRunner;
     if (shared) {

@@ -1,7 +1,9 @@
 /**
  * The WebAssembly product kernel (asm/products.ts) on its own, in Node: every operand layout the
  * trainer uses, sizes off every grain, a bias or none, sub-ranges that write nothing else, splits
- * between threads that give the same bits as one call, and the float64 sum of squares.
+ * between threads that give the same bits as one call, the float64 sum of squares and column sums,
+ * and the element-wise kernels: activations within 3 ulp, derivatives and optimizer updates with
+ * the bits of the table rules they replace.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +11,11 @@ import { createRng } from '../../src/model/rng';
 import { instantiateKernels, type WasmKernels } from '../../src/wasm/kernels';
 import { MIN_PARALLEL_MULTIPLY_ADDS, productGrain, runProductPart, splitProduct, type ProductCall, type ProductPart } from '../../src/wasm/products';
 import { MIN_PARALLEL_ELEMENTS, splitTask, type ElementRange } from '../../src/wasm/tasks';
+import { ACTIVATIONS, type HiddenActivation } from '../../src/model/activations';
+import { OPTIMIZERS, OPTIMIZER_KINDS, defaultHyperparameters } from '../../src/model/optimizers';
+import { DEFAULT_SPEC, type NetworkSpec } from '../../src/model/spec';
+import { wasmMemoryLayout } from '../../src/wasm/memory-layout';
+import { TrainerViews } from '../../src/wasm/views';
 
 const U = 2 ** -24;
 let kernels: WasmKernels;
@@ -226,6 +233,144 @@ describe('column sums (the bias gradient)', () => {
         let sum = 0;
         for (let r = 0; r < rows; r++) sum += values[r * width + j];
         expect(got[j], `column ${j} of ${rows}×${width}`).toBe(Math.fround(sum));
+      }
+    }
+  });
+});
+
+/** One unit in the last place of the float32 |x| (x a float32 value, not 0). */
+function ulpOf(x: number): number {
+  const bits = new Uint32Array(Float32Array.of(Math.abs(x)).buffer);
+  bits[0]++;
+  return new Float32Array(bits.buffer)[0] - Math.abs(x);
+}
+
+/** Hidden activations with a kernel, by the module's code. */
+function kernelActivations(): [HiddenActivation, number][] {
+  return [
+    ['sigmoid', kernels.exports.ACTIVATION_SIGMOID.value as number],
+    ['tanh', kernels.exports.ACTIVATION_TANH.value as number],
+  ];
+}
+
+/** Row-major blocks of `width` columns: [rows, width, rowFrom, rowTo, colFrom, colTo], off every vector width. */
+const BLOCKS = [
+  [1, 1, 0, 1, 0, 1],
+  [3, 7, 0, 3, 0, 7],
+  [4, 17, 1, 3, 2, 15],
+  [2, 785, 0, 2, 0, 785],
+  [5, 24, 1, 5, 8, 16],
+  [9, 10, 0, 9, 3, 4],
+] as const;
+
+/** z values over the whole float32 range the activations meet: tiny, around the branches, saturated, infinite. */
+function activationInputs(count: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  const special = [0, -0, 1e-30, -1e-30, 1e-7, 0.5, 0.625, -0.625, 0.62499994, 4.6, -4.6, 20, -20, 87, -87, 88.7, -88.7, 100, -100, Infinity, -Infinity];
+  return Float32Array.from({ length: count }, (_, i) => (i < special.length ? special[i] : rng.normal() * 2 ** Math.floor(rng.next() * 12 - 6)));
+}
+
+describe('the activation kernels (sigmoid and tanh forward)', () => {
+  it('are within 3 units in the last place of the float64 function, on any block, writing nothing else', () => {
+    // 3 ulp: the polynomial exp (about 1 ulp), then 1 + e and the quotient, each rounded once (0.5 ulp).
+    // Below −87 the kernel's exp stops at 1.6e-38, so a sigmoid there is only within that of 0.
+    for (const [name, code] of kernelActivations()) {
+      const f = ACTIVATIONS[name].forward;
+      for (const [rows, width, rowFrom, rowTo, colFrom, colTo] of BLOCKS) {
+        free = 0;
+        const z = activationInputs(rows * width, rows * 100 + width);
+        const zAt = place(z);
+        const aAt = place(new Float32Array(rows * width).fill(NaN));
+        kernels.exports.activate(code, zAt, aAt, width, rowFrom, rowTo, colFrom, colTo);
+        const got = floats.subarray(aAt / 4, aAt / 4 + rows * width);
+        for (let r = 0; r < rows; r++) {
+          for (let j = 0; j < width; j++) {
+            const i = r * width + j;
+            const where = `${name}(${z[i]}) at row ${r}, column ${j} of block rows ${rowFrom}…${rowTo - 1}, columns ${colFrom}…${colTo - 1}`;
+            if (r < rowFrom || r >= rowTo || j < colFrom || j >= colTo) {
+              expect(got[i], where).toBeNaN();
+              continue;
+            }
+            const exact = f(z[i]);
+            if (Math.abs(exact) < 2e-38) expect(Math.abs(got[i]), where).toBeLessThanOrEqual(2e-38);
+            else expect(Math.abs(got[i] - exact), where).toBeLessThanOrEqual(3 * ulpOf(Math.fround(exact)));
+          }
+        }
+      }
+    }
+  });
+
+  it('give NaN for NaN, and each element the same bits alone or in a vector with others', () => {
+    for (const [name, code] of kernelActivations()) {
+      free = 0;
+      const z = activationInputs(64, 7);
+      z[5] = NaN;
+      const zAt = place(z);
+      const whole = place(new Float32Array(64));
+      const alone = place(new Float32Array(64));
+      kernels.exports.activate(code, zAt, whole, 64, 0, 1, 0, 64);
+      // Column by column, each one a block of its own, so each goes through the code for leftovers.
+      for (let j = 0; j < 64; j++) kernels.exports.activate(code, zAt, alone, 64, 0, 1, j, j + 1);
+      const got = floats.subarray(whole / 4, whole / 4 + 64);
+      expect(got[5], `${name}(NaN)`).toBeNaN();
+      expect(Array.from(floats.subarray(alone / 4, alone / 4 + 64)), name).toEqual(Array.from(got));
+    }
+  });
+});
+
+describe('the derivative kernels (sigmoid and tanh backward)', () => {
+  it("give the bits of the table's derivative, delta·f′(a) in float64 rounded once, on any block, writing nothing else", () => {
+    for (const [name, code] of kernelActivations()) {
+      const derivative = ACTIVATIONS[name].derivative;
+      for (const [rows, width, rowFrom, rowTo, colFrom, colTo] of BLOCKS) {
+        free = 0;
+        const z = activationInputs(rows * width, width);
+        const a = Float32Array.from(z, (x) => ACTIVATIONS[name].forward(x));
+        const delta = randomFloats(rows * width, rows + width);
+        const aAt = place(a);
+        const deltaAt = place(delta);
+        kernels.exports.derive(code, aAt, deltaAt, width, rowFrom, rowTo, colFrom, colTo);
+        const got = floats.subarray(deltaAt / 4, deltaAt / 4 + rows * width);
+        for (let r = 0; r < rows; r++) {
+          for (let j = 0; j < width; j++) {
+            const i = r * width + j;
+            const inside = r >= rowFrom && r < rowTo && j >= colFrom && j < colTo;
+            const want = inside ? Math.fround(delta[i] * derivative(z[i], a[i])) : delta[i];
+            expect(got[i], `${name}′ at row ${r}, column ${j} of ${rows}×${width}`).toBe(want);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('the optimizer kernels', () => {
+  it("give the bits of the table's update for every optimizer, range and step, on gradients of every magnitude", () => {
+    // [fan-in of a [n, 1] network (n + 1 parameters), first and one past the last parameter updated]
+    const ranges = [[1, 0, 2], [1, 1, 2], [2, 0, 3], [16, 3, 17], [784, 0, 785], [784, 100, 613]];
+    for (const kind of OPTIMIZER_KINDS) {
+      const rule = OPTIMIZERS[kind];
+      const values = { ...defaultHyperparameters(), learningRate: 0.037, momentum: 0.85 };
+      for (const [fanIn, from, to] of ranges) {
+        const spec: NetworkSpec = { ...DEFAULT_SPEC, widths: [fanIn, 1], hiddenActivations: [], batchSize: 1, optimizer: { kind, ...values } };
+        const layout = wasmMemoryLayout(spec, 1, kernels.exports.heapBase(), (depth) => kernels.exports.scratchBytes(depth));
+        const views = new TrainerViews(spec, layout, kernels);
+        const count = fanIn + 1;
+        for (const t of [1, 2, 50]) {
+          const rng = createRng(count * 10 + t);
+          const spread = () => rng.normal() * 2 ** Math.floor(rng.next() * 30 - 20);
+          views.parameters.set(Float32Array.from({ length: count }, spread));
+          views.gradient.set(Float32Array.from({ length: count }, spread));
+          // Slot 1 of adam is v, a running mean of squares: never negative.
+          views.slots.forEach((slot, s) => slot.set(Float32Array.from({ length: count }, () => (s === 1 ? Math.abs(spread()) : spread()))));
+          const want = { parameters: views.parameters.slice(), slots: views.slots.map((slot) => slot.slice()) };
+          const stepSize = rule.stepSize(values, t);
+          rule.update(values, want.parameters.subarray(from, to), views.gradient.subarray(from, to), want.slots.map((slot) => slot.subarray(from, to)), stepSize);
+          views.update(from, to, stepSize);
+          const where = `${kind}, parameters ${from}…${to - 1} of ${count}, step ${t}`;
+          expect(Array.from(views.parameters), where).toEqual(Array.from(want.parameters));
+          views.slots.forEach((slot, s) => expect(Array.from(slot), `${where}, slot ${s}`).toEqual(Array.from(want.slots[s])));
+        }
       }
     }
   });
