@@ -298,7 +298,7 @@ so the spread between runs on the same machine stays in view.
   softmaxCrossEntropy, tf.train.sgd, tf.tidy. It computes only the loss it trains on.
 - Ours: createSession, which every step also evaluates both losses, per-layer gradient norms, the output-delta norm and
   the saturated fraction, and reads them back. On the CPU: our float32 WebAssembly SIMD path (products in
-  asm/products.ts, the rest TypeScript, in Web Workers over shared memory) against TF.js's wasm backend; our float64
+  asm/products.ts and asm/elementwise.ts, the rest TypeScript, in Web Workers over shared memory) against TF.js's wasm backend; our float64
   reference against TF.js's cpu backend (float32).
 - Threads: TF.js's wasm backend starts once per page with a fixed thread count, so each WebAssembly comparison has a page
   of its own in one headless Chromium (whatever --runtime says: the threads are Web Workers):
@@ -306,7 +306,8 @@ so the spread between runs on the same machine stays in view.
   (TF.js's threaded binary, which caps itself at half of navigator.hardwareConcurrency; ours split across N workers,
   N = navigator.hardwareConcurrency unless --wasm-threads says otherwise). The pages are cross-origin isolated (the dev
   server's COOP/COEP headers). "Ours N threads / 1" comes from a third measurement in the second page: ours on one
-  worker against ours on N, in alternating windows, so both figures come from the same stretch of the run.
+  worker against ours on N, in alternating windows, so both figures come from the same stretch of the run; before
+  them each runs one untimed window, so that both are as warm (the window is sized on one thread).
 - Several threads need the machine's cores to be free. On a shared or virtual machine they may not be: the square
   products on 1 and on N threads, timed alone in the same run, show how much of the N cores the run got.
 - TF.js's wasm backend runs a product through XNNPACK only when neither operand is transposed; the products of

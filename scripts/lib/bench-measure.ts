@@ -149,8 +149,8 @@ function operandValues(count: number): Float32Array<ArrayBuffer> {
 }
 
 /**
- * Two runners timed against each other: both warmed up, the window sized on `reference`, then
- * `windows` windows of each in pairs whose order alternates (reference first in even pairs,
+ * Two runners timed against each other: both warmed up, the window sized on `reference`, one
+ * untimed window of each, then `windows` windows of each in pairs whose order alternates (reference first in even pairs,
  * `contender` first in odd ones), so load that comes and goes on a shared machine, and whatever
  * drifts over the run, falls on both alike. Returns steps per second of each one's windows.
  */
@@ -162,6 +162,12 @@ export async function timeAlternatingWindows(
   await reference(options.warmupSteps);
   await contender(options.warmupSteps);
   const stepsPerWindow = await stepsPerWindowOf(reference, options);
+  // One untimed window of each, so that both enter the timing as warm: the contender would
+  // otherwise have had only the warm-up steps, against the calibration's probes of the reference.
+  // The JIT's later tiers and the caches take time: in a page, our two-thread WebAssembly trainer
+  // ran its first second or two up to 1.7× slower than afterwards.
+  await reference(stepsPerWindow);
+  await contender(stepsPerWindow);
   const rates = { reference: [] as number[], contender: [] as number[] };
   const timed = async (which: keyof typeof rates) => {
     const run = which === 'reference' ? reference : contender;

@@ -229,11 +229,11 @@ describe('timeAlternatingWindows: the two plans take turns, in alternating order
   }
 
   for (const windows of [1, 2, 3, 6]) {
-    it(`${windows} windows of given steps: both warm up, then pairs rule-tuned, tuned-rule, …`, async () => {
+    it(`${windows} windows of given steps: both warm up, run one untimed window each, then pairs rule-tuned, tuned-rule, …`, async () => {
       const { calls, reference, contender } = recorders();
       const result = await timeAlternatingWindows(reference, contender, { warmupSteps: 2, windows, windowSeconds: 1, windowSteps: 5 });
       const pairs = Array.from({ length: windows }, (_, w) => (w % 2 === 0 ? ['rule 5', 'tuned 5'] : ['tuned 5', 'rule 5'])).flat();
-      expect(calls).toEqual(['rule 2', 'tuned 2', ...pairs]);
+      expect(calls).toEqual(['rule 2', 'tuned 2', 'rule 5', 'tuned 5', ...pairs]);
       expect(result.stepsPerWindow).toBe(5);
       expect(result.reference).toHaveLength(windows);
       expect(result.contender).toHaveLength(windows);
@@ -241,11 +241,12 @@ describe('timeAlternatingWindows: the two plans take turns, in alternating order
     });
   }
 
-  it('sizes the window on the rule’s plan alone and gives both the same steps', async () => {
+  it('sizes the window on the rule’s plan alone and gives both the same steps, untimed once and then timed', async () => {
     const { calls, reference, contender } = recorders();
     const result = await timeAlternatingWindows(reference, contender, { warmupSteps: 1, windows: 2, windowSeconds: 0.05, windowSteps: null });
     const timed = calls.slice(2);
-    const probes = timed.slice(0, timed.length - 4);
+    const probes = timed.slice(0, timed.length - 6);
+    expect(timed.slice(-6, -4)).toEqual([`rule ${result.stepsPerWindow}`, `tuned ${result.stepsPerWindow}`]);
     expect(probes.length).toBeGreaterThan(0);
     expect(probes.every((call) => call.startsWith('rule '))).toBe(true);
     expect(timed.slice(-4)).toEqual([`rule ${result.stepsPerWindow}`, `tuned ${result.stepsPerWindow}`, `tuned ${result.stepsPerWindow}`, `rule ${result.stepsPerWindow}`]);
