@@ -140,6 +140,13 @@ export class MlpPlayground extends LitElement {
       display: grid;
       gap: 0.7rem;
     }
+    /* A grid item's automatic minimum is its min-content width, and a canvas drawn at one width keeps
+       that width as its min-content: without this, a window narrowed after the charts were drawn
+       keeps its columns at the old width and scrolls sideways. */
+    .layout > *,
+    .column > * {
+      min-width: 0;
+    }
     @media (max-width: 1100px) {
       .layout {
         grid-template-columns: minmax(260px, 320px) minmax(0, 1fr);

@@ -2,7 +2,8 @@
  * GPU tuning and the self-check on the page, on SwiftShader, with a small network whose step runs
  * as separate products:
  * - "Check this GPU", pressed from the keyboard, pauses the run and shows a pass for every tensor
- *   kind on this adapter, with the adapter named and the outcome in a live region;
+ *   kind on this adapter, with the adapter named and the outcome in a live region, and its report
+ *   fits a narrow screen (420 px: nothing overflows);
  * - a network built afterwards is tuned within the page's budget: every product shows the variant
  *   timed fastest and its GFLOP/s in "Size and speed", each choice is in localStorage under the
  *   tuner's key, and a reload runs the stored choices without timing them. (On SwiftShader most of
@@ -19,7 +20,7 @@ import type { Page } from 'puppeteer';
 import { DEFAULT_SPEC } from '../../src/model/spec';
 import { configFromHash, configToHash, defaultConfig, type PlaygroundConfig } from '../../src/ui/playground-config';
 import { startBrowserFixture, type BrowserFixture } from './browser';
-import { clickByName, openPlayground, snapshot, statusText, waitForCheckReport, waitForRecordedSteps, waitForStatus } from './ui-page';
+import { NARROW_VIEWPORT, afterFrames, clickByName, openPlayground, overflowing, snapshot, statusText, waitForCheckReport, waitForRecordedSteps, waitForStatus } from './ui-page';
 
 let fixture: BrowserFixture;
 
@@ -147,6 +148,12 @@ describe('GPU tuning and the check on the page', () => {
     await clickByName(page, 'Play');
     await waitForRecordedSteps(page, 30);
     await checkFromKeyboard(page);
+    // The report on a narrow screen: the rule of tests/browser/ui-narrow.test.ts, checked here where a check has run.
+    const viewport = page.viewport();
+    await page.setViewport(NARROW_VIEWPORT);
+    await afterFrames(page, 3);
+    expect(await overflowing(page)).toEqual([]);
+    if (viewport) await page.setViewport(viewport);
 
     await clickByName(page, 'Reset');
     await waitForStatus(page, 'Reset: new weights', 120_000);

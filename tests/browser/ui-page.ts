@@ -111,6 +111,50 @@ export async function waitForCheckReport(page: Page, timeout = 280_000): Promise
   }
 }
 
+/** A narrow screen, in CSS pixels: the panels stack there (tests/browser/ui-narrow.test.ts). */
+export const NARROW_VIEWPORT = { width: 420, height: 900 };
+
+/**
+ * Every drawn element wider than the viewport or past its left or right edge, named with its tag,
+ * id or class and its box: through every shadow root.
+ */
+export function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const limit = document.documentElement.clientWidth;
+    const found: string[] = [];
+    const visit = (root: ParentNode, path: string) => {
+      for (const element of root.querySelectorAll('*')) {
+        const box = element.getBoundingClientRect();
+        const name = `${path}${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}${typeof element.className === 'string' && element.className ? `.${element.className.split(' ')[0]}` : ''}`;
+        // Half a pixel for sub-pixel layout; a box of no size is not drawn.
+        if (box.width > 0 && (box.width > limit + 0.5 || box.right > limit + 0.5 || box.left < -0.5)) {
+          found.push(`${name} [${Math.round(box.left)}, ${Math.round(box.right)}] width ${Math.round(box.width)}`);
+        }
+        // Text or children running out of a box that does not scroll them widen the page as much.
+        if (element.scrollWidth > element.clientWidth + 1 && element.clientWidth > 0 && getComputedStyle(element).overflowX === 'visible') {
+          found.push(`${name}: content ${element.scrollWidth} px wide in a box of ${element.clientWidth}`);
+        }
+        if (element.shadowRoot) visit(element.shadowRoot, `${name} > `);
+      }
+    };
+    visit(document, '');
+    if (document.documentElement.scrollWidth > limit) found.push(`the document scrolls sideways: ${document.documentElement.scrollWidth} > ${limit}`);
+    return found;
+  });
+}
+
+/** Resolves after `count` animation frames of the page: what a resize sets off has been drawn. */
+export function afterFrames(page: Page, count: number): Promise<void> {
+  return page.evaluate(
+    (frames) =>
+      new Promise<void>((resolve) => {
+        const next = (left: number) => (left === 0 ? resolve() : requestAnimationFrame(() => next(left - 1)));
+        next(frames);
+      }),
+    count,
+  );
+}
+
 /** What the pixels of one chart canvas show. */
 export interface ChartPixels {
   /** Pixels close to the MSE curve colour. */
