@@ -92,12 +92,6 @@ export function activate(kind: i32, z: usize, a: usize, width: i32, rowFrom: i32
   }
 }
 
-/** f′ from the activation's output a, in float64: a·(1 − a) for sigmoid, 1 − a·a for tanh. */
-// @ts-ignore: decorator
-@inline function derivative(kind: i32, a: f64): f64 {
-  return kind == ACTIVATION_SIGMOID ? a * (1 - a) : 1 - a * a;
-}
-
 // @ts-ignore: decorator
 @inline function derivativeLanes(kind: i32, a: v128): v128 {
   return kind == ACTIVATION_SIGMOID
@@ -105,16 +99,27 @@ export function activate(kind: i32, z: usize, a: usize, width: i32, rowFrom: i32
     : f64x2.sub(f64x2.splat(1), f64x2.mul(a, a));
 }
 
-/** Two floats at `at` widened to float64 lanes. */
+// The float64 kernels below take two floats at a time, and an element left over alone in the low
+// lane (`pair` false), so it goes through the very same operations. Each kernel's formula is
+// written once, in a function inlined twice with a constant `pair`.
+
+/** Two floats at `at` (one when not `pair`, the other lane 0) widened to float64 lanes. */
 // @ts-ignore: decorator
-@inline function loadPair(at: usize): v128 {
-  return f64x2.promote_low_f32x4(v128.load64_zero(at));
+@inline function loadLanes(at: usize, pair: bool): v128 {
+  return f64x2.promote_low_f32x4(pair ? v128.load64_zero(at) : v128.load32_zero(at));
 }
 
-/** Two float64 lanes rounded to float32 and stored at `at`. */
+/** Float64 lanes rounded to float32 and stored at `at`: both, or the low one when not `pair`. */
 // @ts-ignore: decorator
-@inline function storePair(at: usize, values: v128): void {
-  v128.store64_lane(at, f32x4.demote_f64x2_zero(values), 0);
+@inline function storeLanes(at: usize, values: v128, pair: bool): void {
+  const rounded = f32x4.demote_f64x2_zero(values);
+  if (pair) v128.store64_lane(at, rounded, 0);
+  else v128.store32_lane(at, rounded, 0);
+}
+
+// @ts-ignore: decorator
+@inline function deriveAt(kind: i32, a: usize, delta: usize, pair: bool): void {
+  storeLanes(delta, f64x2.mul(loadLanes(delta, pair), derivativeLanes(kind, loadLanes(a, pair))), pair);
 }
 
 /**
@@ -125,46 +130,48 @@ export function derive(kind: i32, a: usize, delta: usize, width: i32, rowFrom: i
   for (let r = rowFrom; r < rowTo; r++) {
     const rowStart = <usize>(r * width) * 4;
     let j = colFrom;
-    for (; j + 2 <= colTo; j += 2) {
-      const at = rowStart + <usize>j * 4;
-      storePair(delta + at, f64x2.mul(loadPair(delta + at), derivativeLanes(kind, loadPair(a + at))));
-    }
-    if (j < colTo) {
-      const at = rowStart + <usize>j * 4;
-      store<f32>(delta + at, <f32>(<f64>load<f32>(delta + at) * derivative(kind, <f64>load<f32>(a + at))));
-    }
+    for (; j + 2 <= colTo; j += 2) deriveAt(kind, a + rowStart + <usize>j * 4, delta + rowStart + <usize>j * 4, true);
+    if (j < colTo) deriveAt(kind, a + rowStart + <usize>j * 4, delta + rowStart + <usize>j * 4, false);
   }
+}
+
+// @ts-ignore: decorator
+@inline function sgdAt(p: usize, g: usize, lr: v128, pair: bool): void {
+  storeLanes(p, f64x2.sub(loadLanes(p, pair), f64x2.mul(lr, loadLanes(g, pair))), pair);
 }
 
 /** p ← p − lr·g over `count` floats (the sgd rule, bit for bit). */
 export function sgdUpdate(p: usize, g: usize, count: i32, learningRate: f64): void {
   const lr = f64x2.splat(learningRate);
-  let i = 0;
-  for (; i + 2 <= count; i += 2) {
-    const at = <usize>i * 4;
-    storePair(p + at, f64x2.sub(loadPair(p + at), f64x2.mul(lr, loadPair(g + at))));
-  }
-  if (i < count) {
-    const at = <usize>i * 4;
-    store<f32>(p + at, <f32>(<f64>load<f32>(p + at) - learningRate * <f64>load<f32>(g + at)));
-  }
+  let at: usize = 0;
+  const end = <usize>count * 4;
+  for (; at + 8 <= end; at += 8) sgdAt(p + at, g + at, lr, true);
+  if (at < end) sgdAt(p + at, g + at, lr, false);
+}
+
+// @ts-ignore: decorator
+@inline function momentumAt(p: usize, g: usize, velocity: usize, lr: v128, mu: v128, pair: bool): void {
+  storeLanes(velocity, f64x2.sub(f64x2.mul(mu, loadLanes(velocity, pair)), f64x2.mul(lr, loadLanes(g, pair))), pair);
+  storeLanes(p, f64x2.add(loadLanes(p, pair), loadLanes(velocity, pair)), pair);
 }
 
 /** v ← μ·v − lr·g (stored as float32), then p ← p + v, over `count` floats (the momentum rule, bit for bit). */
 export function momentumUpdate(p: usize, g: usize, velocity: usize, count: i32, learningRate: f64, momentum: f64): void {
   const lr = f64x2.splat(learningRate);
   const mu = f64x2.splat(momentum);
-  let i = 0;
-  for (; i + 2 <= count; i += 2) {
-    const at = <usize>i * 4;
-    storePair(velocity + at, f64x2.sub(f64x2.mul(mu, loadPair(velocity + at)), f64x2.mul(lr, loadPair(g + at))));
-    storePair(p + at, f64x2.add(loadPair(p + at), loadPair(velocity + at)));
-  }
-  if (i < count) {
-    const at = <usize>i * 4;
-    store<f32>(velocity + at, <f32>(momentum * <f64>load<f32>(velocity + at) - learningRate * <f64>load<f32>(g + at)));
-    store<f32>(p + at, <f32>(<f64>load<f32>(p + at) + <f64>load<f32>(velocity + at)));
-  }
+  let at: usize = 0;
+  const end = <usize>count * 4;
+  for (; at + 8 <= end; at += 8) momentumAt(p + at, g + at, velocity + at, lr, mu, true);
+  if (at < end) momentumAt(p + at, g + at, velocity + at, lr, mu, false);
+}
+
+// @ts-ignore: decorator
+@inline function adamAt(p: usize, g: usize, m: usize, v: usize, b1: v128, b2: v128, c1: v128, c2: v128, alpha: v128, eps: v128, pair: bool): void {
+  const gradient = loadLanes(g, pair);
+  storeLanes(m, f64x2.add(f64x2.mul(b1, loadLanes(m, pair)), f64x2.mul(c1, gradient)), pair);
+  storeLanes(v, f64x2.add(f64x2.mul(b2, loadLanes(v, pair)), f64x2.mul(f64x2.mul(c2, gradient), gradient)), pair);
+  const step = f64x2.div(f64x2.mul(alpha, loadLanes(m, pair)), f64x2.add(f64x2.sqrt(loadLanes(v, pair)), eps));
+  storeLanes(p, f64x2.sub(loadLanes(p, pair), step), pair);
 }
 
 /**
@@ -178,21 +185,8 @@ export function adamUpdate(p: usize, g: usize, m: usize, v: usize, count: i32, s
   const c2 = f64x2.splat(1 - beta2);
   const alpha = f64x2.splat(stepSize);
   const eps = f64x2.splat(epsilon);
-  let i = 0;
-  for (; i + 2 <= count; i += 2) {
-    const at = <usize>i * 4;
-    const gradient = loadPair(g + at);
-    storePair(m + at, f64x2.add(f64x2.mul(b1, loadPair(m + at)), f64x2.mul(c1, gradient)));
-    storePair(v + at, f64x2.add(f64x2.mul(b2, loadPair(v + at)), f64x2.mul(f64x2.mul(c2, gradient), gradient)));
-    const step = f64x2.div(f64x2.mul(alpha, loadPair(m + at)), f64x2.add(f64x2.sqrt(loadPair(v + at)), eps));
-    storePair(p + at, f64x2.sub(loadPair(p + at), step));
-  }
-  if (i < count) {
-    const at = <usize>i * 4;
-    const gradient = <f64>load<f32>(g + at);
-    store<f32>(m + at, <f32>(beta1 * <f64>load<f32>(m + at) + (1 - beta1) * gradient));
-    store<f32>(v + at, <f32>(beta2 * <f64>load<f32>(v + at) + (1 - beta2) * gradient * gradient));
-    const step = (stepSize * <f64>load<f32>(m + at)) / (Math.sqrt(<f64>load<f32>(v + at)) + epsilon);
-    store<f32>(p + at, <f32>(<f64>load<f32>(p + at) - step));
-  }
+  let at: usize = 0;
+  const end = <usize>count * 4;
+  for (; at + 8 <= end; at += 8) adamAt(p + at, g + at, m + at, v + at, b1, b2, c1, c2, alpha, eps, true);
+  if (at < end) adamAt(p + at, g + at, m + at, v + at, b1, b2, c1, c2, alpha, eps, false);
 }
