@@ -263,6 +263,13 @@ const BLOCKS = [
   [9, 10, 0, 9, 3, 4],
 ] as const;
 
+/** Every element of a rows × width matrix: its index, row and column, and whether `block` holds it. */
+function* cells(rows: number, width: number, [rowFrom, rowTo, colFrom, colTo]: readonly number[]): Generator<{ i: number; r: number; j: number; inside: boolean }> {
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < width; j++) yield { i: r * width + j, r, j, inside: r >= rowFrom && r < rowTo && j >= colFrom && j < colTo };
+  }
+}
+
 /** z values over the whole float32 range the activations meet: tiny, around the branches, saturated, infinite. */
 function activationInputs(count: number, seed: number): Float32Array {
   const rng = createRng(seed);
@@ -283,18 +290,15 @@ describe('the activation kernels (sigmoid and tanh forward)', () => {
         const aAt = place(new Float32Array(rows * width).fill(NaN));
         kernels.exports.activate(code, zAt, aAt, width, rowFrom, rowTo, colFrom, colTo);
         const got = floats.subarray(aAt / 4, aAt / 4 + rows * width);
-        for (let r = 0; r < rows; r++) {
-          for (let j = 0; j < width; j++) {
-            const i = r * width + j;
-            const where = `${name}(${z[i]}) at row ${r}, column ${j} of block rows ${rowFrom}…${rowTo - 1}, columns ${colFrom}…${colTo - 1}`;
-            if (r < rowFrom || r >= rowTo || j < colFrom || j >= colTo) {
-              expect(got[i], where).toBeNaN();
-              continue;
-            }
-            const exact = f(z[i]);
-            if (Math.abs(exact) < 2e-38) expect(Math.abs(got[i]), where).toBeLessThanOrEqual(2e-38);
-            else expect(Math.abs(got[i] - exact), where).toBeLessThanOrEqual(3 * ulpOf(Math.fround(exact)));
+        for (const { i, r, j, inside } of cells(rows, width, [rowFrom, rowTo, colFrom, colTo])) {
+          const where = `${name}(${z[i]}) at row ${r}, column ${j} of block rows ${rowFrom}…${rowTo - 1}, columns ${colFrom}…${colTo - 1}`;
+          if (!inside) {
+            expect(got[i], where).toBeNaN();
+            continue;
           }
+          const exact = f(z[i]);
+          if (Math.abs(exact) < 2e-38) expect(Math.abs(got[i]), where).toBeLessThanOrEqual(2e-38);
+          else expect(Math.abs(got[i] - exact), where).toBeLessThanOrEqual(3 * ulpOf(Math.fround(exact)));
         }
       }
     }
@@ -331,13 +335,9 @@ describe('the derivative kernels (sigmoid and tanh backward)', () => {
         const deltaAt = place(delta);
         kernels.exports.derive(code, aAt, deltaAt, width, rowFrom, rowTo, colFrom, colTo);
         const got = floats.subarray(deltaAt / 4, deltaAt / 4 + rows * width);
-        for (let r = 0; r < rows; r++) {
-          for (let j = 0; j < width; j++) {
-            const i = r * width + j;
-            const inside = r >= rowFrom && r < rowTo && j >= colFrom && j < colTo;
-            const want = inside ? Math.fround(delta[i] * derivative(z[i], a[i])) : delta[i];
-            expect(got[i], `${name}′ at row ${r}, column ${j} of ${rows}×${width}`).toBe(want);
-          }
+        for (const { i, r, j, inside } of cells(rows, width, [rowFrom, rowTo, colFrom, colTo])) {
+          const want = inside ? Math.fround(delta[i] * derivative(z[i], a[i])) : delta[i];
+          expect(got[i], `${name}′ at row ${r}, column ${j} of ${rows}×${width}`).toBe(want);
         }
       }
     }
